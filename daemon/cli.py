@@ -1,0 +1,129 @@
+"""`bunny`: the command line. Parses arguments, loads the config once, calls one command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from daemon.config import Config, ConfigError, load_config
+
+EXIT_CONFIG = 2
+EXIT_ALREADY_RUNNING = 3
+
+
+def _config_path(arg: str | None) -> Path | None:
+    """--config, else $BUNNY_CONFIG, else ./config.yaml when present, else built-in defaults."""
+    if arg:
+        return Path(arg)
+    if os.environ.get("BUNNY_CONFIG"):
+        return Path(os.environ["BUNNY_CONFIG"])
+    local = Path("config.yaml")
+    return local if local.is_file() else None
+
+
+def load(args: argparse.Namespace) -> Config:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "inbox", None):
+        overrides["inbox"] = args.inbox
+    if getattr(args, "library", None):
+        overrides["library"] = args.library
+    return load_config(_config_path(args.config), overrides)
+
+
+def _cmd_run(args: argparse.Namespace, config: Config) -> int:
+    from daemon.instance_lock import AlreadyRunningError
+    from daemon.log import configure_logging, secrets_from_environment
+    from daemon.service import Daemon
+
+    configure_logging(config.log, config.log_path, secrets_from_environment())
+    try:
+        return Daemon(config).run(once=args.once)
+    except AlreadyRunningError as exc:
+        print(f"bunny: {exc}", file=sys.stderr)
+        return EXIT_ALREADY_RUNNING
+
+
+def _cmd_status(args: argparse.Namespace, config: Config) -> int:
+    from daemon.status import print_status
+
+    return print_status(config, as_json=args.json)
+
+
+def _cmd_retry(args: argparse.Namespace, config: Config) -> int:
+    from daemon.status import retry_movies
+
+    return retry_movies(config, args.movie)
+
+
+def _cmd_logs(args: argparse.Namespace, config: Config) -> int:
+    from daemon.logview import LogFilter, show_log
+
+    wanted = LogFilter(movie=args.movie, stage=args.stage, level=args.level)
+    return show_log(config.log_path, wanted, follow=args.follow, lines=args.lines)
+
+
+def _cmd_doctor(args: argparse.Namespace, config: Config) -> int:
+    from daemon.doctor import run_doctor
+
+    return run_doctor(config)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bunny", description="Turn movies into character datasets and LoRA models."
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="FILE", help="config file (default: ./config.yaml)")
+    common.add_argument("--library", metavar="DIR", help="library folder (overrides the config)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", parents=[common], help="run the daemon in the foreground")
+    run.add_argument("--inbox", metavar="DIR", help="inbox folder (overrides the config)")
+    run.add_argument(
+        "--once", action="store_true", help="process what is in the inbox now, then exit"
+    )
+    run.set_defaults(func=_cmd_run)
+
+    status = sub.add_parser("status", parents=[common], help="movies, stages and errors")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(func=_cmd_status)
+
+    retry = sub.add_parser("retry", parents=[common], help="requeue failed movies")
+    retry.add_argument("movie", nargs="?", help="movie id (or its start); default: all failed")
+    retry.set_defaults(func=_cmd_retry)
+
+    logs = sub.add_parser("logs", parents=[common], help="show the log, pretty-printed")
+    logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
+    logs.add_argument("-n", "--lines", type=int, default=20, help="lines of history to show")
+    logs.add_argument("--movie", help="only lines about this movie id (or its start)")
+    logs.add_argument("--stage", help="only lines of this stage")
+    logs.add_argument("--level", choices=["debug", "info", "warning", "error"], default="debug")
+    logs.set_defaults(func=_cmd_logs)
+
+    doctor = sub.add_parser("doctor", parents=[common], help="check the installation")
+    doctor.set_defaults(func=_cmd_doctor)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = load(args)
+    except ConfigError as exc:
+        print(f"bunny: config error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        return int(args.func(args, config))
+    except ConfigError as exc:
+        print(f"bunny: config error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

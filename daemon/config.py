@@ -1,0 +1,211 @@
+"""Settings: read once at start, validated, then passed down explicitly.
+
+Every setting is a field of a frozen dataclass below, with its default. `load_config` reads a
+YAML file (config.yaml documents the same keys), rejects unknown keys and bad values with a
+message that names the file, the dotted key and what is allowed, and resolves relative paths
+against the folder of the file that names them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+DEFAULT_TEMP_SUFFIXES = (".part", ".crdownload", ".tmp", ".partial", ".download", "~")
+
+
+class ConfigError(Exception):
+    """A setting is missing, unknown or out of range; the message says which and where."""
+
+
+def _limits(low: float | None = None, high: float | None = None) -> dict[str, float | None]:
+    return {"min": low, "max": high}
+
+
+@dataclass(frozen=True)
+class WatcherConfig:
+    quiet_seconds: float = field(default=5.0, metadata=_limits(0.1, 3600))
+    poll_seconds: float = field(default=0.5, metadata=_limits(0.05, 60))
+    rescan_minutes: float = field(default=10.0, metadata=_limits(0.05, 1440))
+    temp_suffixes: tuple[str, ...] = DEFAULT_TEMP_SUFFIXES
+    follow_symlinks: bool = True
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    stages: tuple[str, ...] = ("probe",)
+    workers: int = field(default=1, metadata=_limits(1, 64))
+    retry_backoff_seconds: tuple[float, ...] = field(
+        default=(60.0, 300.0, 1800.0, 7200.0), metadata=_limits(0, None)
+    )
+    stop_timeout_seconds: float = field(default=10.0, metadata=_limits(0.5, 600))
+    stage_delay_seconds: float = field(default=0.0, metadata=_limits(0, 3600))
+
+
+@dataclass(frozen=True)
+class LogConfig:
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    file: Path | None = None
+    max_bytes: int = field(default=10 * 1024 * 1024, metadata=_limits(4096, None))
+    backups: int = field(default=5, metadata=_limits(0, 1000))
+    console: Literal["pretty", "json", "off"] = "pretty"
+
+
+@dataclass(frozen=True)
+class Config:
+    inbox: Path = Path("inbox")
+    library: Path = Path("library")
+    database: Path | None = None
+    watcher: WatcherConfig = WatcherConfig()
+    pipeline: PipelineConfig = PipelineConfig()
+    after_done: Literal["keep", "move"] = "keep"
+    log: LogConfig = LogConfig()
+    source: Path | None = field(default=None, compare=False)
+
+    @property
+    def database_path(self) -> Path:
+        return self.database or self.library / "bunny.db"
+
+    @property
+    def log_path(self) -> Path:
+        return self.log.file or self.library / "logs" / "bunny.log"
+
+
+def load_config(
+    path: Path | None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """Read `path` (None: built-in defaults) and apply `overrides` (dotted keys from flags)."""
+    raw: Any = {}
+    base = Path.cwd()
+    where = "built-in defaults"
+    if path is not None:
+        where = str(path)
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: config file not found") from None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        base = path.resolve().parent
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{path}: the top level must be a mapping of settings")
+    config: Config = _build(Config, raw, prefix="", where=where, base=base)
+    if path is not None:
+        # A path left out of the file means its default, relative to the file as if written.
+        defaults: dict[str, Any] = {
+            f.name: base / f.default
+            for f in dataclasses.fields(Config)
+            if f.name not in raw and isinstance(f.default, Path)
+        }
+        config = dataclasses.replace(
+            config,
+            **defaults,
+        )
+    for dotted, value in (overrides or {}).items():
+        config = _override(config, dotted.split("."), value, Path.cwd())
+    return dataclasses.replace(config, source=path)
+
+
+def _override(obj: Any, keys: list[str], value: Any, base: Path, prefix: str = "") -> Any:
+    head, *rest = keys
+    fields = {f.name: f for f in dataclasses.fields(obj) if f.name != "source"}
+    if head not in fields:
+        raise ConfigError(f"command line: unknown setting '{prefix}{head}'")
+    current = getattr(obj, head)
+    if rest:
+        inner = _override(current, rest, value, base, f"{prefix}{head}.")
+        return dataclasses.replace(obj, **{head: inner})
+    hints = typing.get_type_hints(type(obj))
+    converted = _convert(
+        hints[head], value, f"{prefix}{head}", "command line", base, fields[head].metadata
+    )
+    return dataclasses.replace(obj, **{head: converted})
+
+
+def _build(cls: type, raw: Any, prefix: str, where: str, base: Path) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: '{prefix.rstrip('.')}' must be a mapping of settings")
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "source"}
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        key = str(unknown[0])
+        close = difflib.get_close_matches(key, list(fields), n=1)
+        hint = f"; did you mean '{prefix}{close[0]}'?" if close else ""
+        raise ConfigError(
+            f"{where}: unknown key '{prefix}{key}'{hint} "
+            f"(allowed here: {', '.join(sorted(fields))})"
+        )
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for name, value in raw.items():
+        values[name] = _convert(
+            hints[name], value, f"{prefix}{name}", where, base, fields[name].metadata
+        )
+    return cls(**values)
+
+
+def _convert(
+    hint: Any, value: Any, key: str, where: str, base: Path, meta: Mapping[str, Any]
+) -> Any:
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        return _build(hint, value, f"{key}.", where, base)
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return _convert(inner, value, key, where, base, meta)
+    if origin is Literal:
+        if value is False and "off" in args:
+            value = "off"  # YAML 1.1 reads a bare `off` as false
+        if value not in args:
+            allowed = ", ".join(repr(a) for a in args)
+            raise ConfigError(f"{where}: '{key}' must be one of {allowed}, got {value!r}")
+        return value
+    if origin is tuple:
+        if isinstance(value, str) or not isinstance(value, list | tuple):
+            raise ConfigError(f"{where}: '{key}' must be a list, got {value!r}")
+        item = args[0]
+        return tuple(
+            _convert(item, v, f"{key}[{i}]", where, base, meta) for i, v in enumerate(value)
+        )
+    return _scalar(hint, value, key, where, base, meta)
+
+
+def _scalar(
+    hint: Any, value: Any, key: str, where: str, base: Path, meta: Mapping[str, Any]
+) -> Any:
+    if hint is Path:
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{where}: '{key}' must be a path (a string), got {value!r}")
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else base / path
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: '{key}' must be true or false, got {value!r}")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: '{key}' must be a string, got {value!r}")
+        return value
+    if hint in (int, float):
+        number_ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number_ok or (hint is int and not isinstance(value, int)):
+            kind = "an integer" if hint is int else "a number"
+            raise ConfigError(f"{where}: '{key}' must be {kind}, got {value!r}")
+        low, high = meta.get("min"), meta.get("max")
+        if (low is not None and value < low) or (high is not None and value > high):
+            span = f"from {low} to {high}" if high is not None else f"at least {low}"
+            raise ConfigError(f"{where}: '{key}' must be {span}, got {value!r}")
+        return hint(value)
+    raise ConfigError(f"{where}: '{key}' has an unsupported type {hint!r}")  # pragma: no cover

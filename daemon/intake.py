@@ -1,0 +1,104 @@
+"""Take a settled inbox file: identify it by sha256 and queue it, skip it, or set it aside.
+
+A file already seen with the same size and mtime is not hashed again. A byte-identical copy
+of a known movie is skipped with a log line, under any name; a copy of a rejected one is
+rejected for the same reason. Symbolic links are followed (the movie is read through the
+link) unless `watcher.follow_symlinks` is false; a link is only ever moved as a link.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+
+from daemon.inbox import InboxLayout, move_aside, sha256_of
+from daemon.repository import MOVIE_KEY_LENGTH, InboxFileRecord, MovieRecord, Repository
+from daemon.store import InboxFileStatus, MovieState
+
+
+@dataclass(frozen=True)
+class IntakeSettings:
+    inbox: InboxLayout
+    follow_symlinks: bool
+
+
+class MovieIntake:
+    def __init__(self, repo: Repository, settings: IntakeSettings) -> None:
+        self._repo = repo
+        self._settings = settings
+        self._log = structlog.get_logger("intake")
+
+    def take(self, path: Path) -> MovieRecord | None:
+        """Handle one settled file; returns the movie it queued, if any."""
+        with structlog.contextvars.bound_contextvars(
+            movie=None, stage="intake", job=uuid.uuid4().hex[:8], file=path.name
+        ):
+            problem = self._unusable(path)
+            if problem:
+                self._reject(path, problem)
+                return None
+            stat = path.stat()
+            known = self._repo.inbox_file(path)
+            if known and (known.size, known.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+                return None
+            digest = sha256_of(path)
+            structlog.contextvars.bind_contextvars(movie=digest[:MOVIE_KEY_LENGTH])
+            record = InboxFileRecord(
+                path, stat.st_size, stat.st_mtime_ns, digest, InboxFileStatus.TAKEN, None
+            )
+            return self._queue_or_skip(path, record)
+
+    def _unusable(self, path: Path) -> str | None:
+        if path.is_symlink():
+            if not self._settings.follow_symlinks:
+                return "symbolic links are not followed (watcher.follow_symlinks is false)"
+            if not path.exists():
+                return f"broken symbolic link (its target {path.readlink()} does not exist)"
+        if not path.is_file():
+            return "not a regular file"
+        if path.stat().st_size == 0:
+            return "empty file (0 bytes)"
+        return None
+
+    def _queue_or_skip(self, path: Path, record: InboxFileRecord) -> MovieRecord | None:
+        assert record.sha256 is not None
+        existing = self._repo.movie_by_sha(record.sha256)
+        if existing is None:
+            movie = self._repo.add_movie(record.sha256, path.name, path, record.size)
+            self._repo.record_inbox_file(_with(record, InboxFileStatus.TAKEN, movie.id))
+            self._log.info("movie queued", size=record.size, path=str(path))
+            return movie
+        if existing.state is MovieState.REJECTED:
+            reason = f"identical to {existing.name}, rejected earlier: {existing.last_error}"
+            self._reject(path, reason)
+            return None
+        if existing.path == path or not _still_there(existing.path):
+            # The same file touched, or the known copy moved here: follow it, no new movie.
+            self._repo.set_movie_path(existing.id, path)
+            self._repo.record_inbox_file(_with(record, InboxFileStatus.TAKEN, existing.id))
+            return None
+        self._repo.record_inbox_file(_with(record, InboxFileStatus.DUPLICATE, existing.id))
+        self._log.info(
+            "duplicate skipped: byte-identical to a known movie",
+            same_as=existing.name,
+            state=existing.state.value,
+        )
+        return None
+
+    def _reject(self, path: Path, reason: str) -> None:
+        moved = move_aside(path, self._settings.inbox.rejected, reason)
+        self._repo.forget_inbox_file(path)
+        self._log.warning("file rejected", reason=reason, moved_to=str(moved))
+
+
+def _still_there(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
+def _with(record: InboxFileRecord, status: InboxFileStatus, movie_id: int) -> InboxFileRecord:
+    return InboxFileRecord(
+        record.path, record.size, record.mtime_ns, record.sha256, status, movie_id
+    )

@@ -1,0 +1,125 @@
+"""structlog set-up: JSON lines to a rotating file, readable lines on the console.
+
+Secrets never reach a line: every value the environment or the config holds under a
+secret-looking name is replaced with '***' in every rendered field, tracebacks included.
+Lines about a movie carry `movie`, `stage` and `job`, bound as context variables by the
+code that works on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
+
+from daemon.config import LogConfig
+
+SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH)", re.IGNORECASE)
+MIN_SECRET_LENGTH = 6
+MASK = "***"
+
+
+def secrets_from_environment(environ: Mapping[str, str] | None = None) -> set[str]:
+    environ = os.environ if environ is None else environ
+    return {
+        value
+        for name, value in environ.items()
+        if SECRET_NAME.search(name) and len(value) >= MIN_SECRET_LENGTH
+    }
+
+
+class Redactor:
+    """A structlog processor that masks known secret values and secret-named fields."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        # Longest first, so a secret that contains another is masked whole.
+        self._secrets = sorted(set(secrets), key=len, reverse=True)
+
+    def __call__(self, _: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+        for key, value in list(event_dict.items()):
+            if SECRET_NAME.search(key) and key not in {"event", "level"} and value:
+                event_dict[key] = MASK
+            else:
+                event_dict[key] = self._mask(value)
+        return event_dict
+
+    def _mask(self, value: Any) -> Any:
+        if isinstance(value, str):
+            for secret in self._secrets:
+                value = value.replace(secret, MASK)
+            return value
+        if isinstance(value, list | tuple):
+            return type(value)(self._mask(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self._mask(v) for k, v in value.items()}
+        return value
+
+
+def configure_logging(config: LogConfig, log_path: Path, secrets: Iterable[str]) -> None:
+    shared: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    redact = Redactor(secrets)
+    final: list[Processor] = [
+        structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+        structlog.processors.format_exc_info,
+        redact,
+    ]
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.stdlib.PositionalArgumentsFormatter(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(config.level.upper())
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    file_handler = logging.handlers.RotatingFileHandler(
+        log_path, maxBytes=config.max_bytes, backupCount=config.backups, encoding="utf-8"
+    )
+    file_handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[*final, structlog.processors.JSONRenderer(ensure_ascii=False)],
+            foreign_pre_chain=shared,
+        )
+    )
+    root.addHandler(file_handler)
+    if config.console != "off":
+        renderer: Processor = (
+            structlog.processors.JSONRenderer(ensure_ascii=False)
+            if config.console == "json"
+            else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        )
+        console = logging.StreamHandler(sys.stderr)
+        console.setFormatter(
+            structlog.stdlib.ProcessorFormatter(
+                processors=[*final, renderer], foreign_pre_chain=shared
+            )
+        )
+        root.addHandler(console)
+    # Third-party chatter that would drown the daemon's own lines.
+    for noisy in ("apscheduler", "watchdog", "botocore", "urllib3", "PIL"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def get_logger(name: str = "bunny") -> Any:
+    return structlog.get_logger(name)

@@ -1,0 +1,204 @@
+"""Run one movie through the configured stages, persisting each outcome before the next.
+
+The pipeline alone decides what to skip (a stage already done), times and logs each stage,
+turns a failure into a retry on the back-off ladder or a final failure, moves an unusable
+file aside, and writes movie.json. Handlers only do their stage's work.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from daemon.atomic import write_json_atomic
+from daemon.inbox import InboxLayout, move_aside, move_into
+from daemon.repository import MovieRecord, Repository, StageRunRecord
+from daemon.store import MovieState, StageStatus, utcnow
+from handlers.base import (
+    Handler,
+    MovieJob,
+    RejectedInputError,
+    StageCancelledError,
+    StageContext,
+    VideoInfo,
+)
+
+PROGRESS_INTERVAL_SECONDS = 0.5
+
+
+@dataclasses.dataclass(frozen=True)
+class PipelineSettings:
+    library: Path
+    inbox: InboxLayout
+    backoff_seconds: tuple[float, ...]
+    move_done_movies: bool
+    stage_delay_seconds: float = 0.0
+
+
+class _ProgressWriter:
+    """Persists a stage's progress, at most every PROGRESS_INTERVAL_SECONDS."""
+
+    def __init__(self, repo: Repository, movie_id: int, stage: str) -> None:
+        self._repo, self._movie_id, self._stage = repo, movie_id, stage
+        self._last = 0.0
+
+    def __call__(self, fraction: float) -> None:
+        now = time.monotonic()
+        if now - self._last >= PROGRESS_INTERVAL_SECONDS or fraction >= 1.0:
+            self._last = now
+            self._repo.set_progress(self._movie_id, self._stage, fraction)
+
+
+class Pipeline:
+    def __init__(
+        self,
+        handlers: Sequence[Handler],
+        repo: Repository,
+        settings: PipelineSettings,
+        stop_event: threading.Event,
+    ) -> None:
+        self.handlers = list(handlers)
+        self._repo = repo
+        self._settings = settings
+        self._stop = stop_event
+        self._log = structlog.get_logger("pipeline")
+
+    def process(self, movie: MovieRecord) -> MovieState:
+        """Run the unfinished stages of a claimed (running) movie; return its new state."""
+        job_id = uuid.uuid4().hex[:8]
+        with structlog.contextvars.bound_contextvars(movie=movie.key, job=job_id, stage=None):
+            runs = self._repo.stage_runs(movie.id)
+            video = _probe_result(runs.get("probe"))
+            for handler in self.handlers:
+                done = runs.get(handler.name)
+                if done is not None and done.status is StageStatus.DONE:
+                    continue
+                if self._stop.is_set():
+                    self._repo.mark_queued(movie.id)
+                    return MovieState.QUEUED
+                with structlog.contextvars.bound_contextvars(stage=handler.name):
+                    outcome = self._run_stage(handler, movie, video)
+                if isinstance(outcome, MovieState):
+                    return outcome
+                if isinstance(outcome, VideoInfo):
+                    video = outcome
+            self._finish(movie)
+            return MovieState.DONE
+
+    def _run_stage(
+        self, handler: Handler, movie: MovieRecord, video: VideoInfo | None
+    ) -> MovieState | Any:
+        attempt = self._repo.start_stage(movie.id, handler.name)
+        self._log.info("stage started", attempt=attempt, file=movie.name)
+        context = StageContext(
+            report_progress=_ProgressWriter(self._repo, movie.id, handler.name),
+            stop_event=self._stop,
+            log=self._log,
+        )
+        job = MovieJob(movie.key, movie.path, self._settings.library, video, context)
+        started = time.monotonic()
+        try:
+            self._delay_for_testing(context)
+            if not movie.path.exists() and not movie.path.is_symlink():
+                raise FileNotFoundError(f"the movie file is gone: {movie.path}")
+            result = handler.run(job)
+        except StageCancelledError:
+            self._repo.abandon_stage(movie.id, handler.name)
+            self._log.info("stage abandoned; it runs again at the next start")
+            return MovieState.QUEUED
+        except RejectedInputError as exc:
+            self._repo.fail_stage(movie.id, handler.name, time.monotonic() - started, exc.reason)
+            return self._reject(movie, exc.reason)
+        except Exception as exc:
+            seconds = time.monotonic() - started
+            error = f"{type(exc).__name__}: {exc}"
+            self._repo.fail_stage(movie.id, handler.name, seconds, error)
+            self._log.error("stage failed", error=error, seconds=round(seconds, 3), exc_info=True)
+            return self._retry_or_fail(movie, error)
+        seconds = time.monotonic() - started
+        is_record = dataclasses.is_dataclass(result) and not isinstance(result, type)
+        summary = dataclasses.asdict(result) if is_record else result
+        self._repo.finish_stage(movie.id, handler.name, seconds, summary)
+        self._write_summary(movie.id)
+        self._log.info("stage done", seconds=round(seconds, 3), result=summary)
+        return result
+
+    def _delay_for_testing(self, context: StageContext) -> None:
+        # pipeline.stage_delay_seconds: holds every stage open, so tests (and a curious user)
+        # can kill or stop the daemon in the middle of one.
+        if self._settings.stage_delay_seconds and self._stop.wait(
+            self._settings.stage_delay_seconds
+        ):
+            context.check_cancelled()
+
+    def _reject(self, movie: MovieRecord, reason: str) -> MovieState:
+        try:
+            moved = move_aside(movie.path, self._settings.inbox.rejected, reason)
+        except OSError as exc:
+            self._log.error("could not move the rejected file aside", error=str(exc))
+            moved = movie.path
+        self._repo.set_movie_path(movie.id, moved)
+        self._repo.mark_rejected(movie.id, reason)
+        self._write_summary(movie.id)
+        self._log.warning("movie rejected", reason=reason, moved_to=str(moved))
+        return MovieState.REJECTED
+
+    def _retry_or_fail(self, movie: MovieRecord, error: str) -> MovieState:
+        attempts = movie.attempts + 1
+        ladder = self._settings.backoff_seconds
+        if attempts <= len(ladder):
+            at = utcnow() + timedelta(seconds=ladder[attempts - 1])
+            self._repo.schedule_retry(movie.id, error, attempts, at)
+            self._log.warning("movie will be retried", attempt=attempts, at=at.isoformat() + "Z")
+            return MovieState.WAITING
+        self._repo.mark_failed(movie.id, error, attempts)
+        self._log.error("movie failed; `bunny retry` requeues it", attempts=attempts)
+        return MovieState.FAILED
+
+    def _finish(self, movie: MovieRecord) -> None:
+        if self._settings.move_done_movies and movie.path.parent != self._settings.inbox.done:
+            moved = move_into(movie.path, self._settings.inbox.done)
+            self._repo.set_movie_path(movie.id, moved)
+        self._repo.mark_done(movie.id)
+        self._write_summary(movie.id)
+        self._log.info("movie done", file=movie.name)
+
+    def _write_summary(self, movie_id: int) -> None:
+        movie = self._repo.movie(movie_id)
+        runs = self._repo.stage_runs(movie.id)
+        write_json_atomic(
+            self._settings.library / "movies" / movie.key / "movie.json",
+            {
+                "movie": movie.key,
+                "sha256": movie.sha256,
+                "name": movie.name,
+                "source": str(movie.path),
+                "state": movie.state.value,
+                "stages": {name: _stage_summary(run) for name, run in runs.items()},
+            },
+        )
+
+
+def _stage_summary(run: StageRunRecord) -> dict[str, Any]:
+    return {
+        "status": run.status.value,
+        "attempts": run.attempts,
+        "seconds": run.seconds,
+        "error": run.error,
+        "result": json.loads(run.result_json) if run.result_json else None,
+    }
+
+
+def _probe_result(run: StageRunRecord | None) -> VideoInfo | None:
+    if run is None or run.status is not StageStatus.DONE or not run.result_json:
+        return None
+    return VideoInfo(**json.loads(run.result_json))

@@ -1,0 +1,332 @@
+"""The one door to the database: typed records in, typed records out.
+
+Callers never see peewee rows or queries; each method is one small transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import peewee as pw
+
+from daemon.store import (
+    InboxFile,
+    InboxFileStatus,
+    Meta,
+    Movie,
+    MovieState,
+    StageRun,
+    StageStatus,
+    database,
+    open_database,
+    utcnow,
+)
+
+MOVIE_KEY_LENGTH = 12
+RUNNABLE = (MovieState.QUEUED.value, MovieState.WAITING.value)
+
+
+@dataclass(frozen=True)
+class MovieRecord:
+    id: int
+    key: str
+    sha256: str
+    name: str
+    path: Path
+    size: int
+    state: MovieState
+    stage: str | None
+    progress: float
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StageRunRecord:
+    stage: str
+    status: StageStatus
+    attempts: int
+    started_at: datetime | None
+    finished_at: datetime | None
+    seconds: float | None
+    error: str | None
+    result_json: str | None
+
+
+@dataclass(frozen=True)
+class InboxFileRecord:
+    path: Path
+    size: int
+    mtime_ns: int
+    sha256: str | None
+    status: InboxFileStatus
+    movie_id: int | None
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    pid: int
+    at: datetime
+
+
+def _movie(row: Movie) -> MovieRecord:
+    return MovieRecord(
+        id=row.id,
+        key=row.sha256[:MOVIE_KEY_LENGTH],
+        sha256=row.sha256,
+        name=row.name,
+        path=Path(row.path),
+        size=row.size,
+        state=MovieState(row.state),
+        stage=row.stage,
+        progress=row.progress,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        finished_at=row.finished_at,
+    )
+
+
+def _stage_run(row: StageRun) -> StageRunRecord:
+    return StageRunRecord(
+        stage=row.stage,
+        status=StageStatus(row.status),
+        attempts=row.attempts,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        seconds=row.seconds,
+        error=row.error,
+        result_json=row.result,
+    )
+
+
+class Repository:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: pw.SqliteDatabase = open_database(path)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # --- inbox files -------------------------------------------------------------------
+    def inbox_file(self, path: Path) -> InboxFileRecord | None:
+        row = InboxFile.get_or_none(InboxFile.path == str(path))
+        if row is None:
+            return None
+        return InboxFileRecord(
+            Path(row.path),
+            row.size,
+            row.mtime_ns,
+            row.sha256,
+            InboxFileStatus(row.status),
+            row.movie_id,  # type: ignore[attr-defined]  # peewee adds <fk>_id
+        )
+
+    def record_inbox_file(self, record: InboxFileRecord) -> None:
+        InboxFile.replace(
+            path=str(record.path),
+            size=record.size,
+            mtime_ns=record.mtime_ns,
+            sha256=record.sha256,
+            status=record.status.value,
+            movie=record.movie_id,
+            seen_at=utcnow(),
+        ).execute()
+
+    def forget_inbox_file(self, path: Path) -> None:
+        InboxFile.delete().where(InboxFile.path == str(path)).execute()
+
+    # --- movies ------------------------------------------------------------------------
+    def movie_by_sha(self, sha256: str) -> MovieRecord | None:
+        row = Movie.get_or_none(Movie.sha256 == sha256)
+        return _movie(row) if row else None
+
+    def movie(self, movie_id: int) -> MovieRecord:
+        return _movie(Movie.get_by_id(movie_id))
+
+    def find_movies(self, key_prefix: str) -> list[MovieRecord]:
+        rows = Movie.select().where(Movie.sha256.startswith(key_prefix.lower()))
+        return [_movie(r) for r in rows]
+
+    def movies(self) -> list[MovieRecord]:
+        return [_movie(r) for r in Movie.select().order_by(Movie.created_at, Movie.id)]
+
+    def add_movie(self, sha256: str, name: str, path: Path, size: int) -> MovieRecord:
+        with database.atomic():
+            row = Movie.create(sha256=sha256, name=name, path=str(path), size=size)
+        return _movie(row)
+
+    def set_movie_path(self, movie_id: int, path: Path) -> None:
+        self._update_movie(movie_id, path=str(path))
+
+    def requeue_abandoned(self) -> list[MovieRecord]:
+        """Movies a dead process left running go back to the queue; returns them."""
+        with database.atomic("IMMEDIATE"):
+            rows = list(Movie.select().where(Movie.state == MovieState.RUNNING.value))
+            ids = [r.id for r in rows]
+            if ids:
+                Movie.update(state=MovieState.QUEUED.value, updated_at=utcnow()).where(
+                    Movie.id.in_(ids)
+                ).execute()
+                StageRun.update(status=StageStatus.PENDING.value).where(
+                    StageRun.movie.in_(ids), StageRun.status == StageStatus.RUNNING.value
+                ).execute()
+        return [_movie(r) for r in rows]
+
+    def claim_next(self, now: datetime) -> MovieRecord | None:
+        """Atomically take the oldest runnable movie and mark it running."""
+        with database.atomic("IMMEDIATE"):
+            row = (
+                Movie.select()
+                .where(
+                    (Movie.state == MovieState.QUEUED.value)
+                    | ((Movie.state == MovieState.WAITING.value) & (Movie.next_attempt_at <= now))
+                )
+                .order_by(Movie.created_at, Movie.id)
+                .first()
+            )
+            if row is None:
+                return None
+            Movie.update(state=MovieState.RUNNING.value, updated_at=now).where(
+                Movie.id == row.id
+            ).execute()
+        return self.movie(row.id)
+
+    def count_runnable(self, now: datetime) -> int:
+        return int(
+            Movie.select()
+            .where(
+                (Movie.state == MovieState.QUEUED.value)
+                | ((Movie.state == MovieState.WAITING.value) & (Movie.next_attempt_at <= now))
+            )
+            .count()
+        )
+
+    def set_progress(self, movie_id: int, stage: str, progress: float) -> None:
+        self._update_movie(movie_id, stage=stage, progress=progress)
+
+    def mark_done(self, movie_id: int) -> None:
+        self._update_movie(
+            movie_id,
+            state=MovieState.DONE.value,
+            stage=None,
+            progress=1.0,
+            last_error=None,
+            next_attempt_at=None,
+            finished_at=utcnow(),
+        )
+
+    def mark_rejected(self, movie_id: int, reason: str) -> None:
+        self._update_movie(
+            movie_id, state=MovieState.REJECTED.value, last_error=reason, finished_at=utcnow()
+        )
+
+    def mark_queued(self, movie_id: int) -> None:
+        self._update_movie(movie_id, state=MovieState.QUEUED.value)
+
+    def schedule_retry(self, movie_id: int, error: str, attempts: int, at: datetime) -> None:
+        self._update_movie(
+            movie_id,
+            state=MovieState.WAITING.value,
+            last_error=error,
+            attempts=attempts,
+            next_attempt_at=at,
+        )
+
+    def mark_failed(self, movie_id: int, error: str, attempts: int) -> None:
+        self._update_movie(
+            movie_id,
+            state=MovieState.FAILED.value,
+            last_error=error,
+            attempts=attempts,
+            next_attempt_at=None,
+            finished_at=utcnow(),
+        )
+
+    def retry(self, movie_ids: list[int]) -> None:
+        """Requeue failed or waiting movies now, with a fresh back-off ladder."""
+        Movie.update(
+            state=MovieState.QUEUED.value,
+            attempts=0,
+            next_attempt_at=None,
+            finished_at=None,
+            updated_at=utcnow(),
+        ).where(Movie.id.in_(movie_ids)).execute()
+
+    def _update_movie(self, movie_id: int, **fields: object) -> None:
+        Movie.update(updated_at=utcnow(), **fields).where(Movie.id == movie_id).execute()
+
+    # --- stage runs --------------------------------------------------------------------
+    def stage_runs(self, movie_id: int) -> dict[str, StageRunRecord]:
+        rows = StageRun.select().where(StageRun.movie == movie_id).order_by(StageRun.id)
+        return {r.stage: _stage_run(r) for r in rows}
+
+    def start_stage(self, movie_id: int, stage: str) -> int:
+        """Mark the stage running and return its attempt number (1 for the first run)."""
+        with database.atomic("IMMEDIATE"):
+            row, _ = StageRun.get_or_create(movie=movie_id, stage=stage)
+            row.status = StageStatus.RUNNING.value
+            row.attempts += 1
+            row.started_at = utcnow()
+            row.finished_at = None
+            row.error = None
+            row.save()
+            Movie.update(stage=stage, progress=0.0, updated_at=utcnow()).where(
+                Movie.id == movie_id
+            ).execute()
+        return int(row.attempts)
+
+    def finish_stage(self, movie_id: int, stage: str, seconds: float, result: object) -> None:
+        self._end_stage(
+            movie_id,
+            stage,
+            StageStatus.DONE,
+            seconds=seconds,
+            result=json.dumps(result, default=str),
+            error=None,
+        )
+
+    def fail_stage(self, movie_id: int, stage: str, seconds: float, error: str) -> None:
+        self._end_stage(movie_id, stage, StageStatus.FAILED, seconds=seconds, error=error)
+
+    def abandon_stage(self, movie_id: int, stage: str) -> None:
+        """The daemon stopped mid-stage: it runs again from its start next time."""
+        with database.atomic():
+            StageRun.update(status=StageStatus.PENDING.value).where(
+                StageRun.movie == movie_id, StageRun.stage == stage
+            ).execute()
+            self._update_movie(movie_id, state=MovieState.QUEUED.value)
+
+    def _end_stage(self, movie_id: int, stage: str, status: StageStatus, **fields: object) -> None:
+        StageRun.update(status=status.value, finished_at=utcnow(), **fields).where(
+            StageRun.movie == movie_id, StageRun.stage == stage
+        ).execute()
+
+    # --- daemon heartbeat --------------------------------------------------------------
+    def beat(self, pid: int | None = None) -> None:
+        value = json.dumps({"pid": pid or os.getpid(), "at": utcnow().isoformat()})
+        Meta.replace(key="heartbeat", value=value).execute()
+
+    def heartbeat(self) -> Heartbeat | None:
+        row = Meta.get_or_none(Meta.key == "heartbeat")
+        if row is None:
+            return None
+        data = json.loads(row.value)
+        return Heartbeat(pid=int(data["pid"]), at=datetime.fromisoformat(data["at"]))
+
+    def clear_heartbeat(self) -> None:
+        Meta.delete().where(Meta.key == "heartbeat").execute()
+
+    @staticmethod
+    def retry_time(now: datetime, seconds: float) -> datetime:
+        return now + timedelta(seconds=seconds)

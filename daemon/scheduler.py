@@ -1,0 +1,30 @@
+"""Periodic jobs of the daemon (apscheduler): the inbox rescan and the heartbeat."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+HEARTBEAT_SECONDS = 5.0
+
+
+def build_scheduler(
+    rescan: Callable[[], object],
+    rescan_minutes: float,
+    heartbeat: Callable[[], object],
+) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(daemon=True)
+    # coalesce + max_instances=1: a rescan that overruns its interval is not stacked up.
+    scheduler.add_job(
+        rescan, "interval", minutes=rescan_minutes, id="rescan", coalesce=True, max_instances=1
+    )
+    scheduler.add_job(
+        heartbeat,
+        "interval",
+        seconds=HEARTBEAT_SECONDS,
+        id="heartbeat",
+        coalesce=True,
+        max_instances=1,
+    )
+    return scheduler

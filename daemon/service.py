@@ -1,0 +1,194 @@
+"""The daemon: watcher, settle gate, intake, worker threads and scheduler, put together.
+
+`Daemon.run()` blocks until `stop()` (SIGINT/SIGTERM, a service stop) or, with once=True,
+until everything in the inbox has ended done, rejected or failed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import structlog
+
+from daemon.config import Config, ConfigError
+from daemon.inbox import InboxLayout
+from daemon.instance_lock import InstanceLock
+from daemon.intake import IntakeSettings, MovieIntake
+from daemon.pipeline import Pipeline, PipelineSettings
+from daemon.repository import Repository
+from daemon.scheduler import build_scheduler
+from daemon.settle import SettleGate
+from daemon.store import MovieState, utcnow
+from daemon.watcher import InboxWatcher
+from handlers.registry import STAGES, build_handlers
+
+EXIT_OK = 0
+EXIT_MOVIE_FAILED = 1
+
+
+@dataclass
+class _RunTally:
+    """Outcomes of this process's pipeline passes, for `run --once`'s exit status."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    busy_workers: int = 0
+    unfinished: set[str] = field(default_factory=set)
+
+
+class Daemon:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.stop_event = threading.Event()
+        self._wake = threading.Event()
+        self._tally = _RunTally()
+        self._log = structlog.get_logger("daemon")
+        unknown = [s for s in config.pipeline.stages if s not in STAGES]
+        if unknown:
+            raise ConfigError(
+                f"{config.source or 'built-in defaults'}: 'pipeline.stages' names an unknown "
+                f"stage '{unknown[0]}' (known: {', '.join(STAGES)})"
+            )
+        self.layout = InboxLayout(config.inbox)
+        self._lock = InstanceLock(config.library / "bunny.lock")
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self._wake.set()
+
+    def run(self, once: bool = False) -> int:
+        self._lock.acquire()
+        try:
+            return self._run(once)
+        finally:
+            self._lock.release()
+
+    def _run(self, once: bool) -> int:
+        config = self.config
+        self.layout.create()
+        config.library.mkdir(parents=True, exist_ok=True)
+        repo = Repository(config.database_path)
+        for movie in repo.requeue_abandoned():
+            self._log.info("resuming a movie left running", movie=movie.key, stage=movie.stage)
+        gate = SettleGate(config.watcher.quiet_seconds)
+        watcher = InboxWatcher([self.layout.movies], gate, config.watcher.temp_suffixes)
+        intake = MovieIntake(repo, IntakeSettings(self.layout, config.watcher.follow_symlinks))
+        pipeline = Pipeline(
+            build_handlers(config.pipeline.stages),
+            repo,
+            PipelineSettings(
+                library=config.library,
+                inbox=self.layout,
+                backoff_seconds=config.pipeline.retry_backoff_seconds,
+                move_done_movies=config.after_done == "move",
+                stage_delay_seconds=config.pipeline.stage_delay_seconds,
+            ),
+            self.stop_event,
+        )
+        self._install_signal_handlers()
+        workers = [
+            threading.Thread(
+                target=self._work, args=(repo, pipeline), name=f"worker-{i}", daemon=True
+            )
+            for i in range(config.pipeline.workers)
+        ]
+        scheduler = build_scheduler(watcher.rescan, config.watcher.rescan_minutes, repo.beat)
+        repo.beat()
+        self._log.info(
+            "daemon started",
+            pid=os.getpid(),
+            inbox=str(config.inbox),
+            library=str(config.library),
+            stages=list(config.pipeline.stages),
+            once=once,
+        )
+        if not once:
+            watcher.start()
+        seen = watcher.rescan()
+        self._log.info("inbox scanned", files=seen)
+        scheduler.start()
+        for worker in workers:
+            worker.start()
+        try:
+            self._intake_loop(gate, intake, repo, until_idle=once)
+        finally:
+            self.stop()
+            watcher.stop()
+            scheduler.shutdown(wait=False)
+            self._join(workers, repo)
+            repo.clear_heartbeat()
+            repo.close()
+            self._log.info("daemon stopped")
+        return EXIT_MOVIE_FAILED if once and self._tally.unfinished else EXIT_OK
+
+    def _intake_loop(
+        self, gate: SettleGate, intake: MovieIntake, repo: Repository, until_idle: bool
+    ) -> None:
+        poll = self.config.watcher.poll_seconds
+        while not self.stop_event.is_set():
+            for path in gate.due():
+                try:
+                    if intake.take(path):
+                        self._wake.set()
+                except OSError as exc:
+                    self._log.error("could not take file", file=str(path), error=str(exc))
+            if until_idle and self._idle(gate, repo):
+                return
+            self.stop_event.wait(poll)
+
+    def _idle(self, gate: SettleGate, repo: Repository) -> bool:
+        with self._tally.lock:
+            busy = self._tally.busy_workers
+        return gate.pending() == 0 and busy == 0 and repo.count_runnable(utcnow()) == 0
+
+    def _work(self, repo: Repository, pipeline: Pipeline) -> None:
+        while not self.stop_event.is_set():
+            with self._tally.lock:
+                self._tally.busy_workers += 1
+            try:
+                movie = repo.claim_next(utcnow())
+                if movie is not None:
+                    state = pipeline.process(movie)
+                    self._note(movie.key, state)
+            except Exception:
+                self._log.exception("worker error; it goes on with the next movie")
+                movie = None
+            finally:
+                with self._tally.lock:
+                    self._tally.busy_workers -= 1
+            if movie is None:
+                self._wake.wait(self.config.watcher.poll_seconds * 2)
+                self._wake.clear()
+
+    def _note(self, key: str, state: MovieState) -> None:
+        with self._tally.lock:
+            if state in (MovieState.FAILED, MovieState.WAITING):
+                self._tally.unfinished.add(key)
+            else:
+                self._tally.unfinished.discard(key)
+
+    def _join(self, workers: list[threading.Thread], repo: Repository) -> None:
+        deadline = self.config.pipeline.stop_timeout_seconds
+        for worker in workers:
+            worker.join(timeout=deadline / max(1, len(workers)))
+        if any(w.is_alive() for w in workers):
+            # A stage that ignores cancellation: leave it, and requeue its movie for next time.
+            for movie in repo.requeue_abandoned():
+                self._log.warning("stage still running at stop; requeued", movie=movie.key)
+
+    def _install_signal_handlers(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return  # the Windows service stops us through stop()
+
+        def handle(signum: int, _frame: object) -> None:
+            self._log.info("stop requested", signal=signal.Signals(signum).name)
+            self.stop()
+
+        signals: list[Callable[..., object] | int] = [signal.SIGINT, signal.SIGTERM]
+        if hasattr(signal, "SIGBREAK"):
+            signals.append(signal.SIGBREAK)
+        for signum in signals:
+            signal.signal(signum, handle)  # type: ignore[arg-type]

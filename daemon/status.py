@@ -1,0 +1,142 @@
+"""`bunny status` and `bunny retry`: read and requeue movies through the repository."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from daemon.config import Config
+from daemon.repository import MovieRecord, Repository
+from daemon.scheduler import HEARTBEAT_SECONDS
+from daemon.store import MovieState, utcnow
+
+EXIT_NO_DATABASE = 1
+EXIT_NO_MATCH = 1
+# The daemon counts as running while its heartbeat is younger than a few beats.
+ALIVE_AFTER_SECONDS = HEARTBEAT_SECONDS * 3
+
+
+@dataclass(frozen=True)
+class MovieLine:
+    id: str
+    name: str
+    state: str
+    stage: str | None
+    progress: float
+    attempts: int
+    next_attempt_at: str | None
+    last_error: str | None
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    database: str
+    daemon_running: bool
+    daemon_pid: int | None
+    heartbeat_age_seconds: float | None
+    queue_length: int
+    counts: dict[str, int]
+    movies: list[MovieLine]
+
+
+def build_report(repo: Repository, now: datetime) -> StatusReport:
+    movies = repo.movies()
+    beat = repo.heartbeat()
+    age = (now - beat.at).total_seconds() if beat else None
+    counts = {state.value: 0 for state in MovieState}
+    for movie in movies:
+        counts[movie.state.value] += 1
+    return StatusReport(
+        database=str(repo.path),
+        daemon_running=age is not None and age < ALIVE_AFTER_SECONDS,
+        daemon_pid=beat.pid if beat else None,
+        heartbeat_age_seconds=round(age, 1) if age is not None else None,
+        queue_length=counts["queued"] + counts["waiting"],
+        counts=counts,
+        movies=[_line(m) for m in movies],
+    )
+
+
+def _line(movie: MovieRecord) -> MovieLine:
+    return MovieLine(
+        id=movie.key,
+        name=movie.name,
+        state=movie.state.value,
+        stage=movie.stage,
+        progress=round(movie.progress, 3),
+        attempts=movie.attempts,
+        next_attempt_at=movie.next_attempt_at.isoformat() + "Z" if movie.next_attempt_at else None,
+        last_error=movie.last_error,
+        updated_at=movie.updated_at.isoformat() + "Z",
+    )
+
+
+def print_status(config: Config, as_json: bool) -> int:
+    if not config.database_path.exists():
+        print(
+            f"no database at {config.database_path}: the daemon has not run on this library",
+            file=sys.stderr,
+        )
+        return EXIT_NO_DATABASE
+    repo = Repository(config.database_path)
+    try:
+        report = build_report(repo, utcnow())
+    finally:
+        repo.close()
+    print(json.dumps(asdict(report), indent=2) if as_json else render(report))
+    return 0
+
+
+def render(report: StatusReport) -> str:
+    if report.daemon_running:
+        daemon = (
+            f"running (pid {report.daemon_pid}, heartbeat {report.heartbeat_age_seconds} s ago)"
+        )
+    else:
+        daemon = "not running"
+    counts = ", ".join(f"{n} {state}" for state, n in report.counts.items() if n)
+    lines = [
+        f"daemon:   {daemon}",
+        f"database: {report.database}",
+        f"queue:    {report.queue_length} movie(s) waiting to run; {counts or 'no movies yet'}",
+    ]
+    if report.movies:
+        lines.append("")
+        lines.append(
+            f"{'ID':<12}  {'STATE':<8}  {'STAGE':<10}  {'PROGRESS':>8}  {'TRIES':>5}  NAME"
+        )
+    for m in report.movies:
+        progress = f"{m.progress:.0%}" if m.state in ("running", "queued", "waiting") else ""
+        lines.append(
+            f"{m.id:<12}  {m.state:<8}  {m.stage or '-':<10}  {progress:>8}  {m.attempts:>5}  "
+            f"{m.name}"
+        )
+        if m.last_error and m.state != "done":
+            lines.append(f"{'':<12}  last error: {m.last_error}")
+        if m.next_attempt_at:
+            lines.append(f"{'':<12}  next try: {m.next_attempt_at}")
+    return "\n".join(lines)
+
+
+def retry_movies(config: Config, key: str | None) -> int:
+    if not config.database_path.exists():
+        print(f"no database at {config.database_path}", file=sys.stderr)
+        return EXIT_NO_DATABASE
+    repo = Repository(config.database_path)
+    try:
+        retryable = {MovieState.FAILED, MovieState.WAITING}
+        candidates = repo.find_movies(key) if key else repo.movies()
+        chosen = [m for m in candidates if m.state in retryable]
+        if not chosen:
+            what = f"matching '{key}'" if key else ""
+            print(f"no failed or waiting movie {what}".strip(), file=sys.stderr)
+            return EXIT_NO_MATCH
+        repo.retry([m.id for m in chosen])
+        for movie in chosen:
+            print(f"requeued {movie.key}  {movie.name}")
+        return 0
+    finally:
+        repo.close()

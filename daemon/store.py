@@ -1,0 +1,153 @@
+"""The SQLite schema (peewee, WAL mode) and its migrations.
+
+Only daemon/repository.py uses these models; everything else goes through it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import peewee as pw
+
+database = pw.DatabaseProxy()
+
+
+class MovieState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    WAITING = "waiting"  # a stage failed; retried at next_attempt_at
+    DONE = "done"
+    FAILED = "failed"  # the back-off ladder is exhausted; `bunny retry` requeues it
+    REJECTED = "rejected"  # not usable; moved to inbox/rejected with a reason
+
+
+class StageStatus(enum.StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class InboxFileStatus(enum.StrEnum):
+    TAKEN = "taken"  # became a movie
+    DUPLICATE = "duplicate"  # byte-identical to a movie taken under another name
+    REJECTED = "rejected"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Meta(BaseModel):
+    key = pw.CharField(primary_key=True)
+    value = pw.TextField()
+
+
+class Movie(BaseModel):
+    id = pw.AutoField()
+    sha256 = pw.CharField(unique=True, max_length=64)
+    name = pw.TextField()
+    path = pw.TextField()
+    size = pw.BigIntegerField()
+    state = pw.CharField(default=MovieState.QUEUED.value, index=True)
+    stage = pw.CharField(null=True)
+    progress = pw.FloatField(default=0.0)
+    attempts = pw.IntegerField(default=0)
+    next_attempt_at = pw.DateTimeField(null=True)
+    last_error = pw.TextField(null=True)
+    created_at = pw.DateTimeField(default=utcnow)
+    updated_at = pw.DateTimeField(default=utcnow)
+    finished_at = pw.DateTimeField(null=True)
+
+
+class StageRun(BaseModel):
+    id = pw.AutoField()
+    movie = pw.ForeignKeyField(Movie, backref="stage_runs", on_delete="CASCADE")
+    stage = pw.CharField()
+    status = pw.CharField(default=StageStatus.PENDING.value)
+    attempts = pw.IntegerField(default=0)
+    started_at = pw.DateTimeField(null=True)
+    finished_at = pw.DateTimeField(null=True)
+    seconds = pw.FloatField(null=True)
+    error = pw.TextField(null=True)
+    result = pw.TextField(null=True)  # JSON of the stage's result dataclass
+
+    class Meta:
+        indexes = ((("movie", "stage"), True),)
+
+
+class InboxFile(BaseModel):
+    """A file seen in the inbox, so a rescan neither hashes nor reports it twice."""
+
+    id = pw.AutoField()
+    path = pw.TextField(unique=True)
+    size = pw.BigIntegerField()
+    mtime_ns = pw.BigIntegerField()
+    sha256 = pw.CharField(max_length=64, null=True)
+    status = pw.CharField()
+    movie = pw.ForeignKeyField(Movie, null=True, backref="inbox_files", on_delete="SET NULL")
+    seen_at = pw.DateTimeField(default=utcnow)
+
+
+MODELS: list[type[BaseModel]] = [Meta, Movie, StageRun, InboxFile]
+
+
+def _create_v1() -> None:
+    database.create_tables(MODELS)
+
+
+# Append a function to move the schema one version forward; never edit an old one.
+MIGRATIONS: list[Callable[[], None]] = [_create_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNewError(RuntimeError):
+    pass
+
+
+def open_database(path: Path) -> pw.SqliteDatabase:
+    """Open (creating if needed) the database file and bring its schema up to date."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = pw.SqliteDatabase(
+        str(path),
+        pragmas={
+            "journal_mode": "wal",
+            "synchronous": "normal",
+            "foreign_keys": 1,
+            "busy_timeout": 15000,
+        },
+        check_same_thread=False,
+    )
+    database.initialize(db)
+    db.connect(reuse_if_open=True)
+    migrate()
+    return db
+
+
+def schema_version() -> int:
+    if not database.table_exists(Meta._meta.table_name):
+        return 0
+    row = Meta.get_or_none(Meta.key == "schema_version")
+    return int(row.value) if row else 0
+
+
+def migrate() -> None:
+    with database.atomic("IMMEDIATE"):
+        current = schema_version()
+        if current > SCHEMA_VERSION:
+            raise SchemaTooNewError(
+                f"database schema version {current} is newer than this program's "
+                f"{SCHEMA_VERSION}; upgrade diffusion-bunny"
+            )
+        for step in MIGRATIONS[current:]:
+            step()
+        Meta.replace(key="schema_version", value=str(SCHEMA_VERSION)).execute()

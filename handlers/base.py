@@ -1,0 +1,79 @@
+"""What every stage sees: the job it works on and the one method it implements.
+
+The pipeline owns skipping, retries, timing, logging and persistence. A handler only does
+its job: it reads the typed `MovieJob`, returns a typed result dataclass, reports progress
+through `StageContext`, and raises `RejectedInputError` when the input cannot be used at all.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+import structlog
+
+
+class RejectedInputError(Exception):
+    """The input is unusable (not a video, truncated...): it is moved aside, not retried."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class StageCancelledError(Exception):
+    """The daemon is stopping; the stage will run again from its start."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What `probe` learns about a movie; later stages read it from the job."""
+
+    container: str
+    codec: str
+    width: int
+    height: int
+    fps: float
+    duration_seconds: float
+    frame_count: int
+    has_audio: bool
+
+
+@dataclass
+class StageContext:
+    """The pipeline's side of a running stage: progress, cancellation and the log."""
+
+    report_progress: Callable[[float], None]
+    stop_event: threading.Event
+    log: Any = field(default_factory=lambda: structlog.get_logger("stage"))
+
+    def progress(self, fraction: float) -> None:
+        self.report_progress(min(1.0, max(0.0, fraction)))
+
+    def check_cancelled(self) -> None:
+        if self.stop_event.is_set():
+            raise StageCancelledError("daemon is stopping")
+
+
+@dataclass(frozen=True)
+class MovieJob:
+    movie_key: str  # short sha256: the movie's id in paths, logs and the CLI
+    source: Path
+    library: Path
+    video: VideoInfo | None  # None until probe has run
+    context: StageContext
+
+    @property
+    def movie_dir(self) -> Path:
+        return self.library / "movies" / self.movie_key
+
+
+class Handler(Protocol):
+    name: ClassVar[str]
+
+    def run(self, job: MovieJob) -> Any:
+        """Do the stage's work and return its result dataclass (persisted as JSON)."""
+        ...

@@ -1,0 +1,95 @@
+"""Set up .venv at the repository root and run the daemon or the tests in it.
+
+Standard library only: it runs before anything is installed.
+
+    python3 scripts/bootstrap.py run [bunny run options]   # install, then start the daemon
+    python3 scripts/bootstrap.py test [pytest options]     # install with dev tools, run tests
+    python3 scripts/bootstrap.py install [--dev]           # install only
+
+Two things pip cannot be told in pyproject.toml are done here: torch comes from the CPU
+index on a machine without an NVIDIA GPU (the default Linux wheel pulls gigabytes of CUDA),
+and face-recognition goes in with --no-deps because it names "dlib", which pip would compile
+from source; dlib-bin provides the same module prebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+TORCH = "torch==2.13.0"
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+FACE_RECOGNITION = "face-recognition==1.3.0"
+STAMP = VENV / ".bunny-installed"
+
+
+def venv_bin(name: str) -> Path:
+    folder = "Scripts" if os.name == "nt" else "bin"
+    suffix = ".exe" if os.name == "nt" else ""
+    return VENV / folder / f"{name}{suffix}"
+
+
+def has_nvidia_gpu() -> bool:
+    return shutil.which("nvidia-smi") is not None or Path("/proc/driver/nvidia").exists()
+
+
+def pip(*args: str) -> None:
+    python = str(venv_bin("python"))
+    command = [python, "-m", "pip", "install", "--disable-pip-version-check", *args]
+    print("+", " ".join(command), flush=True)
+    subprocess.run(command, check=True)
+
+
+def torch_args() -> list[str]:
+    index = os.environ.get("BUNNY_TORCH_INDEX")
+    if index is None and sys.platform.startswith("linux") and not has_nvidia_gpu():
+        index = TORCH_CPU_INDEX
+    if not index:
+        return [TORCH]
+    # An extra index, not a replacement: where it cannot be reached pip falls back to the
+    # wheels it already finds, after one quick retry.
+    return [TORCH, "--extra-index-url", index, "--retries", "1", "--timeout", "15"]
+
+
+def install(dev: bool) -> None:
+    wanted = "dev" if dev else "run"
+    recipe = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + Path(__file__).read_bytes())
+    if STAMP.exists() and STAMP.read_text().split() in (
+        ["dev", recipe.hexdigest()],
+        [wanted, recipe.hexdigest()],
+    ):
+        return
+    if not venv_bin("python").exists():
+        print(f"creating {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    pip(*torch_args())
+    pip("-e", f"{ROOT}[dev]" if dev else str(ROOT))
+    pip("--no-deps", FACE_RECOGNITION)
+    STAMP.write_text(f"{wanted} {recipe.hexdigest()}\n")
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"run", "test", "install"}:
+        print(__doc__)
+        return 2
+    action, rest = argv[0], argv[1:]
+    if action == "install":
+        install(dev="--dev" in rest)
+        return 0
+    install(dev=action == "test")
+    if action == "run":
+        command = [str(venv_bin("bunny")), "run", *rest]
+    else:
+        command = [str(venv_bin("python")), "-m", "pytest", *rest]
+    return subprocess.call(command, cwd=ROOT)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
