@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import importlib
 import importlib.metadata
@@ -90,6 +91,13 @@ def _folder_check(folder: Path) -> Check:
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not folder.exists():
+        if not existing.is_dir():
+            return Check(
+                Level.FAIL,
+                f"folder {folder}",
+                f"missing and {existing} is not a folder",
+                f"move '{existing}' aside or point the config at another folder",
+            )
         if os.access(existing, os.W_OK):
             return Check(Level.OK, f"folder {folder}", "missing; created at start")
         return Check(
@@ -115,7 +123,7 @@ def _database_check(path: Path) -> Check:
     if not path.exists():
         return Check(Level.OK, "database", f"{path} does not exist yet; created at start")
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
             mode = db.execute("PRAGMA journal_mode").fetchone()[0]
             row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
     except sqlite3.Error as exc:

@@ -76,11 +76,17 @@ def move_into(path: Path, folder: Path) -> Path:
     """Move a file (or a link, not its target) into `folder` under a free name."""
     folder.mkdir(parents=True, exist_ok=True)
     target = _free_name(folder, path.name)
+    relative_link = path.is_symlink() and not path.readlink().is_absolute()
+    pointed_at = path.parent / path.readlink() if relative_link else None
     try:
         path.replace(target)
     except OSError:
         # Another file system (the inbox on a share, the library local): copy, then remove.
         shutil.move(str(path), str(target))
+    if pointed_at is not None:
+        # A relative link would point elsewhere from its new folder: keep it on its target.
+        target.unlink()
+        target.symlink_to(pointed_at.resolve())
     return target
 
 

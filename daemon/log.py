@@ -22,7 +22,13 @@ from structlog.typing import EventDict, Processor, WrappedLogger
 
 from daemon.config import LogConfig
 
-SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH)", re.IGNORECASE)
+# Whole words of a name (OPENAI_API_KEY, hf-token, db.password), so that "keyframes" or
+# "author" are not taken for secrets.
+SECRET_NAME = re.compile(
+    r"(?:^|[_\-.])(?:API)?(KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|CREDENTIALS?|AUTH|AUTHORIZATION)"
+    r"(?:$|[_\-.])",
+    re.IGNORECASE,
+)
 MIN_SECRET_LENGTH = 6
 MASK = "***"
 
@@ -59,7 +65,10 @@ class Redactor:
         if isinstance(value, list | tuple):
             return type(value)(self._mask(v) for v in value)
         if isinstance(value, dict):
-            return {k: self._mask(v) for k, v in value.items()}
+            return {
+                k: MASK if isinstance(k, str) and SECRET_NAME.search(k) and v else self._mask(v)
+                for k, v in value.items()
+            }
         return value
 
 
@@ -117,7 +126,7 @@ def configure_logging(config: LogConfig, log_path: Path, secrets: Iterable[str])
         )
         root.addHandler(console)
     # Third-party chatter that would drown the daemon's own lines.
-    for noisy in ("apscheduler", "watchdog", "botocore", "urllib3", "PIL"):
+    for noisy in ("apscheduler", "watchdog", "botocore", "urllib3", "PIL", "peewee", "tzlocal"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -76,23 +76,32 @@ class Pipeline:
         """Run the unfinished stages of a claimed (running) movie; return its new state."""
         job_id = uuid.uuid4().hex[:8]
         with structlog.contextvars.bound_contextvars(movie=movie.key, job=job_id, stage=None):
-            runs = self._repo.stage_runs(movie.id)
-            video = _probe_result(runs.get("probe"))
-            for handler in self.handlers:
-                done = runs.get(handler.name)
-                if done is not None and done.status is StageStatus.DONE:
-                    continue
-                if self._stop.is_set():
-                    self._repo.mark_queued(movie.id)
-                    return MovieState.QUEUED
-                with structlog.contextvars.bound_contextvars(stage=handler.name):
-                    outcome = self._run_stage(handler, movie, video)
-                if isinstance(outcome, MovieState):
-                    return outcome
-                if isinstance(outcome, VideoInfo):
-                    video = outcome
-            self._finish(movie)
-            return MovieState.DONE
+            try:
+                return self._process(movie)
+            except Exception as exc:
+                # Outside any handler (the library's disk full, say): never leave it running.
+                error = f"{type(exc).__name__}: {exc}"
+                self._log.error("pipeline error", error=error, exc_info=True)
+                return self._retry_or_fail(movie, error)
+
+    def _process(self, movie: MovieRecord) -> MovieState:
+        runs = self._repo.stage_runs(movie.id)
+        video = _probe_result(runs.get("probe"))
+        for handler in self.handlers:
+            done = runs.get(handler.name)
+            if done is not None and done.status is StageStatus.DONE:
+                continue
+            if self._stop.is_set():
+                self._repo.mark_queued(movie.id)
+                return MovieState.QUEUED
+            with structlog.contextvars.bound_contextvars(stage=handler.name):
+                outcome = self._run_stage(handler, movie, video)
+            if isinstance(outcome, MovieState):
+                return outcome
+            if isinstance(outcome, VideoInfo):
+                video = outcome
+        self._finish(movie)
+        return MovieState.DONE
 
     def _run_stage(
         self, handler: Handler, movie: MovieRecord, video: VideoInfo | None

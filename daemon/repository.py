@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import peewee as pw
@@ -202,11 +202,12 @@ class Repository:
             ).execute()
         return self.movie(row.id)
 
-    def count_runnable(self, now: datetime) -> int:
+    def count_unfinished(self, now: datetime) -> int:
+        """Movies queued, running, or waiting for a retry that is already due."""
         return int(
             Movie.select()
             .where(
-                (Movie.state == MovieState.QUEUED.value)
+                Movie.state.in_([MovieState.QUEUED.value, MovieState.RUNNING.value])
                 | ((Movie.state == MovieState.WAITING.value) & (Movie.next_attempt_at <= now))
             )
             .count()
@@ -326,7 +327,3 @@ class Repository:
 
     def clear_heartbeat(self) -> None:
         Meta.delete().where(Meta.key == "heartbeat").execute()
-
-    @staticmethod
-    def retry_time(now: datetime, seconds: float) -> datetime:
-        return now + timedelta(seconds=seconds)

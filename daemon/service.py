@@ -35,7 +35,6 @@ class _RunTally:
     """Outcomes of this process's pipeline passes, for `run --once`'s exit status."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
-    busy_workers: int = 0
     unfinished: set[str] = field(default_factory=set)
 
 
@@ -133,21 +132,20 @@ class Daemon:
                 try:
                     if intake.take(path):
                         self._wake.set()
-                except OSError as exc:
+                except Exception as exc:
+                    # The file is offered again by the next rescan.
                     self._log.error("could not take file", file=str(path), error=str(exc))
             if until_idle and self._idle(gate, repo):
                 return
             self.stop_event.wait(poll)
 
     def _idle(self, gate: SettleGate, repo: Repository) -> bool:
-        with self._tally.lock:
-            busy = self._tally.busy_workers
-        return gate.pending() == 0 and busy == 0 and repo.count_runnable(utcnow()) == 0
+        # A claim turns queued into running in one transaction, so a movie between the two
+        # is never missed: no worker bookkeeping is needed.
+        return gate.pending() == 0 and repo.count_unfinished(utcnow()) == 0
 
     def _work(self, repo: Repository, pipeline: Pipeline) -> None:
         while not self.stop_event.is_set():
-            with self._tally.lock:
-                self._tally.busy_workers += 1
             try:
                 movie = repo.claim_next(utcnow())
                 if movie is not None:
@@ -156,9 +154,6 @@ class Daemon:
             except Exception:
                 self._log.exception("worker error; it goes on with the next movie")
                 movie = None
-            finally:
-                with self._tally.lock:
-                    self._tally.busy_workers -= 1
             if movie is None:
                 self._wake.wait(self.config.watcher.poll_seconds * 2)
                 self._wake.clear()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from handlers.base import Handler
 from handlers.probe import ProbeHandler
+from handlers.shots import ShotsHandler
 
 STAGES: dict[str, type[Handler]] = {
     ProbeHandler.name: ProbeHandler,
+    ShotsHandler.name: ShotsHandler,
 }
 
 

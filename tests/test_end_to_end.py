@@ -29,6 +29,9 @@ def copy_slowly(source: Path, target: Path, seconds: float, chunks: int = 10) ->
 
 
 def states(daemon: DaemonProcess) -> dict[str, str]:
+    """Each movie's state, read as `bunny status` would, while the daemon writes."""
+    if not (daemon.library / "bunny.db").exists():
+        return {}
     repo = daemon.repository()
     try:
         return {m.name: m.state.value for m in repo.movies()}
@@ -170,20 +173,20 @@ def test_once_exits_non_zero_on_failure_and_retry_requeues(
     movie.write_bytes(make_clip().read_bytes())
     kept = movie.read_bytes()
 
+    errors: list[BaseException] = []
+
     def user_moves_it_away() -> None:
-        wait_for(
-            lambda: (
-                (daemon.library / "bunny.db").exists()
-                and states(daemon).get("vanishing.mp4") == "running"
-            ),
-            timeout=30,
-        )
-        movie.rename(movie.with_name("away.bin"))
+        try:
+            wait_for(lambda: states(daemon).get("vanishing.mp4") == "running", timeout=30)
+            movie.rename(movie.with_name("away.bin"))
+        except BaseException as exc:
+            errors.append(exc)
 
     mover = threading.Thread(target=user_moves_it_away)
     mover.start()
     first = daemon.run_once()
     mover.join()
+    assert not errors, errors
     assert first.returncode == 1, first.stderr.decode()
     assert states(daemon)["vanishing.mp4"] == "failed"
 

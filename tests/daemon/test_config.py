@@ -118,7 +118,11 @@ def test_unknown_top_level_key(tmp_path: Path) -> None:
         ("pipeline:\n  workers: 2.5\n", "pipeline.workers", "integer"),
         ("log:\n  level: loud\n", "log.level", "'debug', 'info', 'warning', 'error'"),
         ('watcher:\n  follow_symlinks: "yes"\n', "watcher.follow_symlinks", "true or false"),
-        ("pipeline:\n  retry_backoff_seconds: [-1]\n", "pipeline.retry_backoff_seconds", "at least 0"),
+        (
+            "pipeline:\n  retry_backoff_seconds: [-1]\n",
+            "pipeline.retry_backoff_seconds[0]",
+            "at least 0",
+        ),
         ("pipeline:\n  retry_backoff_seconds: 60\n", "pipeline.retry_backoff_seconds", "a list"),
         ("watcher:\n  quiet_seconds: true\n", "watcher.quiet_seconds", "a number"),
         ("after_done: delete\n", "after_done", "'keep', 'move'"),

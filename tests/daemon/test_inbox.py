@@ -72,7 +72,9 @@ def test_name_without_suffix_gets_a_free_name(inbox: InboxLayout) -> None:
     assert (inbox.done / "README (2)").read_bytes() == b"2"
 
 
-@pytest.mark.parametrize(("name", "size"), [("é" * 125 + ".mp4", 254), ("a" + "é" * 125 + ".mp4", 255)])
+@pytest.mark.parametrize(
+    ("name", "size"), [("é" * 125 + ".mp4", 254), ("a" + "é" * 125 + ".mp4", 255)]
+)
 def test_long_unicode_name_is_moved_with_a_fitting_reason_file(
     inbox: InboxLayout, name: str, size: int
 ) -> None:
@@ -105,9 +107,7 @@ def test_long_name_collision_gets_a_fitting_free_name(inbox: InboxLayout) -> Non
     assert len(list(inbox.rejected.glob("*.reason.txt"))) == 2
 
 
-def test_moving_a_symlink_moves_the_link_not_its_target(
-    inbox: InboxLayout, tmp_path: Path
-) -> None:
+def test_moving_a_symlink_moves_the_link_not_its_target(inbox: InboxLayout, tmp_path: Path) -> None:
     target = tmp_path / "elsewhere" / "real.mp4"
     target.parent.mkdir()
     target.write_bytes(b"the real movie")
@@ -115,7 +115,7 @@ def test_moving_a_symlink_moves_the_link_not_its_target(
     link.symlink_to(target)
     moved = move_aside(link, inbox.rejected, "links are set aside")
     assert moved.is_symlink()
-    assert Path(os.readlink(moved)) == target
+    assert moved.readlink() == target
     assert not link.exists()
     assert not link.is_symlink()
     assert target.is_file()
@@ -172,3 +172,18 @@ def test_sha256_of_empty_file(tmp_path: Path) -> None:
     path = tmp_path / "empty"
     path.write_bytes(b"")
     assert sha256_of(path) == hashlib.sha256(b"").hexdigest()
+
+
+def test_relative_symlink_still_points_at_its_target_after_moving(tmp_path: Path) -> None:
+    target = tmp_path / "store" / "movie.mp4"
+    target.parent.mkdir()
+    target.write_bytes(b"movie bytes")
+    inbox = tmp_path / "inbox" / "movies"
+    inbox.mkdir(parents=True)
+    link = inbox / "link.mp4"
+    link.symlink_to(Path("..") / ".." / "store" / "movie.mp4")
+    assert link.read_bytes() == b"movie bytes"
+    moved = move_aside(link, tmp_path / "inbox" / "rejected", "test")
+    assert moved.is_symlink()
+    assert moved.read_bytes() == b"movie bytes"
+    assert target.read_bytes() == b"movie bytes"

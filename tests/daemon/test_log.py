@@ -109,6 +109,7 @@ def test_secrets_never_reach_the_file(tmp_path: Path) -> None:
         request={"headers": {"x-auth": ENV_SECRET}, "items": [GIVEN_SECRET, ("t", ENV_SECRET)]},
     )
     log.info("named", api_key="plain-value-123", aws_secret_access_key="also-plain-456")
+    log.info("nested named", provider={"name": "bedrock", "auth": {"token": "plain-789"}})
     try:
         raise RuntimeError(f"provider refused key {ENV_SECRET} and {GIVEN_SECRET}")
     except RuntimeError:
@@ -118,18 +119,21 @@ def test_secrets_never_reach_the_file(tmp_path: Path) -> None:
     assert GIVEN_SECRET not in text
     assert "plain-value-123" not in text
     assert "also-plain-456" not in text
+    assert "plain-789" not in text
     lines = read_lines(path)
     assert [line["event"] for line in lines] == [
         f"calling with {MASK}",
         "nested",
         "named",
+        "nested named",
         "caption call failed",
     ]
     assert lines[0]["header"] == f"Bearer {MASK}"
     assert lines[1]["request"] == {"headers": {"x-auth": MASK}, "items": [MASK, ["t", MASK]]}
     assert lines[2]["api_key"] == MASK
     assert lines[2]["aws_secret_access_key"] == MASK
-    traceback = lines[3]["exception"]
+    assert lines[3]["provider"] == {"name": "bedrock", "auth": MASK}
+    traceback = lines[4]["exception"]
     assert "Traceback" in traceback
     assert "RuntimeError: provider refused key" in traceback
     assert MASK in traceback
@@ -179,3 +183,12 @@ def test_creates_the_log_folder(tmp_path: Path) -> None:
     configure_logging(LogConfig(console="off"), path, set())
     structlog.get_logger().info("hello")
     assert read_lines(path)[0]["event"] == "hello"
+
+
+def test_secret_names_are_whole_words() -> None:
+    from daemon.log import SECRET_NAME
+
+    for name in ("OPENAI_API_KEY", "api_key", "HF_TOKEN", "db.password", "apikey", "AUTH"):
+        assert SECRET_NAME.search(name), name
+    for name in ("keyframes", "author", "monkey", "tokenizer_path", "passes"):
+        assert not SECRET_NAME.search(name), name

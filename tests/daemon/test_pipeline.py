@@ -168,3 +168,16 @@ def test_abandoned_movie_resumes_at_its_first_unfinished_stage(
     assert make_pipeline(repo, tmp_path, [probe, flaky], (0,)).process(again) is MovieState.DONE
     assert repo.stage_runs(movie.id)["probe"].attempts == 1
     assert flaky.calls == 1
+
+
+def test_library_write_failure_schedules_a_retry_not_a_stuck_movie(
+    repo: Repository, tmp_path: Path, make_clip: Callable[..., Path]
+) -> None:
+    movie = queued_movie(repo, tmp_path, make_clip())
+    # The library cannot take movie.json: "movies" is a file, as a full or broken disk would.
+    (tmp_path / "library" / "movies").write_text("in the way")
+    state = make_pipeline(repo, tmp_path, [ProbeHandler()], (60,)).process(movie)
+    assert state is MovieState.WAITING
+    after = repo.movie(movie.id)
+    assert after.state is MovieState.WAITING
+    assert after.last_error is not None and "NotADirectoryError" in after.last_error

@@ -40,9 +40,7 @@ def movie(tmp_path: Path) -> Path:
     return path
 
 
-def test_not_due_until_quiet_period_passed(
-    gate: SettleGate, clock: FakeClock, movie: Path
-) -> None:
+def test_not_due_until_quiet_period_passed(gate: SettleGate, clock: FakeClock, movie: Path) -> None:
     gate.observe(movie)
     assert gate.due() == []
     clock.advance(QUIET - 0.1)
@@ -84,7 +82,9 @@ def test_changed_mtime_alone_resets_the_timer(
     assert gate.due() == [movie]
 
 
-def test_file_with_an_old_mtime_still_waits(gate: SettleGate, clock: FakeClock, movie: Path) -> None:
+def test_file_with_an_old_mtime_still_waits(
+    gate: SettleGate, clock: FakeClock, movie: Path
+) -> None:
     # The clock starts at the first sighting, not at the mtime a copy tool may have set.
     os.utime(movie, (0, 0))
     gate.observe(movie)

@@ -1,0 +1,1 @@
+"""Scripts that measure the stages on the real clips in ../shared/media."""

@@ -1,0 +1,141 @@
+"""Shot detection on the real clips in ../shared/media, against their published ground truth.
+
+    .venv/bin/python -m evaluation.scenes [--media DIR]
+
+Prints one row per clip (expected, found, pass/fail, decode speed) and exits non-zero if
+any check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from handlers.base import MovieJob, StageContext
+from handlers.shots import ShotList, ShotsHandler
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MEDIA = ROOT.parent / "shared" / "media"
+FRAME_TOLERANCE = 1
+SECONDS_TOLERANCE = 0.05
+
+
+@dataclass(frozen=True)
+class Check:
+    clip: str  # relative to the media folder
+    expected: str
+    judge: Callable[[ShotList], bool]
+    found: Callable[[ShotList], str]
+
+
+@dataclass(frozen=True)
+class Row:
+    clip: str
+    expected: str
+    found: str
+    passed: bool
+    fps: float
+
+
+def cuts_at_frames(expected: list[int]) -> Callable[[ShotList], bool]:
+    def judge(result: ShotList) -> bool:
+        found = result.cut_frames
+        return len(found) == len(expected) and all(
+            abs(f - e) <= FRAME_TOLERANCE for f, e in zip(found, expected, strict=True)
+        )
+
+    return judge
+
+
+def cuts_at_seconds(expected: list[float]) -> Callable[[ShotList], bool]:
+    def judge(result: ShotList) -> bool:
+        found = result.cut_seconds
+        return len(found) == len(expected) and all(
+            abs(f - e) <= SECONDS_TOLERANCE for f, e in zip(found, expected, strict=True)
+        )
+
+    return judge
+
+
+def show_frames(result: ShotList) -> str:
+    return "frames " + (", ".join(map(str, result.cut_frames)) or "none")
+
+
+def show_seconds(result: ShotList) -> str:
+    return "s " + (", ".join(f"{s:.3f}" for s in result.cut_seconds) or "none")
+
+
+def checks(media: Path) -> list[Check]:
+    truth = json.loads((media / "scenes" / "scene_cuts.json").read_text(encoding="utf-8"))
+    videos = truth["videos"]
+
+    def golden(name: str) -> list[int]:
+        return list(videos[name]["golden_cuts"]["ContentDetector.default"])
+
+    testvideo = golden("testvideo.mp4")
+    vfr = list(videos["goldeneye-vfr-drop3.mp4"]["cut_times_s"])
+    return [
+        Check(
+            "scenes/testvideo.mp4",
+            "frames " + ", ".join(map(str, testvideo)),
+            cuts_at_frames(testvideo),
+            show_frames,
+        ),
+        Check(
+            "scenes/goldeneye-vfr-drop3.mp4",
+            "s " + ", ".join(f"{s:.3f}" for s in vfr),
+            cuts_at_seconds(vfr),
+            show_seconds,
+        ),
+        Check("scenes/fades.mp4", "no cuts", cuts_at_frames(golden("fades.mp4")), show_frames),
+        Check("scenes/counter.mp4", "no cuts", cuts_at_frames(golden("counter.mp4")), show_frames),
+        Check("clips/vtest.avi", "no error", lambda r: r.frames_decoded > 0, show_frames),
+    ]
+
+
+def detect(path: Path) -> tuple[ShotList, float]:
+    context = StageContext(report_progress=lambda _: None, stop_event=threading.Event())
+    job = MovieJob("eval", path, path.parent, None, context)
+    started = time.perf_counter()
+    result = ShotsHandler().run(job)
+    return result, result.frames_decoded / (time.perf_counter() - started)
+
+
+def evaluate(check: Check, media: Path) -> Row:
+    try:
+        result, fps = detect(media / check.clip)
+    except Exception as exc:  # an error is a failed row, not the end of the table
+        return Row(check.clip, check.expected, f"error: {exc}", False, 0.0)
+    return Row(check.clip, check.expected, check.found(result), check.judge(result), fps)
+
+
+def print_table(rows: list[Row]) -> None:
+    header = ("clip", "expected", "found", "result", "decode fps")
+    cells = [
+        (r.clip, r.expected, r.found, "pass" if r.passed else "FAIL", f"{r.fps:.0f}") for r in rows
+    ]
+    widths = [max(len(str(line[i])) for line in [header, *cells]) for i in range(len(header))]
+    for line in [header, tuple("-" * w for w in widths), *cells]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--media", type=Path, default=DEFAULT_MEDIA)
+    args = parser.parse_args(argv)
+    if not (args.media / "scenes").is_dir():
+        print(f"media folder not found: {args.media}", file=sys.stderr)
+        return 2
+    rows = [evaluate(check, args.media) for check in checks(args.media)]
+    print_table(rows)
+    return 0 if all(row.passed for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
