@@ -51,11 +51,13 @@ class Redactor:
 
     def __call__(self, _: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
         for key, value in list(event_dict.items()):
-            if SECRET_NAME.search(key) and key not in {"event", "level"} and value:
-                event_dict[key] = MASK
-            else:
-                event_dict[key] = self._mask(value)
+            event_dict[key] = self._field(key, value)
         return event_dict
+
+    def _field(self, key: Any, value: Any) -> Any:
+        if isinstance(key, str) and SECRET_NAME.search(key) and value:
+            return MASK
+        return self._mask(value)
 
     def _mask(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -65,10 +67,7 @@ class Redactor:
         if isinstance(value, list | tuple):
             return type(value)(self._mask(v) for v in value)
         if isinstance(value, dict):
-            return {
-                k: MASK if isinstance(k, str) and SECRET_NAME.search(k) and v else self._mask(v)
-                for k, v in value.items()
-            }
+            return {k: self._field(k, v) for k, v in value.items()}
         return value
 
 

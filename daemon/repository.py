@@ -27,7 +27,6 @@ from daemon.store import (
 )
 
 MOVIE_KEY_LENGTH = 12
-RUNNABLE = (MovieState.QUEUED.value, MovieState.WAITING.value)
 
 
 @dataclass(frozen=True)
@@ -110,6 +109,13 @@ def _stage_run(row: StageRun) -> StageRunRecord:
     )
 
 
+def _due(now: datetime) -> pw.Expression:
+    """Movies a worker may take now: queued, or waiting for a retry whose time has come."""
+    return (Movie.state == MovieState.QUEUED.value) | (
+        (Movie.state == MovieState.WAITING.value) & (Movie.next_attempt_at <= now)
+    )
+
+
 class Repository:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -186,15 +192,7 @@ class Repository:
     def claim_next(self, now: datetime) -> MovieRecord | None:
         """Atomically take the oldest runnable movie and mark it running."""
         with database.atomic("IMMEDIATE"):
-            row = (
-                Movie.select()
-                .where(
-                    (Movie.state == MovieState.QUEUED.value)
-                    | ((Movie.state == MovieState.WAITING.value) & (Movie.next_attempt_at <= now))
-                )
-                .order_by(Movie.created_at, Movie.id)
-                .first()
-            )
+            row = Movie.select().where(_due(now)).order_by(Movie.created_at, Movie.id).first()
             if row is None:
                 return None
             Movie.update(state=MovieState.RUNNING.value, updated_at=now).where(
@@ -205,12 +203,7 @@ class Repository:
     def count_unfinished(self, now: datetime) -> int:
         """Movies queued, running, or waiting for a retry that is already due."""
         return int(
-            Movie.select()
-            .where(
-                Movie.state.in_([MovieState.QUEUED.value, MovieState.RUNNING.value])
-                | ((Movie.state == MovieState.WAITING.value) & (Movie.next_attempt_at <= now))
-            )
-            .count()
+            Movie.select().where(_due(now) | (Movie.state == MovieState.RUNNING.value)).count()
         )
 
     def set_progress(self, movie_id: int, stage: str, progress: float) -> None:

@@ -13,7 +13,7 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,24 +43,18 @@ class Row:
     fps: float
 
 
-def cuts_at_frames(expected: list[int]) -> Callable[[ShotList], bool]:
-    def judge(result: ShotList) -> bool:
-        found = result.cut_frames
-        return len(found) == len(expected) and all(
-            abs(f - e) <= FRAME_TOLERANCE for f, e in zip(found, expected, strict=True)
-        )
+def _matches(found: Sequence[float], expected: Sequence[float], tolerance: float) -> bool:
+    return len(found) == len(expected) and all(
+        abs(f - e) <= tolerance for f, e in zip(found, expected, strict=True)
+    )
 
-    return judge
+
+def cuts_at_frames(expected: list[int]) -> Callable[[ShotList], bool]:
+    return lambda result: _matches(result.cut_frames, expected, FRAME_TOLERANCE)
 
 
 def cuts_at_seconds(expected: list[float]) -> Callable[[ShotList], bool]:
-    def judge(result: ShotList) -> bool:
-        found = result.cut_seconds
-        return len(found) == len(expected) and all(
-            abs(f - e) <= SECONDS_TOLERANCE for f, e in zip(found, expected, strict=True)
-        )
-
-    return judge
+    return lambda result: _matches(result.cut_seconds, expected, SECONDS_TOLERANCE)
 
 
 def show_frames(result: ShotList) -> str:

@@ -62,6 +62,14 @@ def reopened(library: Path) -> Repository:
     return Repository(library / "bunny.db")
 
 
+def states_in(library: Path) -> dict[str, MovieState]:
+    check = reopened(library)
+    try:
+        return {m.name: m.state for m in check.movies()}
+    finally:
+        check.close()
+
+
 def test_status_json_counts_states_and_queue(
     library: Path,
     repo: Repository,
@@ -161,11 +169,7 @@ def test_retry_one_movie_by_id_prefix(
     key = movies["failed"].sha256[:6]
     assert main(["retry", "--library", str(library), key]) == 0
     assert "failed.mp4" in capsys.readouterr().out
-    check = reopened(library)
-    try:
-        states = {m.name: m.state for m in check.movies()}
-    finally:
-        check.close()
+    states = states_in(library)
     assert states["failed.mp4"] is MovieState.QUEUED
     assert states["waiting.mp4"] is MovieState.WAITING
 
@@ -178,11 +182,7 @@ def test_retry_unknown_movie_fails(
 ) -> None:
     assert main(["retry", "--library", str(library), "zzzz-no-such-movie"]) != 0
     assert "zzzz-no-such-movie" in capsys.readouterr().err
-    check = reopened(library)
-    try:
-        states = {m.name: m.state for m in check.movies()}
-    finally:
-        check.close()
+    states = states_in(library)
     assert states["failed.mp4"] is MovieState.FAILED
 
 
