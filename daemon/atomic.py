@@ -8,15 +8,17 @@ from pathlib import Path
 from typing import Any
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
+def write_bytes_atomic(path: Path, data: bytes, durable: bool = True) -> None:
+    """`durable=False` skips the fsync: for files a re-run can rebuild (frame candidates)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     # A fixed temporary name: a write cut short by kill -9 is overwritten next time, not left
     # behind as a new stray file per attempt.
     temporary = path.with_name(f".{path.name}.tmp")
     with temporary.open("wb") as handle:
         handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+        if durable:
+            handle.flush()
+            os.fsync(handle.fileno())
     temporary.replace(path)
 
 

@@ -40,8 +40,34 @@ class WatcherConfig:
 
 
 @dataclass(frozen=True)
+class ShotsConfig:
+    min_cut_change: float = field(default=8.0, metadata=_limits(0.5, 255))
+    min_shot_seconds: float = field(default=0.4, metadata=_limits(0, 60))
+    static_motion_threshold: float = field(default=0.4, metadata=_limits(0, 255))
+
+
+@dataclass(frozen=True)
+class FramesConfig:
+    mode: Literal["shots", "interval", "keyframes"] = "shots"
+    interval_seconds: float = field(default=2.0, metadata=_limits(0.05, 3600))
+    min_shot_seconds: float = field(default=0.5, metadata=_limits(0, 3600))
+    max_per_minute: int = field(default=30, metadata=_limits(1, 3600))
+    jpeg_quality: int = field(default=92, metadata=_limits(1, 100))
+
+
+@dataclass(frozen=True)
+class QualityConfig:
+    min_relative_sharpness: float = field(default=0.35, metadata=_limits(0, 100))
+    min_brightness: float = field(default=22.0, metadata=_limits(0, 255))
+    max_brightness: float = field(default=235.0, metadata=_limits(0, 255))
+    max_flat_fraction: float = field(default=0.9, metadata=_limits(0, 1))
+    duplicate_distance: int = field(default=6, metadata=_limits(0, 16))
+    crop_letterbox: bool = True
+
+
+@dataclass(frozen=True)
 class PipelineConfig:
-    stages: tuple[str, ...] = ("probe",)
+    stages: tuple[str, ...] = ("probe", "shots", "frames", "quality")
     workers: int = field(default=1, metadata=_limits(1, 64))
     retry_backoff_seconds: tuple[float, ...] = field(
         default=(60.0, 300.0, 1800.0, 7200.0), metadata=_limits(0, None)
@@ -66,6 +92,9 @@ class Config:
     database: Path | None = None
     watcher: WatcherConfig = WatcherConfig()
     pipeline: PipelineConfig = PipelineConfig()
+    shots: ShotsConfig = ShotsConfig()
+    frames: FramesConfig = FramesConfig()
+    quality: QualityConfig = QualityConfig()
     after_done: Literal["keep", "move"] = "keep"
     log: LogConfig = LogConfig()
     source: Path | None = field(default=None, compare=False)

@@ -29,8 +29,8 @@ from handlers.base import (
     RejectedInputError,
     StageCancelledError,
     StageContext,
-    VideoInfo,
 )
+from handlers.result_codec import decode, encode
 
 PROGRESS_INTERVAL_SECONDS = 0.5
 
@@ -86,25 +86,25 @@ class Pipeline:
 
     def _process(self, movie: MovieRecord) -> MovieState:
         runs = self._repo.stage_runs(movie.id)
-        video = _probe_result(runs.get("probe"))
+        earlier: list[object] = []
         for handler in self.handlers:
-            done = runs.get(handler.name)
-            if done is not None and done.status is StageStatus.DONE:
+            done = _done_result(handler, runs.get(handler.name))
+            if done is not None:
+                earlier.append(done)
                 continue
             if self._stop.is_set():
                 self._repo.mark_queued(movie.id)
                 return MovieState.QUEUED
             with structlog.contextvars.bound_contextvars(stage=handler.name):
-                outcome = self._run_stage(handler, movie, video)
+                outcome = self._run_stage(handler, movie, tuple(earlier))
             if isinstance(outcome, MovieState):
                 return outcome
-            if isinstance(outcome, VideoInfo):
-                video = outcome
+            earlier.append(outcome)
         self._finish(movie)
         return MovieState.DONE
 
     def _run_stage(
-        self, handler: Handler, movie: MovieRecord, video: VideoInfo | None
+        self, handler: Handler, movie: MovieRecord, earlier: tuple[object, ...]
     ) -> MovieState | Any:
         attempt = self._repo.start_stage(movie.id, handler.name)
         self._log.info("stage started", attempt=attempt, file=movie.name)
@@ -113,7 +113,7 @@ class Pipeline:
             stop_event=self._stop,
             log=self._log,
         )
-        job = MovieJob(movie.key, movie.path, self._settings.library, video, context)
+        job = MovieJob(movie.key, movie.path, self._settings.library, earlier, context)
         started = time.monotonic()
         try:
             self._delay_for_testing(context)
@@ -134,11 +134,9 @@ class Pipeline:
             self._log.error("stage failed", error=error, seconds=round(seconds, 3), exc_info=True)
             return self._retry_or_fail(movie, error)
         seconds = time.monotonic() - started
-        is_record = dataclasses.is_dataclass(result) and not isinstance(result, type)
-        summary = dataclasses.asdict(result) if is_record else result
-        self._repo.finish_stage(movie.id, handler.name, seconds, summary)
+        self._repo.finish_stage(movie.id, handler.name, seconds, result)
         self._write_summary(movie.id)
-        self._log.info("stage done", seconds=round(seconds, 3), result=summary)
+        self._log.info("stage done", seconds=round(seconds, 3), result=_brief(encode(result)))
         return result
 
     def _delay_for_testing(self, context: StageContext) -> None:
@@ -207,7 +205,23 @@ def _stage_summary(run: StageRunRecord) -> dict[str, Any]:
     }
 
 
-def _probe_result(run: StageRunRecord | None) -> VideoInfo | None:
+def _done_result(handler: Handler, run: StageRunRecord | None) -> object | None:
+    """The stored result of a stage already done, or None when it must run (again)."""
     if run is None or run.status is not StageStatus.DONE or not run.result_json:
         return None
-    return VideoInfo(**json.loads(run.result_json))
+    try:
+        return decode(handler.result_type, json.loads(run.result_json))
+    except (TypeError, ValueError, KeyError):
+        # Stored by a version whose result no longer fits: the stage simply runs again.
+        return None
+
+
+def _brief(encoded: Any) -> Any:
+    """A result for one log line: numbers and words as they are, lists by their length."""
+    if not isinstance(encoded, dict):
+        return encoded
+    return {
+        key: (f"{len(value)} items" if isinstance(value, list) else value)
+        for key, value in encoded.items()
+        if not isinstance(value, dict)
+    }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -14,19 +15,49 @@ from pathlib import Path
 import peewee as pw
 
 from daemon.store import (
+    FrameRow,
     InboxFile,
     InboxFileStatus,
     Meta,
     Movie,
     MovieState,
+    ShotRow,
     StageRun,
     StageStatus,
     database,
     open_database,
     utcnow,
 )
+from handlers.near_duplicates import IndexedFrame
+from handlers.quality import JudgedFrame, QualityReport, Verdict
+from handlers.result_codec import encode
+from handlers.shots import Shot, ShotList
 
 MOVIE_KEY_LENGTH = 12
+MASK64 = (1 << 64) - 1
+
+
+def _replace_rows(
+    model: type[ShotRow | FrameRow], movie_id: int, rows: Sequence[Mapping[str, object]]
+) -> None:
+    """A stage's rows for one movie, replacing those of any earlier run of it."""
+    model.delete().where(model.movie == movie_id).execute()
+    for batch in pw.chunked(rows, 100):  # SQLite caps the variables in one statement
+        model.insert_many(batch).execute()
+
+
+def _signed64(value: int) -> int:
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+@dataclass(frozen=True)
+class FrameRecord:
+    name: str
+    seconds: float
+    verdict: str
+    reason: str | None
+    file: str | None
+    phash: int
 
 
 @dataclass(frozen=True)
@@ -281,14 +312,82 @@ class Repository:
         return int(row.attempts)
 
     def finish_stage(self, movie_id: int, stage: str, seconds: float, result: object) -> None:
-        self._end_stage(
-            movie_id,
-            stage,
-            StageStatus.DONE,
-            seconds=seconds,
-            result=json.dumps(result, default=str),
-            error=None,
+        """Store the stage's result (and its rows, for shots and frames) in one transaction."""
+        with database.atomic():
+            if isinstance(result, ShotList):
+                self._replace_shots(movie_id, result.shots)
+            if isinstance(result, QualityReport):
+                self._replace_frames(movie_id, result.frames)
+            self._end_stage(
+                movie_id,
+                stage,
+                StageStatus.DONE,
+                seconds=seconds,
+                result=json.dumps(encode(result), default=str),
+                error=None,
+            )
+
+    def _replace_shots(self, movie_id: int, shots: tuple[Shot, ...]) -> None:
+        rows = [
+            {
+                "movie": movie_id,
+                "number": s.index,
+                "start_seconds": s.start_seconds,
+                "end_seconds": s.end_seconds,
+                "kind": s.kind.value,
+                "mean_motion": s.mean_motion,
+            }
+            for s in shots
+        ]
+        _replace_rows(ShotRow, movie_id, rows)
+
+    def _replace_frames(self, movie_id: int, frames: tuple[JudgedFrame, ...]) -> None:
+        rows = [
+            {
+                "movie": movie_id,
+                "name": f.name,
+                "seconds": f.seconds,
+                "shot": f.shot,
+                "role": f.role,
+                "verdict": f.verdict.value,
+                "reason": f.reason,
+                "file": f.file,
+                "sharpness": f.sharpness,
+                "relative_sharpness": f.relative_sharpness,
+                "brightness": f.brightness,
+                "flat_fraction": f.flat_fraction,
+                "phash": _signed64(int(f.phash, 16)),
+                "duplicate_of": f.duplicate_of,
+            }
+            for f in frames
+        ]
+        _replace_rows(FrameRow, movie_id, rows)
+
+    def frames(self, movie_id: int) -> list[FrameRecord]:
+        query = FrameRow.select().where(FrameRow.movie == movie_id).order_by(FrameRow.seconds)
+        return [
+            FrameRecord(
+                name=r.name,
+                seconds=r.seconds,
+                verdict=r.verdict,
+                reason=r.reason,
+                file=r.file,
+                phash=r.phash & MASK64,
+            )
+            for r in query
+        ]
+
+    def kept_frame_hashes(self) -> Iterator[tuple[IndexedFrame, int]]:
+        """Every kept frame of every movie, for the near-duplicate index, oldest first."""
+        query = (
+            FrameRow.select(FrameRow.seconds, FrameRow.phash, Movie.sha256)
+            .join(Movie)
+            .where(FrameRow.verdict == Verdict.KEPT.value)
+            .order_by(FrameRow.id)
+            .tuples()
         )
+        for seconds, phash, sha256 in query.iterator():
+            yield IndexedFrame(sha256[:MOVIE_KEY_LENGTH], seconds), phash & MASK64
 
     def fail_stage(self, movie_id: int, stage: str, seconds: float, error: str) -> None:
         self._end_stage(movie_id, stage, StageStatus.FAILED, seconds=seconds, error=error)

@@ -24,7 +24,8 @@ from daemon.scheduler import build_scheduler
 from daemon.settle import SettleGate
 from daemon.store import MovieState, utcnow
 from daemon.watcher import InboxWatcher
-from handlers.registry import STAGES, build_handlers
+from handlers.near_duplicates import NearDuplicateIndex
+from handlers.registry import build_handlers, stage_order_problem
 
 EXIT_OK = 0
 EXIT_MOVIE_FAILED = 1
@@ -45,11 +46,10 @@ class Daemon:
         self._wake = threading.Event()
         self._tally = _RunTally()
         self._log = structlog.get_logger("daemon")
-        unknown = [s for s in config.pipeline.stages if s not in STAGES]
-        if unknown:
+        problem = stage_order_problem(config.pipeline.stages)
+        if problem:
             raise ConfigError(
-                f"{config.source or 'built-in defaults'}: 'pipeline.stages' names an unknown "
-                f"stage '{unknown[0]}' (known: {', '.join(STAGES)})"
+                f"{config.source or 'built-in defaults'}: 'pipeline.stages' {problem}"
             )
         self.layout = InboxLayout(config.inbox)
         self._lock = InstanceLock(config.library / "bunny.lock")
@@ -76,7 +76,7 @@ class Daemon:
         watcher = InboxWatcher([self.layout.movies], gate, config.watcher.temp_suffixes)
         intake = MovieIntake(repo, IntakeSettings(self.layout, config.watcher.follow_symlinks))
         pipeline = Pipeline(
-            build_handlers(config.pipeline.stages),
+            build_handlers(config, self._duplicate_index(repo)),
             repo,
             PipelineSettings(
                 library=config.library,
@@ -122,6 +122,13 @@ class Daemon:
             repo.close()
             self._log.info("daemon stopped")
         return EXIT_MOVIE_FAILED if once and self._tally.unfinished else EXIT_OK
+
+    def _duplicate_index(self, repo: Repository) -> NearDuplicateIndex:
+        index = NearDuplicateIndex(self.config.quality.duplicate_distance)
+        for frame, phash in repo.kept_frame_hashes():
+            index.add(phash, frame)
+        self._log.info("near-duplicate index loaded", frames=len(index))
+        return index
 
     def _intake_loop(
         self, gate: SettleGate, intake: MovieIntake, repo: Repository, until_idle: bool

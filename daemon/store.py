@@ -98,15 +98,57 @@ class InboxFile(BaseModel):
     seen_at = pw.DateTimeField(default=utcnow)
 
 
-MODELS: list[type[BaseModel]] = [Meta, Movie, StageRun, InboxFile]
+class ShotRow(BaseModel):
+    id = pw.AutoField()
+    movie = pw.ForeignKeyField(Movie, backref="shots", on_delete="CASCADE")
+    number = pw.IntegerField()
+    start_seconds = pw.FloatField()
+    end_seconds = pw.FloatField()
+    kind = pw.CharField()
+    mean_motion = pw.FloatField()
+
+    class Meta:
+        table_name = "shot"
+        indexes = ((("movie", "number"), True),)
+
+
+class FrameRow(BaseModel):
+    """A frame the `frames` stage chose, kept or not; `reason` says why not."""
+
+    id = pw.AutoField()
+    movie = pw.ForeignKeyField(Movie, backref="frames", on_delete="CASCADE")
+    name = pw.CharField()  # the timestamp, as in frames/<name>.jpg
+    seconds = pw.FloatField()
+    shot = pw.IntegerField()
+    role = pw.CharField()
+    verdict = pw.CharField(index=True)
+    reason = pw.TextField(null=True)
+    file = pw.TextField(null=True)
+    sharpness = pw.FloatField()
+    relative_sharpness = pw.FloatField()
+    brightness = pw.FloatField()
+    flat_fraction = pw.FloatField()
+    phash = pw.BigIntegerField()  # the 64-bit hash as a signed integer (SQLite's INTEGER)
+    duplicate_of = pw.TextField(null=True)
+
+    class Meta:
+        table_name = "frame"
+        indexes = ((("movie", "name"), True),)
+
+
+MODELS: list[type[BaseModel]] = [Meta, Movie, StageRun, InboxFile, ShotRow, FrameRow]
 
 
 def _create_v1() -> None:
-    database.create_tables(MODELS)
+    database.create_tables([Meta, Movie, StageRun, InboxFile])
+
+
+def _add_shots_and_frames_v2() -> None:
+    database.create_tables([ShotRow, FrameRow])
 
 
 # Append a function to move the schema one version forward; never edit an old one.
-MIGRATIONS: list[Callable[[], None]] = [_create_v1]
+MIGRATIONS: list[Callable[[], None]] = [_create_v1, _add_shots_and_frames_v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -8,20 +8,19 @@ any check fails.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from evaluation.table import media_folder, print_table
 from handlers.base import MovieJob, StageContext
 from handlers.shots import ShotList, ShotsHandler
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MEDIA = ROOT.parent / "shared" / "media"
 FRAME_TOLERANCE = 1
 SECONDS_TOLERANCE = 0.05
 
@@ -95,10 +94,12 @@ def checks(media: Path) -> list[Check]:
 
 def detect(path: Path) -> tuple[ShotList, float]:
     context = StageContext(report_progress=lambda _: None, stop_event=threading.Event())
-    job = MovieJob("eval", path, path.parent, None, context)
-    started = time.perf_counter()
-    result = ShotsHandler().run(job)
-    return result, result.frames_decoded / (time.perf_counter() - started)
+    # The pass writes frame candidates: into a scratch library, never beside the media.
+    with tempfile.TemporaryDirectory(prefix="bunny-eval-") as library:
+        job = MovieJob("eval", path, Path(library), (), context)
+        started = time.perf_counter()
+        result = ShotsHandler().run(job)
+        return result, result.frames_decoded / (time.perf_counter() - started)
 
 
 def evaluate(check: Check, media: Path) -> Row:
@@ -109,25 +110,23 @@ def evaluate(check: Check, media: Path) -> Row:
     return Row(check.clip, check.expected, check.found(result), check.judge(result), fps)
 
 
-def print_table(rows: list[Row]) -> None:
+def print_rows(rows: list[Row]) -> None:
     header = ("clip", "expected", "found", "result", "decode fps")
-    cells = [
-        (r.clip, r.expected, r.found, "pass" if r.passed else "FAIL", f"{r.fps:.0f}") for r in rows
-    ]
-    widths = [max(len(str(line[i])) for line in [header, *cells]) for i in range(len(header))]
-    for line in [header, tuple("-" * w for w in widths), *cells]:
-        print("  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)))
+    print_table(
+        header,
+        [
+            (r.clip, r.expected, r.found, "pass" if r.passed else "FAIL", f"{r.fps:.0f}")
+            for r in rows
+        ],
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--media", type=Path, default=DEFAULT_MEDIA)
-    args = parser.parse_args(argv)
-    if not (args.media / "scenes").is_dir():
-        print(f"media folder not found: {args.media}", file=sys.stderr)
+    media = media_folder(argv, __doc__, "scenes")
+    if media is None:
         return 2
-    rows = [evaluate(check, args.media) for check in checks(args.media)]
-    print_table(rows)
+    rows = [evaluate(check, media) for check in checks(media)]
+    print_rows(rows)
     return 0 if all(row.passed for row in rows) else 1
 
 

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import structlog
 
@@ -58,21 +58,45 @@ class StageContext:
             raise StageCancelledError("daemon is stopping")
 
 
+Result = TypeVar("Result")
+
+
+class MissingStageResultError(Exception):
+    """A stage needs the result of one that has not run (a misordered `pipeline.stages`)."""
+
+
 @dataclass(frozen=True)
 class MovieJob:
     movie_key: str  # short sha256: the movie's id in paths, logs and the CLI
     source: Path
     library: Path
-    video: VideoInfo | None  # None until probe has run
+    earlier: tuple[object, ...]  # the results of the stages already done for this movie
     context: StageContext
 
     @property
     def movie_dir(self) -> Path:
         return self.library / "movies" / self.movie_key
 
+    @property
+    def video(self) -> VideoInfo | None:
+        return self.find(VideoInfo)
+
+    def find(self, kind: type[Result]) -> Result | None:
+        return next((r for r in self.earlier if isinstance(r, kind)), None)
+
+    def result(self, kind: type[Result]) -> Result:
+        found = self.find(kind)
+        if found is None:
+            raise MissingStageResultError(
+                f"this stage needs a {kind.__name__} from an earlier stage; "
+                "check the order of pipeline.stages"
+            )
+        return found
+
 
 class Handler(Protocol):
     name: ClassVar[str]
+    result_type: ClassVar[type]
 
     def run(self, job: MovieJob) -> Any:
         """Do the stage's work and return its result dataclass (persisted as JSON)."""

@@ -18,6 +18,7 @@ MAX_FRAMES_AFTER_SEEK = 900
 
 class ProbeHandler:
     name: ClassVar[str] = "probe"
+    result_type: ClassVar[type] = VideoInfo
 
     def run(self, job: MovieJob) -> VideoInfo:
         try:

@@ -1,19 +1,45 @@
-"""Stage names, as config.yaml's `pipeline.stages` lists them, and the classes behind them."""
+"""Stage names, as config.yaml's `pipeline.stages` lists them, and how each is built."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from daemon.config import Config
 from handlers.base import Handler
+from handlers.frames import FramesHandler
+from handlers.near_duplicates import NearDuplicateIndex
 from handlers.probe import ProbeHandler
+from handlers.quality import QualityHandler
 from handlers.shots import ShotsHandler
 
-STAGES: dict[str, type[Handler]] = {
-    ProbeHandler.name: ProbeHandler,
-    ShotsHandler.name: ShotsHandler,
+Factory = Callable[[Config, NearDuplicateIndex], Handler]
+
+STAGES: dict[str, Factory] = {
+    ProbeHandler.name: lambda _config, _index: ProbeHandler(),
+    ShotsHandler.name: lambda config, _index: ShotsHandler(
+        config.shots, config.frames, config.quality.crop_letterbox
+    ),
+    FramesHandler.name: lambda config, _index: FramesHandler(config.frames),
+    QualityHandler.name: lambda config, index: QualityHandler(config.quality, index),
+}
+
+# A stage reads the results of these earlier ones.
+NEEDS: dict[str, tuple[str, ...]] = {
+    FramesHandler.name: (ShotsHandler.name,),
+    QualityHandler.name: (ShotsHandler.name, FramesHandler.name),
 }
 
 
-def build_handlers(names: tuple[str, ...]) -> list[Handler]:
-    unknown = [n for n in names if n not in STAGES]
-    if unknown:
-        raise KeyError(unknown[0])
-    return [STAGES[name]() for name in names]
+def stage_order_problem(names: tuple[str, ...]) -> str | None:
+    """Why this list of stages cannot run, or None when it can."""
+    for position, name in enumerate(names):
+        if name not in STAGES:
+            return f"names an unknown stage '{name}' (known: {', '.join(STAGES)})"
+        missing = [need for need in NEEDS.get(name, ()) if need not in names[:position]]
+        if missing:
+            return f"lists '{name}' without '{missing[0]}' before it"
+    return None
+
+
+def build_handlers(config: Config, index: NearDuplicateIndex) -> list[Handler]:
+    return [STAGES[name](config, index) for name in config.pipeline.stages]

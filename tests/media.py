@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
+import numpy.typing as npt
 
 
 def write_clip(
@@ -41,3 +44,42 @@ def truncate_copy(source: Path, target: Path, fraction: float) -> Path:
     data = source.read_bytes()
     target.write_bytes(data[: int(len(data) * fraction)])
     return target
+
+
+FPS = 24
+SIZE = (160, 96)
+Picture = Callable[[int], npt.NDArray[np.uint8]]
+
+
+def textured(seed: int, moving: bool = False, size: tuple[int, int] = SIZE) -> Picture:
+    """Smooth blobs (a real picture's layout, not noise), drifting when `moving`."""
+    width, height = size
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 255, size=(6, 10, 3), dtype=np.uint8)
+    base = cv2.resize(small, (width, height), interpolation=cv2.INTER_NEAREST)
+    detail = rng.integers(0, 40, size=(height, width, 1), dtype=np.uint8)
+    base = cv2.add(base, np.repeat(detail, 3, axis=2))
+    return lambda i: np.roll(base, i * 2 if moving else 0, axis=1)
+
+
+def write_segments(
+    path: Path,
+    pictures: list[tuple[Picture, int]],
+    size: tuple[int, int] = SIZE,
+    fps: int = FPS,
+) -> Path:
+    """Concatenate (picture, frame count) segments into one H.264 clip."""
+    with av.open(str(path), mode="w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = Fraction(1, fps)
+        pts = 0
+        for picture, count in pictures:
+            for i in range(count):
+                frame = av.VideoFrame.from_ndarray(picture(i), format="rgb24")
+                frame.pts = pts
+                pts += 1
+                container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return path

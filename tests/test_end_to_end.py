@@ -11,9 +11,11 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
+
 from daemon.store import InboxFile, InboxFileStatus, Movie, MovieState, StageRun, StageStatus
 from tests.conftest import DaemonProcess, wait_for
-from tests.media import truncate_copy
+from tests.media import textured, truncate_copy, write_segments
 
 
 def copy_slowly(source: Path, target: Path, seconds: float, chunks: int = 10) -> datetime:
@@ -54,8 +56,10 @@ def test_slow_copy_is_processed_once_after_it_ends(
     try:
         movies = list(Movie.select())
         assert len(movies) == 1
-        runs = list(StageRun.select())
-        assert [(r.stage, r.status, r.attempts) for r in runs] == [("probe", "done", 1)]
+        runs = list(StageRun.select().order_by(StageRun.id))
+        assert [(r.stage, r.status, r.attempts) for r in runs] == [
+            (stage, "done", 1) for stage in ("probe", "shots", "frames", "quality")
+        ]
         assert runs[0].started_at > copy_ended, "the stage started before the copy ended"
     finally:
         repo.close()
@@ -84,12 +88,13 @@ def test_sigkill_mid_stage_then_restart_completes_without_duplicates(
     try:
         assert Movie.select().count() == 1
         assert InboxFile.select().count() == 1
-        (run,) = StageRun.select()
-        assert (run.stage, run.status, run.attempts) == ("probe", StageStatus.DONE.value, 2)
+        runs = {r.stage: (r.status, r.attempts) for r in StageRun.select()}
+        assert runs.pop("probe") == (StageStatus.DONE.value, 2)
+        assert set(runs.values()) == {(StageStatus.DONE.value, 1)}
     finally:
         repo.close()
     (movie_dir,) = (daemon.library / "movies").iterdir()
-    assert sorted(p.name for p in movie_dir.iterdir()) == ["movie.json"]
+    assert sorted(p.name for p in movie_dir.iterdir()) == ["frames", "movie.json"]
     resumed = [e for e in daemon.log_entries() if e["event"] == "resuming a movie left running"]
     assert len(resumed) == 1
 
@@ -220,3 +225,39 @@ def test_log_lines_about_a_movie_carry_movie_stage_and_job_and_no_secret(
     log_text = (daemon.library / "logs" / "bunny.log").read_text()
     assert secret not in log_text and secret not in result.stderr.decode()
     assert "***" in log_text
+
+
+def test_a_dropped_movie_ends_with_its_frames_in_the_library_and_the_database(
+    daemon_factory: Callable[..., DaemonProcess], tmp_path: Path
+) -> None:
+    size = (320, 180)
+    segments = [
+        (textured(31, size=size), 48),  # static: one frame
+        (textured(32, moving=True, size=size), 72),  # moving: three
+        (lambda _: np.zeros((180, 320, 3), np.uint8), 24),  # black: rejected as too dark
+        (textured(31, size=size), 48),  # the first shot again: a near-duplicate
+    ]
+    clip = write_segments(tmp_path / "film.mp4", segments, size=size)
+    daemon = daemon_factory()
+    (daemon.inbox / "movies").mkdir(parents=True, exist_ok=True)
+    (daemon.inbox / "movies" / "film.mp4").write_bytes(clip.read_bytes())
+    completed = daemon.run_once()
+    assert completed.returncode == 0, completed.stderr.decode()
+
+    repo = daemon.repository()
+    try:
+        (movie,) = repo.movies()
+        frames = repo.frames(movie.id)
+        verdicts = [f.verdict for f in frames]
+    finally:
+        repo.close()
+    assert verdicts.count("kept") == 4, verdicts
+    assert "too_dark" in verdicts and "duplicate" in verdicts
+    movie_dir = daemon.library / "movies" / movie.key
+    filed = sorted(p.name for p in (movie_dir / "frames").iterdir())
+    assert filed == sorted(f"{f.name}.jpg" for f in frames if f.verdict == "kept")
+    assert sorted(p.name for p in movie_dir.iterdir()) == ["frames", "movie.json"]
+    summary = json.loads((movie_dir / "movie.json").read_text())
+    assert summary["state"] == "done"
+    assert len(summary["stages"]["shots"]["result"]["shots"]) == 4
+    assert (daemon.inbox / "movies" / "film.mp4").read_bytes() == clip.read_bytes()

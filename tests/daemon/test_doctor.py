@@ -9,6 +9,7 @@ import pytest
 from daemon.config import Config
 from daemon.doctor import run_doctor
 from daemon.repository import Repository
+from daemon.store import SCHEMA_VERSION
 
 
 def doctor(config: Config) -> tuple[int, list[str]]:
@@ -52,7 +53,7 @@ def test_existing_database_is_checked(config: Config) -> None:
     assert code == 0, "\n".join(lines)
     database = line_for(lines, "database")
     assert database.startswith("[  ok]")
-    assert "schema 1" in database
+    assert f"schema {SCHEMA_VERSION}" in database
     assert "journal wal" in database
     assert "exists and writable" in line_for(lines, f"folder {config.library}")
 

@@ -28,6 +28,7 @@ class FlakyStage:
     """A stage plugged in by the test: fails its first `failures` runs, then succeeds."""
 
     name: ClassVar[str] = "flaky"
+    result_type: ClassVar[type] = Counted
 
     def __init__(self, failures: int) -> None:
         self.failures = failures

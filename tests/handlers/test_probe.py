@@ -14,7 +14,7 @@ from tests.media import truncate_copy
 
 def job_for(path: Path, library: Path) -> MovieJob:
     context = StageContext(report_progress=lambda _: None, stop_event=threading.Event())
-    return MovieJob("abc123", path, library, None, context)
+    return MovieJob("abc123", path, library, (), context)
 
 
 def probe(path: Path, tmp_path: Path) -> VideoInfo:

@@ -8,53 +8,35 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 
+from daemon.config import Config, FramesConfig, ShotsConfig
 from evaluation.scenes import checks, detect
 from handlers.base import MovieJob, StageCancelledError, StageContext
+from handlers.near_duplicates import NearDuplicateIndex
 from handlers.registry import STAGES
-from handlers.shots import ShotKind, ShotList, ShotsHandler
+from handlers.shots import CANDIDATES_FOLDER, ShotKind, ShotList, ShotsHandler
 from tests.conftest import SHARED_MEDIA
+from tests.media import FPS, SIZE, textured, write_segments
 
-FPS = 24
-SIZE = (160, 96)
 Picture = Callable[[int], np.ndarray]
 
 
-def textured(seed: int, moving: bool = False) -> Picture:
-    """Smooth blobs (a real picture's layout, not noise), drifting when `moving`."""
-    rng = np.random.default_rng(seed)
-    small = rng.integers(0, 255, size=(6, 10, 3), dtype=np.uint8)
-    base = small.repeat(16, axis=0).repeat(16, axis=1)
-    return lambda i: np.roll(base, i * 2 if moving else 0, axis=1)
-
-
 def write(path: Path, pictures: list[tuple[Picture, int]]) -> Path:
-    """Concatenate (picture, frame count) segments into one H.264 clip."""
-    with av.open(str(path), mode="w") as container:
-        stream = container.add_stream("libx264", rate=FPS)
-        stream.width, stream.height = SIZE
-        stream.pix_fmt = "yuv420p"
-        stream.time_base = Fraction(1, FPS)
-        pts = 0
-        for picture, count in pictures:
-            for i in range(count):
-                frame = av.VideoFrame.from_ndarray(picture(i), format="rgb24")
-                frame.pts = pts
-                pts += 1
-                container.mux(stream.encode(frame))
-        container.mux(stream.encode())
-    return path
+    return write_segments(path, pictures, size=SIZE, fps=FPS)
 
 
 def run(path: Path, stop: threading.Event | None = None) -> ShotList:
     context = StageContext(report_progress=lambda _: None, stop_event=stop or threading.Event())
-    return ShotsHandler().run(MovieJob("k", path, path.parent, None, context))
+    return ShotsHandler().run(MovieJob("k", path, path.parent, (), context))
 
 
 def test_registered() -> None:
-    assert STAGES["shots"] is ShotsHandler
+    config = Config()
+    handler = STAGES["shots"](config, NearDuplicateIndex(config.quality.duplicate_distance))
+    assert isinstance(handler, ShotsHandler)
 
 
 def test_three_segments_give_two_cuts_at_their_timestamps(tmp_path: Path) -> None:
@@ -151,3 +133,77 @@ def test_real_clips_match_their_ground_truth(index: int) -> None:
     assert check.judge(result), (
         f"{check.clip}: expected {check.expected}, found {check.found(result)}"
     )
+
+
+def run_with(path: Path, frames: FramesConfig, crop: bool = True) -> ShotList:
+    context = StageContext(report_progress=lambda _: None, stop_event=threading.Event())
+    handler = ShotsHandler(ShotsConfig(), frames, crop_letterbox=crop)
+    return handler.run(MovieJob("k", path, path.parent, (), context))
+
+
+def test_candidates_are_written_per_shot_start_middle_and_end(tmp_path: Path) -> None:
+    clip = write(tmp_path / "two.mp4", [(textured(20), 48), (textured(21, moving=True), 48)])
+    result = run_with(clip, FramesConfig())
+    roles = [(c.shot, c.role.value) for c in result.candidates]
+    assert sorted(roles) == sorted(
+        [(s, role) for s in (0, 1) for role in ("start", "middle", "end")]
+    )
+    folder = tmp_path / "movies" / "k" / CANDIDATES_FOLDER
+    assert sorted(p.stem for p in folder.iterdir()) == sorted(c.name for c in result.candidates)
+    for candidate in result.candidates:
+        shot = result.shots[candidate.shot]
+        assert shot.start_seconds <= candidate.seconds < shot.end_seconds
+    assert result.sharpness.frames == 96 and result.sharpness.median > 0
+
+
+def test_a_rerun_replaces_the_candidates_of_an_interrupted_pass(tmp_path: Path) -> None:
+    clip = write(tmp_path / "one.mp4", [(textured(22), 48)])
+    stray = tmp_path / "movies" / "k" / CANDIDATES_FOLDER / "99-00-00.000.jpg"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"half")
+    run_with(clip, FramesConfig())
+    assert not stray.exists()
+
+
+def test_interval_mode_takes_the_sharpest_frame_of_each_interval(tmp_path: Path) -> None:
+    clip = write(tmp_path / "long.mp4", [(textured(23, moving=True), 120)])  # 5 s
+    result = run_with(clip, FramesConfig(mode="interval", interval_seconds=1.0))
+    assert [int(c.seconds) for c in result.candidates] == [0, 1, 2, 3, 4]
+    assert {c.role.value for c in result.candidates} == {"interval"}
+
+
+def test_keyframes_mode_decodes_keyframes_only(tmp_path: Path) -> None:
+    path = tmp_path / "gop.mp4"
+    with av.open(str(path), mode="w") as container:
+        stream = container.add_stream("libx264", rate=FPS, options={"g": "24", "sc_threshold": "0"})
+        stream.width, stream.height = SIZE
+        stream.pix_fmt = "yuv420p"
+        picture = textured(24, moving=True)
+        for i in range(96):
+            frame = av.VideoFrame.from_ndarray(picture(i), format="rgb24")
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    result = run_with(path, FramesConfig(mode="keyframes", interval_seconds=0.5))
+    assert result.frames_decoded == 4
+    assert [c.seconds for c in result.candidates] == pytest.approx([0.0, 1.0, 2.0, 3.0])
+    assert {c.role.value for c in result.candidates} == {"keyframe"}
+
+
+def test_letterbox_bars_are_found_and_cropped_from_the_candidates(tmp_path: Path) -> None:
+    width, height = 320, 240
+    picture = textured(25, size=(width, 180))
+
+    def boxed(i: int) -> np.ndarray:
+        frame = np.zeros((height, width, 3), np.uint8)
+        frame[30:210] = picture(i)
+        return frame
+
+    clip = write_segments(tmp_path / "boxed.mp4", [(boxed, 72)], size=(width, height))
+    result = run_with(clip, FramesConfig())
+    assert (result.crop.top, result.crop.height) == (30, 180)
+    assert (result.crop.left, result.crop.width) == (0, width)
+    saved = tmp_path / "movies" / "k" / CANDIDATES_FOLDER / f"{result.candidates[0].name}.jpg"
+    assert cv2.imread(str(saved)).shape[:2] == (180, width)
+    uncropped = run_with(clip, FramesConfig(), crop=False)
+    assert uncropped.crop.height == height

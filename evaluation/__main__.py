@@ -1,0 +1,19 @@
+"""Every evaluation on ../shared/media, one table after another: `python -m evaluation`."""
+
+from __future__ import annotations
+
+import sys
+
+from evaluation import clips, pictures, scenes
+
+
+def main(argv: list[str] | None = None) -> int:
+    codes = []
+    for title, module in (("scenes", scenes), ("pictures", pictures), ("clips", clips)):
+        print(f"\n== {title} ==")
+        codes.append(module.main(argv))
+    return max(codes)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,29 @@
+"""What every evaluation shares: the media folder argument and the plain-text table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+DEFAULT_MEDIA = Path(__file__).resolve().parent.parent.parent / "shared" / "media"
+
+
+def media_folder(argv: list[str] | None, doc: str | None, *needed: str) -> Path | None:
+    """The --media folder, or None (after saying so) when it lacks a needed subfolder."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
+    parser.add_argument("--media", type=Path, default=DEFAULT_MEDIA)
+    media: Path = parser.parse_args(argv).media
+    if not all((media / sub).is_dir() for sub in needed):
+        print(f"media folder not found: {media}", file=sys.stderr)
+        return None
+    return media
+
+
+def print_table(header: Sequence[str], cells: Sequence[Sequence[str]]) -> None:
+    lines = [tuple(header), tuple("-" * len(h) for h in header), *map(tuple, cells)]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    lines[1] = tuple("-" * w for w in widths)
+    for line in lines:
+        print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())

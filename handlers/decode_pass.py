@@ -1,0 +1,160 @@
+"""The one decode pass over a movie: cuts, motion, sharpness and frame candidates together.
+
+Per frame it looks only at the luma plane, in place: a tiny thumbnail for the cut detector
+and motion, a small working copy for sharpness. Full-size pictures are held only while they
+may still become candidates (see frame_capture), so memory does not grow with the movie.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from handlers.base import MovieJob
+from handlers.decoding import DecodeDamage, decode_skipping_errors, frame_duration, frame_seconds
+from handlers.decoding import luma as luma_of
+from handlers.frame_capture import (
+    CandidateRole,
+    CandidateWriter,
+    Held,
+    IntervalReservoir,
+    ShotReservoir,
+    crop_of,
+)
+from handlers.image_measures import sharpness, working_grey
+from handlers.shot_detection import CutDetector
+
+CaptureMode = Literal["shots", "interval", "keyframes"]
+# Thumbnail width for cut detection: enough for layout and motion, cheap to compare.
+THUMB_WIDTH = 96
+PROGRESS_EVERY_FRAMES = 50
+# Sharpness distribution: a histogram of log10(1 + variance), so memory is fixed.
+SPREAD_BINS = 600
+SPREAD_MAX_LOG = 6.0
+
+
+@dataclass(frozen=True)
+class SharpnessSpread:
+    """The movie's own sharpness distribution, which the quality stage judges frames by."""
+
+    frames: int
+    p10: float
+    median: float
+    p90: float
+
+
+@dataclass
+class SpreadCounter:
+    counts: list[int] = field(default_factory=lambda: [0] * SPREAD_BINS)
+
+    def add(self, value: float) -> None:
+        position = math.log10(1.0 + value) / SPREAD_MAX_LOG * SPREAD_BINS
+        self.counts[min(SPREAD_BINS - 1, int(position))] += 1
+
+    def spread(self) -> SharpnessSpread:
+        total = sum(self.counts)
+        cumulative = np.cumsum(self.counts)
+
+        def quantile(share: float) -> float:
+            if not total:
+                return 0.0
+            index = int(np.searchsorted(cumulative, share * total))
+            return round(10 ** ((index + 0.5) / SPREAD_BINS * SPREAD_MAX_LOG) - 1.0, 2)
+
+        return SharpnessSpread(total, quantile(0.1), quantile(0.5), quantile(0.9))
+
+
+@dataclass
+class PassOutcome:
+    cuts: list[tuple[int, float]]
+    times: array[float] = field(default_factory=lambda: array("d"))
+    motion: array[float] = field(default_factory=lambda: array("d"))
+    damage: DecodeDamage = field(default_factory=DecodeDamage)
+    end_seconds: float = 0.0
+    spread: SharpnessSpread = SharpnessSpread(0, 0.0, 0.0, 0.0)
+
+
+class DecodePass:
+    def __init__(
+        self, detector: CutDetector, writer: CandidateWriter, mode: CaptureMode, interval: float
+    ) -> None:
+        self.detector = detector
+        self.writer = writer
+        self.mode = mode
+        self.interval = IntervalReservoir(interval)
+        self.reservoir: ShotReservoir | None = None
+        self.shot_number = 0
+        self.counter = SpreadCounter()
+
+    def run(self, container: Any, job: MovieJob) -> PassOutcome:
+        stream = container.streams.video[0]
+        if self.mode == "keyframes":
+            stream.codec_context.skip_frame = "NONKEY"
+        width = int(stream.codec_context.width) or THUMB_WIDTH
+        step = max(1, width // THUMB_WIDTH)
+        expected = job.video.frame_count if job.video else int(stream.frames)
+        out = PassOutcome(self.detector.cuts)
+        previous: float | None = None
+        for frame in decode_skipping_errors(container, stream, out.damage):
+            previous = seconds = frame_seconds(frame, previous)
+            self._take(frame, seconds, step, out)
+            out.end_seconds = seconds + frame_duration(frame)
+            if len(out.times) % PROGRESS_EVERY_FRAMES == 0:
+                job.context.check_cancelled()
+                if expected and self.mode != "keyframes":
+                    job.context.progress(0.95 * len(out.times) / expected)
+        self._finish(out.end_seconds)
+        out.spread = self.counter.spread()
+        return out
+
+    def _take(self, frame: Any, seconds: float, step: int, out: PassOutcome) -> None:
+        full = luma_of(frame)
+        cuts_before = len(self.detector.cuts)
+        thumb = full[::step, ::step].astype(np.float32)
+        out.motion.append(self.detector.process(len(out.times), seconds, thumb))
+        out.times.append(seconds)
+        score = sharpness(working_grey(crop_of(full, self.writer.crop)))
+        self.counter.add(score)
+        if len(self.detector.cuts) > cuts_before:
+            self._cut_at(self.detector.cuts[-1][1])
+        self._offer(Held(seconds, score, frame))
+
+    def _offer(self, held: Held) -> None:
+        if self.mode == "shots":
+            if self.reservoir is None:
+                self.reservoir = ShotReservoir(held.seconds)
+            self.reservoir.offer(held)
+            return
+        finished = self.interval.offer(held)
+        if finished is not None:
+            self._write(finished, self._interval_role())
+
+    def _cut_at(self, seconds: float) -> None:
+        """Close the shot that ends at `seconds`; a fade's cut may lie a few frames back."""
+        if self.reservoir is not None:
+            later = self.reservoir.split(seconds)
+            self._close(self.reservoir, seconds)
+            self.reservoir = later
+        self.shot_number += 1
+
+    def _close(self, reservoir: ShotReservoir, end: float) -> None:
+        for role, held in reservoir.picks(end):
+            self.writer.write(held, role, self.shot_number)
+
+    def _finish(self, end: float) -> None:
+        if self.reservoir is not None:
+            self._close(self.reservoir, end)
+            self.reservoir = None
+        last = self.interval.flush()
+        if last is not None:
+            self._write(last, self._interval_role())
+
+    def _write(self, held: Held, role: CandidateRole) -> None:
+        self.writer.write(held, role, shot=-1)  # placed in its shot once all cuts are known
+
+    def _interval_role(self) -> CandidateRole:
+        return CandidateRole.KEYFRAME if self.mode == "keyframes" else CandidateRole.INTERVAL

@@ -1,0 +1,82 @@
+"""The decode loop every pass shares: damaged packets passed over, times from PTS, luma in place.
+
+Timestamps come from each frame's PTS, never from counting frames, so variable-frame-rate
+files come out right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import av
+import numpy as np
+import numpy.typing as npt
+
+# 8-bit pixel formats whose first plane is luma: read it in place, skipping swscale.
+LUMA_PLANE_FORMATS = frozenset(
+    {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "yuv411p"}
+    | {"yuv440p", "yuvj440p", "nv12", "nv21", "gray"}
+)
+
+
+@dataclass
+class DecodeDamage:
+    """Packets that failed to decode and were passed over."""
+
+    skipped: int = 0
+
+
+def open_video(path: str) -> Any:
+    """The container, with its first video stream set up for threaded decoding."""
+    container = av.open(path)
+    if not container.streams.video:
+        container.close()
+        raise ValueError("no video stream")
+    container.streams.video[0].thread_type = "AUTO"
+    return container
+
+
+def decode_skipping_errors(container: Any, stream: Any, damage: DecodeDamage) -> Iterator[Any]:
+    """Yield decoded frames; a packet that fails to decode is counted and passed over."""
+    packets = container.demux(stream)
+    while True:
+        try:
+            packet = next(packets)
+        except StopIteration:
+            return
+        except av.FFmpegError:
+            # The demuxer cannot go on past damage: keep what was decoded so far.
+            damage.skipped += 1
+            return
+        try:
+            frames = stream.decode(packet)
+        except av.FFmpegError:
+            damage.skipped += 1
+            continue
+        yield from frames
+
+
+def luma(frame: Any) -> npt.NDArray[np.uint8]:
+    """The full-size luma plane as a (height, width) view, converting only when it must."""
+    if frame.format.name in LUMA_PLANE_FORMATS:
+        plane = frame.planes[0]
+        rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+        return rows[:, : plane.width]
+    grey: npt.NDArray[np.uint8] = frame.to_ndarray(format="gray")
+    return grey
+
+
+def frame_seconds(frame: Any, previous: float | None) -> float:
+    if frame.time is not None:
+        return float(frame.time)
+    # No PTS (rare raw streams): step on from the previous frame rather than invent a rate.
+    return previous + frame_duration(frame) if previous is not None else 0.0
+
+
+def frame_duration(frame: Any) -> float:
+    duration = getattr(frame, "duration", None)
+    if duration and frame.time_base:
+        return float(duration * frame.time_base)
+    return 0.0

@@ -1,0 +1,173 @@
+"""Keeping the few full-size pictures worth saving while the decode pass streams by.
+
+Only the decode pass ever holds full-size pictures, so the candidates for the `frames`
+stage are caught on the way: per shot, the sharpest frame near its start, middle and end;
+or the sharpest frame of each fixed interval. A shot's end is not known until the next cut,
+so `ShotReservoir` keeps the sharpest frame of each of at most `BUCKETS` equal time spans,
+halving the resolution when the shot outgrows them: memory stays bounded for any shot length.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+
+from daemon.atomic import write_bytes_atomic
+from handlers.decoding import luma
+from handlers.image_measures import measure, working_grey
+from handlers.letterbox import CropBox
+
+BUCKETS = 12
+FIRST_BUCKET_SECONDS = 0.125
+# Where, as shares of the shot, the start, middle and end windows lie.
+WINDOWS = {"start": (0.0, 0.25), "middle": (0.375, 0.625), "end": (0.75, 1.0)}
+
+
+class CandidateRole(enum.StrEnum):
+    START = "start"
+    MIDDLE = "middle"
+    END = "end"
+    INTERVAL = "interval"
+    KEYFRAME = "keyframe"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    name: str  # file stem: the timestamp, h-mm-ss.mmm
+    seconds: float
+    shot: int
+    role: CandidateRole
+    sharpness: float
+    brightness: float
+    flat_fraction: float
+    phash: int
+
+
+@dataclass
+class Held:
+    seconds: float
+    sharpness: float
+    frame: Any  # the decoded av.VideoFrame
+
+
+def timestamp_name(seconds: float) -> str:
+    millis = round(seconds * 1000)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}-{minutes:02d}-{rest // 1000:02d}.{rest % 1000:03d}"
+
+
+@dataclass
+class ShotReservoir:
+    start: float
+    span: float = FIRST_BUCKET_SECONDS
+    buckets: dict[int, Held] = field(default_factory=dict)
+
+    def offer(self, held: Held) -> None:
+        index = math.floor((held.seconds - self.start) / self.span)
+        while index >= BUCKETS:
+            self._halve()
+            index = math.floor((held.seconds - self.start) / self.span)
+        kept = self.buckets.get(index)
+        if kept is None or held.sharpness > kept.sharpness:
+            self.buckets[index] = held
+
+    def split(self, at: float) -> ShotReservoir:
+        """Hand the frames from `at` on to a new shot's reservoir (a cut found late)."""
+        later = ShotReservoir(at)
+        for index, held in list(self.buckets.items()):
+            if held.seconds >= at:
+                del self.buckets[index]
+                later.offer(held)
+        return later
+
+    def picks(self, end: float) -> list[tuple[CandidateRole, Held]]:
+        """The sharpest frame in each window, middle first; a frame is never picked twice."""
+        held = sorted(self.buckets.values(), key=lambda h: h.seconds)
+        if not held:
+            return []
+        length = max(end - self.start, 1e-6)
+        chosen: list[tuple[CandidateRole, Held]] = []
+        for role in (CandidateRole.MIDDLE, CandidateRole.START, CandidateRole.END):
+            low, high = WINDOWS[role.value]
+            free = [h for h in held if all(h is not c for _, c in chosen)]
+            inside = [h for h in free if low <= (h.seconds - self.start) / length <= high]
+            if inside:
+                chosen.append((role, max(inside, key=lambda h: h.sharpness)))
+            elif free:
+                centre = self.start + length * (low + high) / 2
+                chosen.append((role, min(free, key=lambda h: abs(h.seconds - centre))))
+        return chosen
+
+    def _halve(self) -> None:
+        merged: dict[int, Held] = {}
+        for index, held in self.buckets.items():
+            kept = merged.get(index // 2)
+            if kept is None or held.sharpness > kept.sharpness:
+                merged[index // 2] = held
+        self.buckets = merged
+        self.span *= 2
+
+
+@dataclass
+class IntervalReservoir:
+    """The sharpest frame of each `seconds`-long interval, handed over as the interval ends."""
+
+    seconds: float
+    current: int | None = None
+    best: Held | None = None
+
+    def offer(self, held: Held) -> Held | None:
+        index = math.floor(held.seconds / self.seconds)
+        finished = None
+        if index != self.current:
+            finished, self.current, self.best = self.best, index, None
+        if self.best is None or held.sharpness > self.best.sharpness:
+            self.best = held
+        return finished
+
+    def flush(self) -> Held | None:
+        finished, self.best = self.best, None
+        return finished
+
+
+class CandidateWriter:
+    """Writes picked frames, cropped, as JPEG into a work folder and measures them."""
+
+    def __init__(self, folder: Path, crop: CropBox, jpeg_quality: int) -> None:
+        self.folder = folder
+        self.crop = crop
+        self.jpeg_quality = jpeg_quality
+        self.written: list[Candidate] = []
+
+    def write(self, held: Held, role: CandidateRole, shot: int) -> None:
+        name = timestamp_name(held.seconds)
+        if any(c.name == name for c in self.written[-3:]):
+            return  # two frames within the same millisecond: one file is enough
+        measures = measure(working_grey(crop_of(luma(held.frame), self.crop)))
+        picture = crop_of(held.frame.to_ndarray(format="bgr24"), self.crop)
+        ok, encoded = cv2.imencode(".jpg", picture, [cv2.IMWRITE_JPEG_QUALITY, self.jpeg_quality])
+        if not ok:
+            raise RuntimeError(f"JPEG encoding failed for the frame at {held.seconds:.3f} s")
+        write_bytes_atomic(self.folder / f"{name}.jpg", encoded.tobytes(), durable=False)
+        self.written.append(
+            Candidate(
+                name=name,
+                seconds=round(held.seconds, 4),
+                shot=shot,
+                role=role,
+                sharpness=measures.sharpness,
+                brightness=measures.brightness,
+                flat_fraction=measures.flat_fraction,
+                phash=measures.phash,
+            )
+        )
+
+
+def crop_of(picture: Any, crop: CropBox) -> Any:
+    return picture[crop.top : crop.top + crop.height, crop.left : crop.left + crop.width]

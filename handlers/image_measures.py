@@ -1,0 +1,88 @@
+"""Numbers measured on a grey picture: sharpness, exposure, flatness and a perceptual hash.
+
+The decode pass, the quality stage and the evaluation all call these same functions on a
+grey image reduced the same way (`working_grey`), so a score means the same thing wherever
+it was computed.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import cv2
+import imagehash
+import numpy as np
+import numpy.typing as npt
+from PIL import Image, ImageFile
+
+Grey = npt.NDArray[np.uint8]
+
+# Width the measures work at: enough for edges to show, small enough to cost little per frame.
+WORKING_WIDTH = 320
+# A pixel within this many levels of the picture's median counts as part of a flat area.
+FLAT_TOLERANCE = 10
+_strict_loading = threading.Lock()
+
+
+@dataclass(frozen=True)
+class PictureMeasures:
+    sharpness: float  # variance of the Laplacian: higher is sharper
+    brightness: float  # mean luma, 0-255
+    flat_fraction: float  # share of the picture within FLAT_TOLERANCE of its median
+    phash: int  # 64-bit perceptual hash (imagehash.phash), as an unsigned int
+
+
+def subsample_step(width: int, target: int = WORKING_WIDTH) -> int:
+    return max(1, width // target)
+
+
+def working_grey(grey: Grey, target: int = WORKING_WIDTH) -> Grey:
+    """Every n-th sample in both directions: no filtering, so it costs next to nothing."""
+    step = subsample_step(grey.shape[1], target)
+    return grey[::step, ::step]
+
+
+def sharpness(grey: Grey) -> float:
+    laplacian = cv2.Laplacian(np.ascontiguousarray(grey), cv2.CV_16S, ksize=1)
+    _, std = cv2.meanStdDev(laplacian)
+    return float(std[0][0]) ** 2
+
+
+def flat_fraction(grey: Grey) -> float:
+    median = float(np.median(grey))
+    near = np.abs(grey.astype(np.int16) - int(median)) <= FLAT_TOLERANCE
+    return float(np.count_nonzero(near)) / near.size
+
+
+def perceptual_hash(grey: Grey) -> int:
+    return int(str(imagehash.phash(Image.fromarray(np.ascontiguousarray(grey)))), 16)
+
+
+def measure(grey: Grey) -> PictureMeasures:
+    """All four measures of an already reduced grey picture (see `working_grey`)."""
+    return PictureMeasures(
+        sharpness=round(sharpness(grey), 2),
+        brightness=round(float(grey.mean()), 2),
+        flat_fraction=round(flat_fraction(grey), 4),
+        phash=perceptual_hash(grey),
+    )
+
+
+def hamming(a: int, b: int) -> int:
+    return (a ^ b).bit_count()
+
+
+def grey_of_file(path: str) -> Grey:
+    """Read an image file as grey; raises ValueError with the reason when it cannot."""
+    try:
+        with _strict_loading, Image.open(path) as image:
+            # face_recognition switches Pillow to padding cut-short files with grey, for the
+            # whole process; a half-copied photo must fail here, not pass as a picture.
+            saved, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+            try:
+                return np.asarray(image.convert("L"), dtype=np.uint8)
+            finally:
+                ImageFile.LOAD_TRUNCATED_IMAGES = saved
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise ValueError(f"unreadable image: {exc}") from exc

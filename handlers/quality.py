@@ -1,0 +1,162 @@
+"""`quality`: judge the chosen frames, file the good ones, and say why each other one went.
+
+A frame is rejected when it is too dark or too bright, nearly uniform (a black frame, a
+title card), blurred compared with the movie's own sharpness (an animated film and a grainy
+documentary differ far more than any one threshold allows), or a near-duplicate of a frame
+already kept in this movie or any earlier one. Kept frames move from the candidates folder
+to `frames/<timestamp>.jpg`; the candidates folder is then removed.
+"""
+
+from __future__ import annotations
+
+import enum
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from daemon.config import QualityConfig
+from handlers.base import MovieJob
+from handlers.frame_capture import Candidate, timestamp_name
+from handlers.frames import FrameSelection
+from handlers.near_duplicates import IndexedFrame, NearDuplicateIndex
+from handlers.shots import CANDIDATES_FOLDER, ShotList
+
+FRAMES_FOLDER = "frames"
+
+
+class Verdict(enum.StrEnum):
+    KEPT = "kept"
+    TOO_DARK = "too_dark"
+    TOO_BRIGHT = "too_bright"
+    UNIFORM = "uniform"
+    BLURRED = "blurred"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class JudgedFrame:
+    name: str
+    seconds: float
+    shot: int
+    role: str
+    file: str | None  # relative to the movie folder, for kept frames
+    sharpness: float
+    relative_sharpness: float  # sharpness / the movie's median sharpness
+    brightness: float
+    flat_fraction: float
+    phash: str  # 16 hex digits
+    verdict: Verdict
+    reason: str | None
+    duplicate_of: str | None  # "<movie>/<timestamp>" of the frame this one repeats
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    frames: tuple[JudgedFrame, ...]
+    kept: int
+    rejected: int
+
+
+class QualityHandler:
+    name: ClassVar[str] = "quality"
+    result_type: ClassVar[type] = QualityReport
+
+    def __init__(
+        self, config: QualityConfig | None = None, index: NearDuplicateIndex | None = None
+    ) -> None:
+        self.config = config or QualityConfig()
+        # Shared by every movie for the life of the daemon, loaded from the database at start.
+        self.index = index or NearDuplicateIndex(self.config.duplicate_distance)
+
+    def run(self, job: MovieJob) -> QualityReport:
+        shots = job.result(ShotList)
+        chosen = job.result(FrameSelection).chosen
+        # A re-run replaces this movie's frames, so its earlier entries must not match them.
+        self.index.discard_movie(job.movie_key)
+        own = NearDuplicateIndex(self.config.duplicate_distance)
+        median = shots.sharpness.median or 1.0
+        judged = []
+        for number, candidate in enumerate(chosen):
+            verdict, reason, twin = self._judge(candidate, median, job.movie_key, own)
+            if verdict is Verdict.KEPT:
+                own.add(candidate.phash, IndexedFrame(job.movie_key, candidate.seconds))
+            judged.append(_judged(candidate, median, verdict, reason, twin))
+            job.context.progress(0.8 * (number + 1) / max(1, len(chosen)))
+        self._file(job.movie_dir, [j for j in judged if j.verdict is Verdict.KEPT])
+        for frame in judged:
+            if frame.verdict is Verdict.KEPT:
+                self.index.add(int(frame.phash, 16), IndexedFrame(job.movie_key, frame.seconds))
+        kept = sum(1 for j in judged if j.verdict is Verdict.KEPT)
+        return QualityReport(tuple(judged), kept, len(judged) - kept)
+
+    def _judge(
+        self, candidate: Candidate, median: float, movie: str, own: NearDuplicateIndex
+    ) -> tuple[Verdict, str | None, str | None]:
+        rejection = self._picture_fault(candidate, median)
+        if rejection is not None:
+            return rejection[0], rejection[1], None
+        match = own.nearest(candidate.phash) or self.index.nearest(candidate.phash, movie)
+        if match is not None:
+            twin = f"{match.frame.movie}/{timestamp_name(match.frame.seconds)}"
+            return Verdict.DUPLICATE, f"near-duplicate of {twin} (distance {match.distance})", twin
+        return Verdict.KEPT, None, None
+
+    def _picture_fault(self, candidate: Candidate, median: float) -> tuple[Verdict, str] | None:
+        config, luma = self.config, candidate.brightness
+        relative = candidate.sharpness / median
+        faults = (
+            (luma < config.min_brightness, Verdict.TOO_DARK, f"mean luma {luma:.0f} is too dark"),
+            (
+                luma > config.max_brightness,
+                Verdict.TOO_BRIGHT,
+                f"mean luma {luma:.0f} is too bright",
+            ),
+            (
+                candidate.flat_fraction > config.max_flat_fraction,
+                Verdict.UNIFORM,
+                f"{candidate.flat_fraction:.0%} of the picture is one flat tone",
+            ),
+            (
+                relative < config.min_relative_sharpness,
+                Verdict.BLURRED,
+                f"sharpness is {relative:.2f} of the movie's median",
+            ),
+        )
+        return next(((verdict, why) for failed, verdict, why in faults if failed), None)
+
+    def _file(self, movie_dir: Path, kept: list[JudgedFrame]) -> None:
+        candidates, frames = movie_dir / CANDIDATES_FOLDER, movie_dir / FRAMES_FOLDER
+        frames.mkdir(parents=True, exist_ok=True)
+        names = {f"{frame.name}.jpg" for frame in kept}
+        for name in sorted(names):
+            source = candidates / name
+            if source.exists():
+                source.replace(frames / name)
+            elif not (frames / name).exists():
+                raise FileNotFoundError(f"the candidate frame {source} is gone")
+        for stale in frames.glob("*.jpg"):
+            if stale.name not in names:
+                stale.unlink()  # a frame kept by an earlier run that this one rejected
+        shutil.rmtree(candidates, ignore_errors=True)
+
+
+def _judged(
+    candidate: Candidate, median: float, verdict: Verdict, reason: str | None, twin: str | None
+) -> JudgedFrame:
+    kept = verdict is Verdict.KEPT
+    return JudgedFrame(
+        name=candidate.name,
+        seconds=candidate.seconds,
+        shot=candidate.shot,
+        role=candidate.role.value,
+        file=f"{FRAMES_FOLDER}/{candidate.name}.jpg" if kept else None,
+        sharpness=candidate.sharpness,
+        relative_sharpness=round(candidate.sharpness / median, 3),
+        brightness=candidate.brightness,
+        flat_fraction=candidate.flat_fraction,
+        phash=f"{candidate.phash:016x}",
+        verdict=verdict,
+        reason=reason,
+        duplicate_of=twin,
+    )
