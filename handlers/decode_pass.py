@@ -15,7 +15,13 @@ from typing import Any, Literal
 import numpy as np
 
 from handlers.base import MovieJob
-from handlers.decoding import DecodeDamage, decode_skipping_errors, frame_duration, frame_seconds
+from handlers.decoding import (
+    DecodeDamage,
+    decode_keyframes,
+    decode_skipping_errors,
+    frame_duration,
+    frame_seconds,
+)
 from handlers.decoding import luma as luma_of
 from handlers.frame_capture import (
     CandidateRole,
@@ -92,14 +98,16 @@ class DecodePass:
 
     def run(self, container: Any, job: MovieJob) -> PassOutcome:
         stream = container.streams.video[0]
-        if self.mode == "keyframes":
-            stream.codec_context.skip_frame = "NONKEY"
         width = int(stream.codec_context.width) or THUMB_WIDTH
         step = max(1, width // THUMB_WIDTH)
         expected = job.video.frame_count if job.video else int(stream.frames)
         out = PassOutcome(self.detector.cuts)
         previous: float | None = None
-        for frame in decode_skipping_errors(container, stream, out.damage):
+        if self.mode == "keyframes":
+            frames = decode_keyframes(container, stream, self.interval.seconds, out.damage)
+        else:
+            frames = decode_skipping_errors(container, stream, out.damage)
+        for frame in frames:
             previous = seconds = frame_seconds(frame, previous)
             self._take(frame, seconds, step, out)
             out.end_seconds = seconds + frame_duration(frame)

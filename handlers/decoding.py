@@ -40,22 +40,56 @@ def open_video(path: str) -> Any:
 
 def decode_skipping_errors(container: Any, stream: Any, damage: DecodeDamage) -> Iterator[Any]:
     """Yield decoded frames; a packet that fails to decode is counted and passed over."""
-    packets = container.demux(stream)
-    while True:
-        try:
-            packet = next(packets)
-        except StopIteration:
-            return
-        except av.FFmpegError:
-            # The demuxer cannot go on past damage: keep what was decoded so far.
-            damage.skipped += 1
-            return
+    for packet in _packets(container, stream, damage):
         try:
             frames = stream.decode(packet)
         except av.FFmpegError:
             damage.skipped += 1
             continue
         yield from frames
+
+
+def decode_keyframes(
+    container: Any, stream: Any, interval: float, damage: DecodeDamage
+) -> Iterator[Any]:
+    """Keyframes only, at most one per `interval` seconds; no other packet reaches the decoder.
+
+    Demuxing every packet costs little; decoding is what costs, so packets that are not
+    keyframes, or come too soon after the last one taken, are dropped before the decoder.
+    """
+    # Keyframes are independent of each other: frame threads decode several at once.
+    stream.thread_type = "FRAME"
+    stream.codec_context.skip_frame = "NONKEY"
+    due = float("-inf")
+    for packet in _packets(container, stream, damage):
+        flush = packet.size == 0  # demux's last, empty packet drains the decoder's threads
+        if not flush:
+            seconds = _packet_seconds(packet)
+            if not packet.is_keyframe or (seconds is not None and seconds < due):
+                continue
+            due = (seconds if seconds is not None else due) + interval
+        try:
+            yield from stream.decode(packet)
+        except av.FFmpegError:
+            damage.skipped += 1
+
+
+def _packet_seconds(packet: Any) -> float | None:
+    if packet.pts is None or not packet.time_base:
+        return None
+    return float(packet.pts * packet.time_base)
+
+
+def _packets(container: Any, stream: Any, damage: DecodeDamage) -> Iterator[Any]:
+    packets = container.demux(stream)
+    while True:
+        try:
+            yield next(packets)
+        except StopIteration:
+            return
+        except av.FFmpegError:
+            damage.skipped += 1  # the demuxer cannot go on past damage
+            return
 
 
 def luma(frame: Any) -> npt.NDArray[np.uint8]:

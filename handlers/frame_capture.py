@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import enum
 import math
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from handlers.image_measures import measure, working_grey
 from handlers.letterbox import CropBox
 
 BUCKETS = 12
+MAX_PENDING = 4
 FIRST_BUCKET_SECONDS = 0.125
 # Where, as shares of the shot, the start, middle and end windows lie.
 WINDOWS = {"start": (0.0, 0.25), "middle": (0.375, 0.625), "end": (0.75, 1.0)}
@@ -137,35 +140,59 @@ class IntervalReservoir:
 
 
 class CandidateWriter:
-    """Writes picked frames, cropped, as JPEG into a work folder and measures them."""
+    """Writes picked frames, cropped, as JPEG into a work folder and measures them.
+
+    The encoding runs on one worker thread (OpenCV and swscale release the GIL), so it
+    overlaps the decoding instead of adding to it; at most MAX_PENDING frames wait, which
+    keeps memory bounded when the disk is slower than the decoder.
+    """
 
     def __init__(self, folder: Path, crop: CropBox, jpeg_quality: int) -> None:
         self.folder = folder
         self.crop = crop
         self.jpeg_quality = jpeg_quality
         self.written: list[Candidate] = []
+        self._names: set[str] = set()
+        self._pending: deque[Future[Candidate]] = deque()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="candidates")
+
+    def __enter__(self) -> CandidateWriter:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def write(self, held: Held, role: CandidateRole, shot: int) -> None:
         name = timestamp_name(held.seconds)
-        if any(c.name == name for c in self.written[-3:]):
+        if name in self._names:
             return  # two frames within the same millisecond: one file is enough
+        self._names.add(name)
+        self._pending.append(self._pool.submit(self._encode, held, role, shot, name))
+        while len(self._pending) > MAX_PENDING:
+            self.written.append(self._pending.popleft().result())
+
+    def finish(self) -> list[Candidate]:
+        """Every candidate, once all are on disk; raises the first error of any write."""
+        while self._pending:
+            self.written.append(self._pending.popleft().result())
+        return self.written
+
+    def _encode(self, held: Held, role: CandidateRole, shot: int, name: str) -> Candidate:
         measures = measure(working_grey(crop_of(luma(held.frame), self.crop)))
         picture = crop_of(held.frame.to_ndarray(format="bgr24"), self.crop)
         ok, encoded = cv2.imencode(".jpg", picture, [cv2.IMWRITE_JPEG_QUALITY, self.jpeg_quality])
         if not ok:
             raise RuntimeError(f"JPEG encoding failed for the frame at {held.seconds:.3f} s")
         write_bytes_atomic(self.folder / f"{name}.jpg", encoded.tobytes(), durable=False)
-        self.written.append(
-            Candidate(
-                name=name,
-                seconds=round(held.seconds, 4),
-                shot=shot,
-                role=role,
-                sharpness=measures.sharpness,
-                brightness=measures.brightness,
-                flat_fraction=measures.flat_fraction,
-                phash=measures.phash,
-            )
+        return Candidate(
+            name=name,
+            seconds=round(held.seconds, 4),
+            shot=shot,
+            role=role,
+            sharpness=measures.sharpness,
+            brightness=measures.brightness,
+            flat_fraction=measures.flat_fraction,
+            phash=measures.phash,
         )
 
 

@@ -70,33 +70,34 @@ class QualityHandler:
         self.index = index or NearDuplicateIndex(self.config.duplicate_distance)
 
     def run(self, job: MovieJob) -> QualityReport:
-        shots = job.result(ShotList)
-        chosen = job.result(FrameSelection).chosen
-        # A re-run replaces this movie's frames, so its earlier entries must not match them.
+        # A re-run replaces this movie's frames, so its earlier entries must not match them;
+        # a run that fails leaves none behind for other movies to match.
         self.index.discard_movie(job.movie_key)
-        own = NearDuplicateIndex(self.config.duplicate_distance)
-        median = shots.sharpness.median or 1.0
+        try:
+            return self._judge_all(job)
+        except BaseException:
+            self.index.discard_movie(job.movie_key)
+            raise
+
+    def _judge_all(self, job: MovieJob) -> QualityReport:
+        chosen = job.result(FrameSelection).chosen
+        median = job.result(ShotList).sharpness.median or 1.0
         judged = []
         for number, candidate in enumerate(chosen):
-            verdict, reason, twin = self._judge(candidate, median, job.movie_key, own)
+            verdict, reason, twin = self._judge(candidate, median)
             if verdict is Verdict.KEPT:
-                own.add(candidate.phash, IndexedFrame(job.movie_key, candidate.seconds))
+                self.index.add(candidate.phash, IndexedFrame(job.movie_key, candidate.seconds))
             judged.append(_judged(candidate, median, verdict, reason, twin))
             job.context.progress(0.8 * (number + 1) / max(1, len(chosen)))
-        self._file(job.movie_dir, [j for j in judged if j.verdict is Verdict.KEPT])
-        for frame in judged:
-            if frame.verdict is Verdict.KEPT:
-                self.index.add(int(frame.phash, 16), IndexedFrame(job.movie_key, frame.seconds))
-        kept = sum(1 for j in judged if j.verdict is Verdict.KEPT)
-        return QualityReport(tuple(judged), kept, len(judged) - kept)
+        kept = [j for j in judged if j.verdict is Verdict.KEPT]
+        self._file(job.movie_dir, kept)
+        return QualityReport(tuple(judged), len(kept), len(judged) - len(kept))
 
-    def _judge(
-        self, candidate: Candidate, median: float, movie: str, own: NearDuplicateIndex
-    ) -> tuple[Verdict, str | None, str | None]:
+    def _judge(self, candidate: Candidate, median: float) -> tuple[Verdict, str | None, str | None]:
         rejection = self._picture_fault(candidate, median)
         if rejection is not None:
             return rejection[0], rejection[1], None
-        match = own.nearest(candidate.phash) or self.index.nearest(candidate.phash, movie)
+        match = self.index.nearest(candidate.phash)
         if match is not None:
             twin = f"{match.frame.movie}/{timestamp_name(match.frame.seconds)}"
             return Verdict.DUPLICATE, f"near-duplicate of {twin} (distance {match.distance})", twin

@@ -92,8 +92,9 @@ class ShotsHandler:
         folder.mkdir(parents=True)
         with container:
             crop = self._crop(container, job)
-            writer = CandidateWriter(folder, crop, self.frames.jpeg_quality)
-            scan = self._pass(writer).run(container, job)
+            with CandidateWriter(folder, crop, self.frames.jpeg_quality) as writer:
+                scan = self._pass(writer).run(container, job)
+                candidates = writer.finish()
         if not scan.times:
             raise RejectedInputError("no frame of the video stream decodes")
         shots = self._shots(scan)
@@ -105,7 +106,7 @@ class ShotsHandler:
             mode=self.frames.mode,
             crop=crop,
             sharpness=scan.spread,
-            candidates=_placed(writer.written, shots),
+            candidates=_placed(candidates, shots),
         )
 
     def _pass(self, writer: CandidateWriter) -> DecodePass:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 from daemon.config import QualityConfig
 from handlers.base import MovieJob, StageContext
@@ -123,3 +124,13 @@ def test_frames_kept_by_an_earlier_run_and_rejected_now_are_removed(tmp_path: Pa
     stale.write_bytes(b"old")
     judge(tmp_path, "m1", [candidate_file(movie_dir, 1.0, picture(7))], QualityHandler())
     assert not stale.exists()
+
+
+def test_a_failed_run_leaves_no_hashes_for_other_movies_to_match(tmp_path: Path) -> None:
+    index = NearDuplicateIndex(QualityConfig().duplicate_distance)
+    handler = QualityHandler(QualityConfig(), index)
+    chosen = candidate_file(tmp_path / "movies" / "m1", 1.0, picture(8))
+    (tmp_path / "movies" / "m1" / CANDIDATES_FOLDER / f"{chosen.name}.jpg").unlink()
+    with pytest.raises(FileNotFoundError, match="is gone"):
+        judge(tmp_path, "m1", [chosen], handler)
+    assert len(index) == 0
