@@ -33,6 +33,8 @@ from handlers.base import (
 from handlers.result_codec import decode, encode
 
 PROGRESS_INTERVAL_SECONDS = 0.5
+# A stage longer than this says how far it has got in the log, once per this many seconds.
+PROGRESS_LOG_SECONDS = 15.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,17 +47,21 @@ class PipelineSettings:
 
 
 class _ProgressWriter:
-    """Persists a stage's progress, at most every PROGRESS_INTERVAL_SECONDS."""
+    """Persists a stage's progress (for `bunny status`) and logs it now and then."""
 
-    def __init__(self, repo: Repository, movie_id: int, stage: str) -> None:
-        self._repo, self._movie_id, self._stage = repo, movie_id, stage
+    def __init__(self, repo: Repository, movie_id: int, stage: str, log: Any) -> None:
+        self._repo, self._movie_id, self._stage, self._log = repo, movie_id, stage, log
         self._last = 0.0
+        self._logged = time.monotonic()
 
     def __call__(self, fraction: float) -> None:
         now = time.monotonic()
         if now - self._last >= PROGRESS_INTERVAL_SECONDS or fraction >= 1.0:
             self._last = now
             self._repo.set_progress(self._movie_id, self._stage, fraction)
+        if now - self._logged >= PROGRESS_LOG_SECONDS and fraction < 1.0:
+            self._logged = now
+            self._log.info("stage progress", progress=round(fraction, 3))
 
 
 class Pipeline:
@@ -109,7 +115,7 @@ class Pipeline:
         attempt = self._repo.start_stage(movie.id, handler.name)
         self._log.info("stage started", attempt=attempt, file=movie.name)
         context = StageContext(
-            report_progress=_ProgressWriter(self._repo, movie.id, handler.name),
+            report_progress=_ProgressWriter(self._repo, movie.id, handler.name, self._log),
             stop_event=self._stop,
             log=self._log,
         )

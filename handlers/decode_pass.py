@@ -30,6 +30,7 @@ from handlers.frame_capture import (
     IntervalReservoir,
     ShotReservoir,
     crop_of,
+    roles_for_shot,
 )
 from handlers.image_measures import sharpness, working_grey
 from handlers.shot_detection import CutDetector
@@ -84,16 +85,31 @@ class PassOutcome:
     spread: SharpnessSpread = SharpnessSpread(0, 0.0, 0.0, 0.0)
 
 
+@dataclass(frozen=True)
+class PassSettings:
+    mode: CaptureMode
+    interval_seconds: float
+    static_motion_threshold: float
+    min_shot_seconds: float  # shots shorter than this give the `frames` stage no frame
+
+
+def shot_motion(motion: array[float], start: int, end: int) -> float:
+    """Mean frame-to-frame change inside a shot; its first frame's change is the cut itself."""
+    inside = motion[start + 1 : end]
+    return sum(inside) / len(inside) if inside else 0.0
+
+
 class DecodePass:
     def __init__(
-        self, detector: CutDetector, writer: CandidateWriter, mode: CaptureMode, interval: float
+        self, detector: CutDetector, writer: CandidateWriter, settings: PassSettings
     ) -> None:
         self.detector = detector
         self.writer = writer
-        self.mode = mode
-        self.interval = IntervalReservoir(interval)
+        self.settings = settings
+        self.interval = IntervalReservoir(settings.interval_seconds)
         self.reservoir: ShotReservoir | None = None
         self.shot_number = 0
+        self.shot_start = 0  # decoded-frame index where the open shot starts
         self.counter = SpreadCounter()
 
     def run(self, container: Any, job: MovieJob) -> PassOutcome:
@@ -102,20 +118,23 @@ class DecodePass:
         step = max(1, width // THUMB_WIDTH)
         expected = job.video.frame_count if job.video else int(stream.frames)
         out = PassOutcome(self.detector.cuts)
-        previous: float | None = None
-        if self.mode == "keyframes":
+        keyframes = self.settings.mode == "keyframes"
+        if keyframes:
             frames = decode_keyframes(container, stream, self.interval.seconds, out.damage)
         else:
             frames = decode_skipping_errors(container, stream, out.damage)
+        seconds: float | None = None
+        frame = None
         for frame in frames:
-            previous = seconds = frame_seconds(frame, previous)
+            seconds = frame_seconds(frame, seconds)
             self._take(frame, seconds, step, out)
-            out.end_seconds = seconds + frame_duration(frame)
             if len(out.times) % PROGRESS_EVERY_FRAMES == 0:
                 job.context.check_cancelled()
-                if expected and self.mode != "keyframes":
+                if expected and not keyframes:
                     job.context.progress(0.95 * len(out.times) / expected)
-        self._finish(out.end_seconds)
+        if frame is not None and seconds is not None:
+            out.end_seconds = seconds + frame_duration(frame)
+        self._finish(out)
         out.spread = self.counter.spread()
         return out
 
@@ -128,11 +147,11 @@ class DecodePass:
         score = sharpness(working_grey(crop_of(full, self.writer.crop)))
         self.counter.add(score)
         if len(self.detector.cuts) > cuts_before:
-            self._cut_at(self.detector.cuts[-1][1])
+            self._cut_at(*self.detector.cuts[-1], out)
         self._offer(Held(seconds, score, frame))
 
     def _offer(self, held: Held) -> None:
-        if self.mode == "shots":
+        if self.settings.mode == "shots":
             if self.reservoir is None:
                 self.reservoir = ShotReservoir(held.seconds)
             self.reservoir.offer(held)
@@ -141,21 +160,28 @@ class DecodePass:
         if finished is not None:
             self._write(finished, self._interval_role())
 
-    def _cut_at(self, seconds: float) -> None:
+    def _cut_at(self, index: int, seconds: float, out: PassOutcome) -> None:
         """Close the shot that ends at `seconds`; a fade's cut may lie a few frames back."""
         if self.reservoir is not None:
             later = self.reservoir.split(seconds)
-            self._close(self.reservoir, seconds)
+            self._close(self.reservoir, seconds, shot_motion(out.motion, self.shot_start, index))
             self.reservoir = later
         self.shot_number += 1
+        self.shot_start = index
 
-    def _close(self, reservoir: ShotReservoir, end: float) -> None:
+    def _close(self, reservoir: ShotReservoir, end: float, motion: float) -> None:
+        # Only what `frames` can choose is written: JPEG encoding is most of the pass's cost.
+        if end - reservoir.start < self.settings.min_shot_seconds:
+            return
+        roles = roles_for_shot(static=motion < self.settings.static_motion_threshold)
         for role, held in reservoir.picks(end):
-            self.writer.write(held, role, self.shot_number)
+            if role in roles:
+                self.writer.write(held, role, self.shot_number)
 
-    def _finish(self, end: float) -> None:
+    def _finish(self, out: PassOutcome) -> None:
         if self.reservoir is not None:
-            self._close(self.reservoir, end)
+            motion = shot_motion(out.motion, self.shot_start, len(out.times))
+            self._close(self.reservoir, out.end_seconds, motion)
             self.reservoir = None
         last = self.interval.flush()
         if last is not None:
@@ -165,4 +191,5 @@ class DecodePass:
         self.writer.write(held, role, shot=-1)  # placed in its shot once all cuts are known
 
     def _interval_role(self) -> CandidateRole:
-        return CandidateRole.KEYFRAME if self.mode == "keyframes" else CandidateRole.INTERVAL
+        is_keyframes = self.settings.mode == "keyframes"
+        return CandidateRole.KEYFRAME if is_keyframes else CandidateRole.INTERVAL

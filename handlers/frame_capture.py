@@ -39,6 +39,15 @@ class CandidateRole(enum.StrEnum):
     KEYFRAME = "keyframe"
 
 
+STATIC_ROLES = frozenset({CandidateRole.MIDDLE})
+MOVING_ROLES = frozenset({CandidateRole.START, CandidateRole.MIDDLE, CandidateRole.END})
+
+
+def roles_for_shot(static: bool) -> frozenset[CandidateRole]:
+    """A static shot gives its middle frame; a moving one its start, middle and end."""
+    return STATIC_ROLES if static else MOVING_ROLES
+
+
 @dataclass(frozen=True)
 class Candidate:
     name: str  # file stem: the timestamp, h-mm-ss.mmm

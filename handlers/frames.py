@@ -15,11 +15,8 @@ from typing import ClassVar
 
 from daemon.config import FramesConfig
 from handlers.base import MovieJob
-from handlers.frame_capture import Candidate, CandidateRole
+from handlers.frame_capture import Candidate, roles_for_shot
 from handlers.shots import ShotKind, ShotList
-
-STATIC_ROLES = frozenset({CandidateRole.MIDDLE})
-MOVING_ROLES = frozenset({CandidateRole.START, CandidateRole.MIDDLE, CandidateRole.END})
 
 
 @dataclass(frozen=True)
@@ -61,7 +58,7 @@ class FramesHandler:
             if shot.seconds < self.config.min_shot_seconds:
                 short += 1
                 continue
-            roles = STATIC_ROLES if shot.kind is ShotKind.STATIC else MOVING_ROLES
+            roles = roles_for_shot(static=shot.kind is ShotKind.STATIC)
             picked.extend(c for c in by_shot[shot.index] if c.role in roles)
         return picked, short
 

@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from handlers.decoding import luma
 
-SAMPLES = 8
+SAMPLES = 6
 # Mean luma of a bar line; video-range black is 16 and compression lifts it a little.
 BAR_LUMA = 28.0
 # A sample darker than this overall (a black frame, a night shot) says nothing about bars.

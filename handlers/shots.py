@@ -15,11 +15,16 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import av
-import numpy as np
 
 from daemon.config import FramesConfig, ShotsConfig
 from handlers.base import MovieJob, RejectedInputError
-from handlers.decode_pass import DecodePass, PassOutcome, SharpnessSpread
+from handlers.decode_pass import (
+    DecodePass,
+    PassOutcome,
+    PassSettings,
+    SharpnessSpread,
+    shot_motion,
+)
 from handlers.decoding import open_video
 from handlers.frame_capture import Candidate, CandidateWriter
 from handlers.letterbox import CropBox, detect_letterbox
@@ -114,7 +119,13 @@ class ShotsHandler:
         detector = CutDetector(
             self.config.min_cut_change, 0.0 if keyframes else self.config.min_shot_seconds
         )
-        return DecodePass(detector, writer, self.frames.mode, self.frames.interval_seconds)
+        settings = PassSettings(
+            mode=self.frames.mode,
+            interval_seconds=self.frames.interval_seconds,
+            static_motion_threshold=self.config.static_motion_threshold,
+            min_shot_seconds=self.frames.min_shot_seconds,
+        )
+        return DecodePass(detector, writer, settings)
 
     def _crop(self, container: Any, job: MovieJob) -> CropBox:
         stream = container.streams.video[0]
@@ -129,9 +140,7 @@ class ShotsHandler:
         ends = [*starts[1:], len(scan.times)]
         shots = []
         for number, (start, end) in enumerate(zip(starts, ends, strict=True)):
-            # The first frame's change is the cut itself, not motion within the shot.
-            inside = scan.motion[start + 1 : end]
-            mean_motion = float(np.mean(inside)) if len(inside) else 0.0
+            mean_motion = shot_motion(scan.motion, start, end)
             static = mean_motion < self.config.static_motion_threshold
             end_seconds = scan.times[end] if end < len(scan.times) else scan.end_seconds
             shots.append(

@@ -10,13 +10,17 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+import structlog
+import structlog.testing
 
+from daemon import pipeline as pipeline_module
 from daemon.inbox import InboxLayout
 from daemon.pipeline import Pipeline, PipelineSettings
 from daemon.repository import MovieRecord, Repository
 from daemon.store import MovieState, StageStatus, utcnow
 from handlers.base import MovieJob
 from handlers.probe import ProbeHandler
+from handlers.shots import ShotsHandler
 
 
 @dataclass(frozen=True)
@@ -182,3 +186,17 @@ def test_library_write_failure_schedules_a_retry_not_a_stuck_movie(
     after = repo.movie(movie.id)
     assert after.state is MovieState.WAITING
     assert after.last_error is not None and "NotADirectoryError" in after.last_error
+
+
+def test_a_long_stage_logs_how_far_it_has_got(
+    repo: Repository,
+    tmp_path: Path,
+    make_clip: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pipeline_module, "PROGRESS_LOG_SECONDS", 0.0)
+    movie = queued_movie(repo, tmp_path, make_clip())
+    with structlog.testing.capture_logs() as logs:
+        make_pipeline(repo, tmp_path, [ProbeHandler(), ShotsHandler()], (0,)).process(movie)
+    progress = [e["progress"] for e in logs if e["event"] == "stage progress"]
+    assert progress and all(0 < p < 1 for p in progress)

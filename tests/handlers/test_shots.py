@@ -141,19 +141,23 @@ def run_with(path: Path, frames: FramesConfig, crop: bool = True) -> ShotList:
     return handler.run(MovieJob("k", path, path.parent, (), context))
 
 
-def test_candidates_are_written_per_shot_start_middle_and_end(tmp_path: Path) -> None:
-    clip = write(tmp_path / "two.mp4", [(textured(20), 48), (textured(21, moving=True), 48)])
-    result = run_with(clip, FramesConfig())
-    roles = [(c.shot, c.role.value) for c in result.candidates]
-    assert sorted(roles) == sorted(
-        [(s, role) for s in (0, 1) for role in ("start", "middle", "end")]
+def test_candidates_are_the_middle_of_a_static_shot_and_three_of_a_moving_one(
+    tmp_path: Path,
+) -> None:
+    clip = write(
+        tmp_path / "three.mp4",
+        [(textured(20), 48), (textured(21, moving=True), 48), (textured(19), 6)],
     )
+    result = run_with(clip, FramesConfig(min_shot_seconds=0.5))
+    roles = [(c.shot, c.role.value) for c in result.candidates]
+    # The last shot (a quarter of a second) is too short to give a frame.
+    assert sorted(roles) == [(0, "middle"), (1, "end"), (1, "middle"), (1, "start")]
     folder = tmp_path / "movies" / "k" / CANDIDATES_FOLDER
     assert sorted(p.stem for p in folder.iterdir()) == sorted(c.name for c in result.candidates)
     for candidate in result.candidates:
         shot = result.shots[candidate.shot]
         assert shot.start_seconds <= candidate.seconds < shot.end_seconds
-    assert result.sharpness.frames == 96 and result.sharpness.median > 0
+    assert result.sharpness.frames == 102 and result.sharpness.median > 0
 
 
 def test_a_rerun_replaces_the_candidates_of_an_interrupted_pass(tmp_path: Path) -> None:
