@@ -39,11 +39,12 @@ import numpy as np
 import numpy.typing as npt
 
 from daemon.config import Config
+from evaluation.stages import frame_stages_only
 from handlers.base import MovieJob, StageContext
 from handlers.frames import FrameSelection
 from handlers.near_duplicates import NearDuplicateIndex
 from handlers.quality import QualityReport, Verdict
-from handlers.registry import build_handlers
+from handlers.registry import StageServices, build_handlers
 from handlers.shots import ShotList
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -369,7 +370,8 @@ def shared_index(distance: int) -> NearDuplicateIndex:
 def run_path(path: Path, work: Path, config: Config) -> PathRun:
     """Probe untimed, then the timed rest, each handler given the results before it."""
     context = StageContext(report_progress=lambda _: None, stop_event=threading.Event())
-    probe, *timed = build_handlers(config, shared_index(config.quality.duplicate_distance))
+    services = StageServices(shared_index(config.quality.duplicate_distance))
+    probe, *timed = build_handlers(frame_stages_only(config), services)
     library = Path(tempfile.mkdtemp(prefix="library-", dir=work))
     try:
         earlier: list[object] = [probe.run(MovieJob(MOVIE_KEY, path, library, (), context))]

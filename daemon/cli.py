@@ -53,6 +53,12 @@ def _cmd_status(args: argparse.Namespace, config: Config) -> int:
     return print_status(config, as_json=args.json)
 
 
+def _cmd_characters(_args: argparse.Namespace, config: Config) -> int:
+    from daemon.status import print_characters
+
+    return print_characters(config)
+
+
 def _cmd_retry(args: argparse.Namespace, config: Config) -> int:
     from daemon.status import retry_movies
 
@@ -95,6 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     retry = sub.add_parser("retry", parents=[common], help="requeue failed movies")
     retry.add_argument("movie", nargs="?", help="movie id (or its start); default: all failed")
     retry.set_defaults(func=_cmd_retry)
+
+    characters = sub.add_parser(
+        "characters", parents=[common], help="characters, their references and frames"
+    )
+    characters.set_defaults(func=_cmd_characters)
 
     logs = sub.add_parser("logs", parents=[common], help="show the log, pretty-printed")
     logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")

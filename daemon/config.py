@@ -66,8 +66,15 @@ class QualityConfig:
 
 
 @dataclass(frozen=True)
+class FacesConfig:
+    tolerance: float = field(default=0.6, metadata=_limits(0.05, 1.5))
+    margin: float = field(default=0.05, metadata=_limits(0, 1.5))
+    min_face_pixels: int = field(default=40, metadata=_limits(8, 4096))
+
+
+@dataclass(frozen=True)
 class PipelineConfig:
-    stages: tuple[str, ...] = ("probe", "shots", "frames", "quality")
+    stages: tuple[str, ...] = ("probe", "shots", "frames", "quality", "faces")
     workers: int = field(default=1, metadata=_limits(1, 64))
     retry_backoff_seconds: tuple[float, ...] = field(
         default=(60.0, 300.0, 1800.0, 7200.0), metadata=_limits(0, None)
@@ -95,6 +102,7 @@ class Config:
     shots: ShotsConfig = ShotsConfig()
     frames: FramesConfig = FramesConfig()
     quality: QualityConfig = QualityConfig()
+    faces: FacesConfig = FacesConfig()
     after_done: Literal["keep", "move"] = "keep"
     log: LogConfig = LogConfig()
     source: Path | None = field(default=None, compare=False)

@@ -19,8 +19,8 @@ from typing import Any
 
 import structlog
 
-from daemon.atomic import write_json_atomic
 from daemon.inbox import InboxLayout, move_aside, move_into
+from daemon.movie_summary import write_movie_summary
 from daemon.repository import MovieRecord, Repository, StageRunRecord
 from daemon.store import MovieState, StageStatus, utcnow
 from handlers.base import (
@@ -186,29 +186,7 @@ class Pipeline:
         self._log.info("movie done", file=movie.name)
 
     def _write_summary(self, movie_id: int) -> None:
-        movie = self._repo.movie(movie_id)
-        runs = self._repo.stage_runs(movie.id)
-        write_json_atomic(
-            self._settings.library / "movies" / movie.key / "movie.json",
-            {
-                "movie": movie.key,
-                "sha256": movie.sha256,
-                "name": movie.name,
-                "source": str(movie.path),
-                "state": movie.state.value,
-                "stages": {name: _stage_summary(run) for name, run in runs.items()},
-            },
-        )
-
-
-def _stage_summary(run: StageRunRecord) -> dict[str, Any]:
-    return {
-        "status": run.status.value,
-        "attempts": run.attempts,
-        "seconds": run.seconds,
-        "error": run.error,
-        "result": json.loads(run.result_json) if run.result_json else None,
-    }
+        write_movie_summary(self._repo, self._settings.library, movie_id)
 
 
 def _done_result(handler: Handler, run: StageRunRecord | None) -> object | None:

@@ -7,20 +7,25 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
+import numpy as np
 import peewee as pw
 
 from daemon.store import (
+    Character,
+    FaceRow,
     FrameRow,
     InboxFile,
     InboxFileStatus,
     Meta,
     Movie,
     MovieState,
+    ReferenceFace,
     ShotRow,
     StageRun,
     StageStatus,
@@ -28,6 +33,8 @@ from daemon.store import (
     open_database,
     utcnow,
 )
+from handlers.face_matching import FaceBox
+from handlers.faces import FacesReport, FoundFace
 from handlers.near_duplicates import IndexedFrame
 from handlers.quality import JudgedFrame, QualityReport, Verdict
 from handlers.result_codec import encode
@@ -38,7 +45,7 @@ MASK64 = (1 << 64) - 1
 
 
 def _replace_rows(
-    model: type[ShotRow | FrameRow], movie_id: int, rows: Sequence[Mapping[str, object]]
+    model: type[ShotRow | FrameRow | FaceRow], movie_id: int, rows: Sequence[Mapping[str, object]]
 ) -> None:
     """A stage's rows for one movie, replacing those of any earlier run of it."""
     model.delete().where(model.movie == movie_id).execute()
@@ -48,6 +55,57 @@ def _replace_rows(
 
 def _signed64(value: int) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
+
+
+@dataclass(frozen=True)
+class CharacterRecord:
+    id: int
+    name: str
+    trigger_word: str
+    class_word: str
+
+
+@dataclass(frozen=True)
+class StoredFace:
+    id: int
+    movie_id: int
+    frame: str
+    box: FaceBox
+    character: str | None
+    encoding: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class CharacterSummary:
+    name: str
+    trigger_word: str
+    class_word: str
+    references: int
+    frames: int
+
+
+@dataclass(frozen=True)
+class MovieFace:
+    frame: str
+    box: FaceBox
+    character: str | None
+    distance: float | None
+
+
+@dataclass(frozen=True)
+class Relabel:
+    face_id: int
+    character: str | None
+    distance: float | None
+    runner_up: float | None
+
+
+def _encoding_blob(encoding: tuple[float, ...]) -> bytes:
+    return np.asarray(encoding, dtype="<f8").tobytes()
+
+
+def _encoding_of(blob: bytes) -> tuple[float, ...]:
+    return tuple(float(x) for x in np.frombuffer(blob, dtype="<f8"))
 
 
 @dataclass(frozen=True)
@@ -105,6 +163,19 @@ class InboxFileRecord:
 class Heartbeat:
     pid: int
     at: datetime
+
+
+def _counts(query: object) -> dict[int, int]:
+    """A grouped (id, count) query as a dict."""
+    return {int(key): int(count) for key, count in cast(Iterable[tuple[int, int]], query)}
+
+
+def _name_of(character: Character | None) -> str | None:
+    return character.name if character is not None else None
+
+
+def _character(row: Character) -> CharacterRecord:
+    return CharacterRecord(row.id, row.name, row.trigger_word, row.class_word)
 
 
 def _movie(row: Movie) -> MovieRecord:
@@ -312,12 +383,14 @@ class Repository:
         return int(row.attempts)
 
     def finish_stage(self, movie_id: int, stage: str, seconds: float, result: object) -> None:
-        """Store the stage's result (and its rows, for shots and frames) in one transaction."""
+        """Store the stage's result (and its rows: shots, frames, faces) in one transaction."""
         with database.atomic():
             if isinstance(result, ShotList):
                 self._replace_shots(movie_id, result.shots)
             if isinstance(result, QualityReport):
                 self._replace_frames(movie_id, result.frames)
+            if isinstance(result, FacesReport):
+                self._replace_faces(movie_id, result.faces)
             self._end_stage(
                 movie_id,
                 stage,
@@ -362,6 +435,144 @@ class Repository:
             for f in frames
         ]
         _replace_rows(FrameRow, movie_id, rows)
+
+    def _replace_faces(self, movie_id: int, faces: tuple[FoundFace, ...]) -> None:
+        ids = self._character_ids()
+        rows = [
+            {
+                "movie": movie_id,
+                "frame": f.frame,
+                "number": f.number,
+                "top": f.box.top,
+                "right": f.box.right,
+                "bottom": f.box.bottom,
+                "left": f.box.left,
+                "encoding": _encoding_blob(f.encoding),
+                "character": ids.get(f.character) if f.character else None,
+                "distance": f.distance if f.distance is not None else -1.0,
+                "runner_up": f.runner_up if f.runner_up is not None else -1.0,
+            }
+            for f in faces
+        ]
+        _replace_rows(FaceRow, movie_id, rows)
+
+    def _character_ids(self) -> dict[str, int]:
+        return {c.name: c.id for c in Character.select(Character.id, Character.name)}
+
+    def characters(self) -> list[CharacterRecord]:
+        return [_character(c) for c in Character.select().order_by(Character.name)]
+
+    def character_summaries(self) -> list[CharacterSummary]:
+        references = _counts(
+            ReferenceFace.select(ReferenceFace.character, pw.fn.COUNT(ReferenceFace.id))
+            .group_by(ReferenceFace.character)
+            .tuples()
+        )
+        frames = _counts(
+            FaceRow.select(
+                FaceRow.character, pw.fn.COUNT(pw.fn.DISTINCT(FaceRow.movie.concat(FaceRow.frame)))
+            )
+            .where(FaceRow.character.is_null(False))
+            .group_by(FaceRow.character)
+            .tuples()
+        )
+        return [
+            CharacterSummary(
+                c.name, c.trigger_word, c.class_word, references.get(c.id, 0), frames.get(c.id, 0)
+            )
+            for c in self.characters()
+        ]
+
+    def character(self, name: str) -> CharacterRecord | None:
+        row = Character.get_or_none(Character.name == name)
+        return _character(row) if row else None
+
+    def save_character(self, name: str, trigger_word: str, class_word: str) -> CharacterRecord:
+        """Create the character, or update its words when it exists."""
+        with database.atomic():
+            row = Character.get_or_none(Character.name == name)
+            if row is None:
+                row = Character.create(name=name, trigger_word=trigger_word, class_word=class_word)
+            else:
+                row.trigger_word, row.class_word = trigger_word, class_word
+                row.save()
+            return _character(row)
+
+    def has_reference(self, character_id: int, sha256: str) -> bool:
+        query = ReferenceFace.select().where(
+            (ReferenceFace.character == character_id) & (ReferenceFace.sha256 == sha256)
+        )
+        return bool(query.exists())
+
+    def add_reference(
+        self, character_id: int, sha256: str, file: str, box: FaceBox, encoding: tuple[float, ...]
+    ) -> None:
+        ReferenceFace.insert(
+            character=character_id,
+            sha256=sha256,
+            file=file,
+            top=box.top,
+            right=box.right,
+            bottom=box.bottom,
+            left=box.left,
+            encoding=_encoding_blob(encoding),
+        ).on_conflict_ignore().execute()
+
+    def reference_encodings(self) -> tuple[list[str], list[tuple[float, ...]]]:
+        """Every reference's character name and encoding, for a ReferenceSet."""
+        query = (
+            ReferenceFace.select(Character.name, ReferenceFace.encoding)
+            .join(Character)
+            .order_by(ReferenceFace.id)
+            .tuples()
+        )
+        rows = cast(list[tuple[str, bytes]], list(query))
+        return [name for name, _ in rows], [_encoding_of(blob) for _, blob in rows]
+
+    def stored_faces(self) -> list[StoredFace]:
+        query = (
+            FaceRow.select(FaceRow, Character.name)
+            .join(Character, pw.JOIN.LEFT_OUTER)
+            .order_by(FaceRow.id)
+        )
+        return [
+            StoredFace(
+                id=r.id,
+                movie_id=r.movie_id,  # type: ignore[attr-defined]  # peewee adds <fk>_id
+                frame=r.frame,
+                box=FaceBox(r.top, r.right, r.bottom, r.left),
+                character=_name_of(r.character),
+                encoding=_encoding_of(r.encoding),
+            )
+            for r in query
+        ]
+
+    def faces_of_movie(self, movie_id: int) -> list[MovieFace]:
+        query = (
+            FaceRow.select(FaceRow, Character.name)
+            .join(Character, pw.JOIN.LEFT_OUTER)
+            .where(FaceRow.movie == movie_id)
+            .order_by(FaceRow.frame, FaceRow.number)
+        )
+        return [
+            MovieFace(
+                frame=r.frame,
+                box=FaceBox(r.top, r.right, r.bottom, r.left),
+                character=_name_of(r.character),
+                distance=r.distance if r.distance >= 0 else None,
+            )
+            for r in query
+        ]
+
+    def relabel_faces(self, changes: list[Relabel]) -> None:
+        ids = self._character_ids()
+        with database.atomic():
+            for change in changes:
+                FaceRow.update(
+                    character=ids.get(change.character) if change.character else None,
+                    distance=change.distance if change.distance is not None else -1.0,
+                    runner_up=change.runner_up if change.runner_up is not None else -1.0,
+                ).where(FaceRow.id == change.face_id).execute()
 
     def frames(self, movie_id: int) -> list[FrameRecord]:
         query = FrameRow.select().where(FrameRow.movie == movie_id).order_by(FrameRow.seconds)

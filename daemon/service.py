@@ -11,6 +11,7 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import structlog
 
@@ -18,14 +19,17 @@ from daemon.config import Config, ConfigError
 from daemon.inbox import InboxLayout
 from daemon.instance_lock import InstanceLock
 from daemon.intake import IntakeSettings, MovieIntake
+from daemon.movie_summary import write_movie_summary
 from daemon.pipeline import Pipeline, PipelineSettings
+from daemon.references import ReferenceIntake, refresh_references
 from daemon.repository import Repository
 from daemon.scheduler import build_scheduler
 from daemon.settle import SettleGate
 from daemon.store import MovieState, utcnow
 from daemon.watcher import InboxWatcher
+from handlers.faces import ReferenceBook
 from handlers.near_duplicates import NearDuplicateIndex
-from handlers.registry import build_handlers, stage_order_problem
+from handlers.registry import StageServices, build_handlers, stage_order_problem
 
 EXIT_OK = 0
 EXIT_MOVIE_FAILED = 1
@@ -73,10 +77,15 @@ class Daemon:
         for movie in repo.requeue_abandoned():
             self._log.info("resuming a movie left running", movie=movie.key, stage=movie.stage)
         gate = SettleGate(config.watcher.quiet_seconds)
-        watcher = InboxWatcher([self.layout.movies], gate, config.watcher.temp_suffixes)
+        watcher = InboxWatcher(
+            [self.layout.movies, self.layout.faces], gate, config.watcher.temp_suffixes
+        )
         intake = MovieIntake(repo, IntakeSettings(self.layout, config.watcher.follow_symlinks))
+        book = ReferenceBook()
+        self._references_changed(repo, book)
+        self._references = ReferenceIntake(repo, self.layout, config.library, book)
         pipeline = Pipeline(
-            build_handlers(config, self._duplicate_index(repo)),
+            build_handlers(config, StageServices(self._duplicate_index(repo), book)),
             repo,
             PipelineSettings(
                 library=config.library,
@@ -130,6 +139,17 @@ class Daemon:
         self._log.info("near-duplicate index loaded", frames=len(index))
         return index
 
+    def _take_reference(self, path: Path, repo: Repository) -> None:
+        if self._references.take(path):
+            self._references_changed(repo, self._references.book)
+
+    def _references_changed(self, repo: Repository, book: ReferenceBook) -> None:
+        relabelled = refresh_references(repo, book, self.config.faces)
+        for movie_id in relabelled:
+            write_movie_summary(repo, self.config.library, movie_id)
+        names = [c.name for c in repo.characters()]
+        self._log.info("references loaded", characters=names, relabelled_movies=len(relabelled))
+
     def _intake_loop(
         self, gate: SettleGate, intake: MovieIntake, repo: Repository, until_idle: bool
     ) -> None:
@@ -137,7 +157,9 @@ class Daemon:
         while not self.stop_event.is_set():
             for path in gate.due():
                 try:
-                    if intake.take(path):
+                    if path.is_relative_to(self.layout.faces):
+                        self._take_reference(path, repo)
+                    elif intake.take(path):
                         self._wake.set()
                 except Exception as exc:
                     # The file is offered again by the next rescan.

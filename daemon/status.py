@@ -140,3 +140,25 @@ def retry_movies(config: Config, key: str | None) -> int:
         return 0
     finally:
         repo.close()
+
+
+def print_characters(config: Config) -> int:
+    """`bunny characters`: each character, its words, references and the frames it is in."""
+    if not config.database_path.exists():
+        print(f"no database at {config.database_path}", file=sys.stderr)
+        return EXIT_NO_DATABASE
+    repo = Repository(config.database_path)
+    try:
+        summaries = repo.character_summaries()
+    finally:
+        repo.close()
+    if not summaries:
+        print("no characters yet: drop reference photos into <inbox>/faces/<name>/")
+        return 0
+    print(f"{'NAME':<24}  {'TRIGGER':<18}  {'CLASS':<10}  {'REFS':>4}  {'FRAMES':>6}")
+    for c in summaries:
+        print(
+            f"{c.name:<24}  {c.trigger_word:<18}  {c.class_word:<10}  "
+            f"{c.references:>4}  {c.frames:>6}"
+        )
+    return 0

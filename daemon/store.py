@@ -136,7 +136,64 @@ class FrameRow(BaseModel):
         indexes = ((("movie", "name"), True),)
 
 
-MODELS: list[type[BaseModel]] = [Meta, Movie, StageRun, InboxFile, ShotRow, FrameRow]
+class Character(BaseModel):
+    id = pw.AutoField()
+    name = pw.CharField(unique=True)  # also its folder name under library/characters/
+    trigger_word = pw.CharField()
+    class_word = pw.CharField()
+    created_at = pw.DateTimeField(default=utcnow)
+
+
+class ReferenceFace(BaseModel):
+    """One accepted reference photo of a character and the encoding of its face."""
+
+    id = pw.AutoField()
+    character = pw.ForeignKeyField(Character, backref="references", on_delete="CASCADE")
+    sha256 = pw.CharField(max_length=64)
+    file = pw.TextField()  # its copy, relative to the library
+    top = pw.IntegerField()
+    right = pw.IntegerField()
+    bottom = pw.IntegerField()
+    left = pw.IntegerField()
+    encoding = pw.BlobField()  # 128 float64, little-endian
+    added_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("character", "sha256"), True),)
+
+
+class FaceRow(BaseModel):
+    """A face found in a kept frame; `character` is null while it matches nobody."""
+
+    id = pw.AutoField()
+    movie = pw.ForeignKeyField(Movie, backref="faces", on_delete="CASCADE")
+    frame = pw.CharField()  # the frame's name (its timestamp)
+    number = pw.IntegerField()  # the face's place in the frame, largest first
+    top = pw.IntegerField()
+    right = pw.IntegerField()
+    bottom = pw.IntegerField()
+    left = pw.IntegerField()
+    encoding = pw.BlobField()
+    character = pw.ForeignKeyField(Character, null=True, backref="faces", on_delete="SET NULL")
+    distance = pw.FloatField()
+    runner_up = pw.FloatField()
+
+    class Meta:
+        table_name = "face"
+        indexes = ((("movie", "frame", "number"), True),)
+
+
+MODELS: list[type[BaseModel]] = [
+    Meta,
+    Movie,
+    StageRun,
+    InboxFile,
+    ShotRow,
+    FrameRow,
+    Character,
+    ReferenceFace,
+    FaceRow,
+]
 
 
 def _create_v1() -> None:
@@ -147,8 +204,16 @@ def _add_shots_and_frames_v2() -> None:
     database.create_tables([ShotRow, FrameRow])
 
 
+def _add_characters_and_faces_v3() -> None:
+    database.create_tables([Character, ReferenceFace, FaceRow])
+
+
 # Append a function to move the schema one version forward; never edit an old one.
-MIGRATIONS: list[Callable[[], None]] = [_create_v1, _add_shots_and_frames_v2]
+MIGRATIONS: list[Callable[[], None]] = [
+    _create_v1,
+    _add_shots_and_frames_v2,
+    _add_characters_and_faces_v3,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

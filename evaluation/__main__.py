@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from evaluation import clips, pictures, scenes
+from evaluation import clips, faces, pictures, scenes
 
 
 def main(argv: list[str] | None = None) -> int:
     codes = []
-    for title, module in (("scenes", scenes), ("pictures", pictures), ("clips", clips)):
+    groups = (("scenes", scenes), ("pictures", pictures), ("clips", clips), ("faces", faces))
+    for title, module in groups:
         print(f"\n== {title} ==")
         codes.append(module.main(argv))
     return max(codes)

@@ -12,14 +12,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from daemon.config import QualityConfig
-from evaluation.table import media_folder, print_table
+from evaluation.table import Row, guarded, media_folder, print_rows
 from handlers.image_measures import (
     grey_of_file,
     hamming,
@@ -33,14 +32,6 @@ FORMATS = "dedup/formats_images"
 # The distance the daemon uses unless configured otherwise.
 DEFAULT_DUPLICATE_DISTANCE = QualityConfig().duplicate_distance
 BLUR_LABELS = {"sharp": "S", "defocus_blur": "F", "motion_blur": "M"}
-
-
-@dataclass(frozen=True)
-class Row:
-    check: str
-    expected: str
-    found: str
-    passed: bool | None  # None: shown for information, not judged
 
 
 @dataclass(frozen=True)
@@ -83,14 +74,6 @@ def nearest(name: str, hashes: dict[str, int]) -> tuple[str, int]:
         ((other, hamming(hashes[name], h)) for other, h in hashes.items() if other != name),
         key=lambda pair: pair[1],
     )
-
-
-def guarded(check: str, expected: str, judge: Callable[[], tuple[str, bool | None]]) -> Row:
-    try:
-        found, passed = judge()
-    except Exception as exc:  # an error is a failed row, not the end of the table
-        return Row(check, expected, f"error: {exc}", False)
-    return Row(check, expected, found, passed)
 
 
 def load_truth(media: Path, relative: str) -> Any:
@@ -194,22 +177,12 @@ def dedup_rows(media: Path) -> list[Row]:
     return [*mixed_rows(media, truth), formats_row(media, truth)]
 
 
-def result(passed: bool | None) -> str:
-    return {True: "pass", False: "FAIL", None: "info"}[passed]
-
-
-def print_rows(rows: list[Row]) -> None:
-    header = ("check", "expected", "found", "result")
-    print_table(header, [(r.check, r.expected, r.found, result(r.passed)) for r in rows])
-
-
 def main(argv: list[str] | None = None) -> int:
     media = media_folder(argv, __doc__, "blur", "dedup")
     if media is None:
         return 2
     rows = [*blur_rows(media), *dedup_rows(media)]
-    print_rows(rows)
-    return 0 if all(row.passed is not False for row in rows) else 1
+    return print_rows(rows)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ each other's results the way the pipeline gives them.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +16,15 @@ from handlers.base import MovieJob, StageContext
 from handlers.frames import FrameSelection
 from handlers.near_duplicates import NearDuplicateIndex
 from handlers.quality import QualityReport
-from handlers.registry import build_handlers
+from handlers.registry import StageServices, build_handlers
 from handlers.shots import ShotList
+
+FRAME_STAGES = ("probe", "shots", "frames", "quality")
+
+
+def frame_stages_only(config: Config) -> Config:
+    pipeline = dataclasses.replace(config.pipeline, stages=FRAME_STAGES)
+    return dataclasses.replace(config, pipeline=pipeline)
 
 
 @dataclass(frozen=True)
@@ -29,11 +37,11 @@ class FrameStagesResult:
 def run_frame_stages(
     source: Path, library: Path, config: Config | None = None, key: str = "eval"
 ) -> FrameStagesResult:
-    config = config or Config()
-    index = NearDuplicateIndex(config.quality.duplicate_distance)
+    config = frame_stages_only(config or Config())
+    services = StageServices(NearDuplicateIndex(config.quality.duplicate_distance))
     context = StageContext(report_progress=lambda _: None, stop_event=threading.Event())
     earlier: list[object] = []
-    for handler in build_handlers(config, index):
+    for handler in build_handlers(config, services):
         job = MovieJob(key, source, library, tuple(earlier), context)
         earlier.append(handler.run(job))
     done = MovieJob(key, source, library, tuple(earlier), context)

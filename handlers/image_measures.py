@@ -77,13 +77,22 @@ def hamming(a: int, b: int) -> int:
 
 def grey_of_file(path: str) -> Grey:
     """Read an image file as grey; raises ValueError with the reason when it cannot."""
+    return _picture_of_file(path, "L")
+
+
+def rgb_of_file(path: str) -> npt.NDArray[np.uint8]:
+    """Read an image file as RGB; raises ValueError with the reason when it cannot."""
+    return _picture_of_file(path, "RGB")
+
+
+def _picture_of_file(path: str, mode: str) -> npt.NDArray[np.uint8]:
     try:
         with _strict_loading, Image.open(path) as image:
             # face_recognition switches Pillow to padding cut-short files with grey, for the
             # whole process; a half-copied photo must fail here, not pass as a picture.
             saved, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
             try:
-                return np.asarray(image.convert("L"), dtype=np.uint8)
+                return np.asarray(image.convert(mode), dtype=np.uint8)
             finally:
                 ImageFile.LOAD_TRUNCATED_IMAGES = saved
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:

@@ -3,30 +3,45 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from daemon.config import Config
 from handlers.base import Handler
+from handlers.faces import FacesHandler, ReferenceBook
 from handlers.frames import FramesHandler
 from handlers.near_duplicates import NearDuplicateIndex
 from handlers.probe import ProbeHandler
 from handlers.quality import QualityHandler
 from handlers.shots import ShotsHandler
 
-Factory = Callable[[Config, NearDuplicateIndex], Handler]
+
+@dataclass(frozen=True)
+class StageServices:
+    """What stages share for the life of the daemon, loaded from the database at start."""
+
+    duplicates: NearDuplicateIndex
+    references: ReferenceBook = field(default_factory=ReferenceBook)
+
+
+Factory = Callable[[Config, StageServices], Handler]
 
 STAGES: dict[str, Factory] = {
-    ProbeHandler.name: lambda _config, _index: ProbeHandler(),
-    ShotsHandler.name: lambda config, _index: ShotsHandler(
+    ProbeHandler.name: lambda _config, _services: ProbeHandler(),
+    ShotsHandler.name: lambda config, _services: ShotsHandler(
         config.shots, config.frames, config.quality.crop_letterbox
     ),
-    FramesHandler.name: lambda config, _index: FramesHandler(config.frames),
-    QualityHandler.name: lambda config, index: QualityHandler(config.quality, index),
+    FramesHandler.name: lambda config, _services: FramesHandler(config.frames),
+    QualityHandler.name: lambda config, services: QualityHandler(
+        config.quality, services.duplicates
+    ),
+    FacesHandler.name: lambda config, services: FacesHandler(config.faces, services.references),
 }
 
 # A stage reads the results of these earlier ones.
 NEEDS: dict[str, tuple[str, ...]] = {
     FramesHandler.name: (ShotsHandler.name,),
     QualityHandler.name: (ShotsHandler.name, FramesHandler.name),
+    FacesHandler.name: (QualityHandler.name,),
 }
 
 
@@ -41,5 +56,5 @@ def stage_order_problem(names: tuple[str, ...]) -> str | None:
     return None
 
 
-def build_handlers(config: Config, index: NearDuplicateIndex) -> list[Handler]:
-    return [STAGES[name](config, index) for name in config.pipeline.stages]
+def build_handlers(config: Config, services: StageServices) -> list[Handler]:
+    return [STAGES[name](config, services) for name in config.pipeline.stages]

@@ -19,7 +19,11 @@ T = TypeVar("T")
 def encode(result: object) -> Any:
     """A JSON-ready value: dataclasses become dicts, tuples lists, enums their values."""
     if dataclasses.is_dataclass(result) and not isinstance(result, type):
-        return {f.name: encode(getattr(result, f.name)) for f in dataclasses.fields(result)}
+        return {
+            f.name: encode(getattr(result, f.name))
+            for f in dataclasses.fields(result)
+            if f.metadata.get("json", True)  # {"json": False}: kept in the database only
+        }
     if isinstance(result, enum.Enum):
         return result.value
     if isinstance(result, tuple | list):

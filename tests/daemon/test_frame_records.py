@@ -25,8 +25,9 @@ from daemon.store import (
     utcnow,
 )
 from daemon.store import open_database as open_store
+from evaluation.stages import frame_stages_only
 from handlers.near_duplicates import NearDuplicateIndex
-from handlers.registry import build_handlers
+from handlers.registry import StageServices, build_handlers
 from tests.media import textured, write_segments
 
 
@@ -51,7 +52,9 @@ def pipeline(repo: Repository, tmp_path: Path, index: NearDuplicateIndex) -> Pip
         backoff_seconds=(0,),
         move_done_movies=False,
     )
-    return Pipeline(build_handlers(Config(), index), repo, settings, threading.Event())
+    config = frame_stages_only(Config())
+    handlers = build_handlers(config, StageServices(index))
+    return Pipeline(handlers, repo, settings, threading.Event())
 
 
 def movie_from(repo: Repository, tmp_path: Path, name: str, seeds: list[int]) -> MovieRecord:

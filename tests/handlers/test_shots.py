@@ -16,7 +16,7 @@ from daemon.config import Config, FramesConfig, ShotsConfig
 from evaluation.scenes import checks, detect
 from handlers.base import MovieJob, StageCancelledError, StageContext
 from handlers.near_duplicates import NearDuplicateIndex
-from handlers.registry import STAGES
+from handlers.registry import STAGES, StageServices
 from handlers.shots import CANDIDATES_FOLDER, ShotKind, ShotList, ShotsHandler
 from tests.conftest import SHARED_MEDIA
 from tests.media import FPS, SIZE, textured, write_segments
@@ -35,7 +35,8 @@ def run(path: Path, stop: threading.Event | None = None) -> ShotList:
 
 def test_registered() -> None:
     config = Config()
-    handler = STAGES["shots"](config, NearDuplicateIndex(config.quality.duplicate_distance))
+    services = StageServices(NearDuplicateIndex(config.quality.duplicate_distance))
+    handler = STAGES["shots"](config, services)
     assert isinstance(handler, ShotsHandler)
 
 

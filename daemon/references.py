@@ -1,0 +1,184 @@
+"""Characters from the user's reference photos: `inbox/faces/<name>/` or `inbox/faces/<name>.jpg`.
+
+A photo is accepted when it shows one face, or one face at least four times the area of any
+other (a portrait with people far behind); anything else is set aside in `inbox/rejected/`
+with the reason. An accepted photo is copied to `library/characters/<name>/reference/` and
+its face encoding stored; the user's file stays where it was. Every change of references
+rebuilds the shared reference set and matches every stored face again from its encoding,
+so frames of earlier movies are relabelled without decoding anything.
+"""
+
+from __future__ import annotations
+
+import shutil
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+import yaml
+from handlers.face_matching import ReferenceSet, detect_faces, largest_face_rule
+
+from daemon.config import FacesConfig
+from daemon.inbox import InboxLayout, move_aside, sha256_of
+from daemon.repository import CharacterRecord, InboxFileRecord, Relabel, Repository
+from daemon.store import InboxFileStatus
+from handlers.faces import ReferenceBook, finite_distance
+from handlers.image_measures import rgb_of_file
+
+CHARACTER_FILE = "character.yaml"
+PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
+MAX_NAME_BYTES = 200
+DEFAULT_CLASS_WORD = "person"
+
+
+class CharacterFileError(ValueError):
+    """character.yaml is not valid; the message names the file and the key."""
+
+
+def character_name(raw: str) -> str:
+    """The folder-safe form of a name the user typed; ValueError says why it cannot be one."""
+    name = unicodedata.normalize("NFC", raw).strip()
+    name = "".join(" " if c in '/\\:*?"<>|' or not c.isprintable() else c for c in name)
+    name = " ".join(name.split()).strip(". ")
+    if not name:
+        raise ValueError(f"{raw!r} cannot name a character (nothing left once made folder-safe)")
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise ValueError(f"a character name is at most {MAX_NAME_BYTES} bytes")
+    return name
+
+
+def default_trigger_word(name: str) -> str:
+    return "".join(c for c in name.lower() if c.isalnum()) or "character"
+
+
+@dataclass(frozen=True)
+class CharacterWords:
+    trigger_word: str
+    class_word: str
+
+
+def read_character_file(path: Path, name: str) -> CharacterWords:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise CharacterFileError(f"{path}: not readable YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise CharacterFileError(f"{path}: must be a mapping (trigger_word, class_word)")
+    unknown = sorted(set(raw) - {"trigger_word", "class_word"})
+    if unknown:
+        raise CharacterFileError(
+            f"{path}: unknown key '{unknown[0]}' (allowed: class_word, trigger_word)"
+        )
+    words = {key: raw.get(key) for key in ("trigger_word", "class_word")}
+    for key, value in words.items():
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise CharacterFileError(f"{path}: '{key}' must be a non-empty word, got {value!r}")
+    return CharacterWords(
+        trigger_word=(words["trigger_word"] or default_trigger_word(name)).strip(),
+        class_word=(words["class_word"] or DEFAULT_CLASS_WORD).strip(),
+    )
+
+
+class ReferenceIntake:
+    def __init__(
+        self, repo: Repository, inbox: InboxLayout, library: Path, book: ReferenceBook
+    ) -> None:
+        self._repo, self._inbox, self._library, self.book = repo, inbox, library, book
+        self._log = structlog.get_logger("references")
+
+    def take(self, path: Path) -> bool:
+        """Handle one settled file under inbox/faces; True when the references changed."""
+        with structlog.contextvars.bound_contextvars(stage="references", file=path.name):
+            stat = path.stat()
+            known = self._repo.inbox_file(path)
+            if known and (known.size, known.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+                return False  # seen as it is now: a rescan, not a change
+            try:
+                name = character_name(self._name_part(path))
+                if path.name == CHARACTER_FILE:
+                    self._words(name, path)
+                    changed = False
+                else:
+                    changed = self._photo(name, path)
+            except (ValueError, OSError) as exc:
+                self._reject(path, str(exc))
+                return False
+            record = InboxFileRecord(
+                path, stat.st_size, stat.st_mtime_ns, None, InboxFileStatus.TAKEN, None
+            )
+            self._repo.record_inbox_file(record)
+            return changed
+
+    def _name_part(self, path: Path) -> str:
+        relative = path.relative_to(self._inbox.faces)
+        return relative.parts[0] if len(relative.parts) > 1 else path.stem
+
+    def _words(self, name: str, path: Path) -> CharacterRecord:
+        words = read_character_file(path, name)
+        record = self._repo.save_character(name, words.trigger_word, words.class_word)
+        self._log.info("character words set", character=name, trigger_word=words.trigger_word)
+        return record
+
+    def _character(self, name: str, folder: Path) -> CharacterRecord:
+        known = self._repo.character(name)
+        if known is not None:
+            return known
+        settings = folder / CHARACTER_FILE
+        if settings.is_file():
+            return self._words(name, settings)
+        return self._repo.save_character(name, default_trigger_word(name), DEFAULT_CLASS_WORD)
+
+    def _photo(self, name: str, path: Path) -> bool:
+        if path.suffix.lower() not in PHOTO_SUFFIXES:
+            raise ValueError(f"not a photo ({path.suffix or 'no suffix'}); use JPEG or PNG")
+        digest = sha256_of(path)
+        character = self._character(name, path.parent)
+        if self._repo.has_reference(character.id, digest):
+            return False
+        faces = detect_faces(rgb_of_file(str(path)))
+        face = largest_face_rule(faces)
+        if face is None:
+            raise ValueError(_why_no_face(len(faces)))
+        copy = self._library / "characters" / name / "reference" / f"{digest[:12]}{path.suffix}"
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, copy)
+        relative = str(copy.relative_to(self._library))
+        self._repo.add_reference(character.id, digest, relative, face.box, face.encoding)
+        self._log.info("reference added", character=name, box=face.box, copy=relative)
+        return True
+
+    def _reject(self, path: Path, reason: str) -> None:
+        moved = move_aside(path, self._inbox.rejected, reason)
+        self._repo.forget_inbox_file(path)
+        self._log.warning("reference photo rejected", reason=reason, moved_to=str(moved))
+
+
+def _why_no_face(count: int) -> str:
+    if count == 0:
+        return "no face found in the photo; a reference photo needs one clear face"
+    return (
+        f"{count} faces of similar size; a reference photo needs one face, or one face "
+        "at least four times the area of any other"
+    )
+
+
+def refresh_references(repo: Repository, book: ReferenceBook, config: FacesConfig) -> set[int]:
+    """Rebuild the reference set, match every stored face again; returns the movies changed."""
+    names, encodings = repo.reference_encodings()
+    references = ReferenceSet(names, encodings, config.tolerance, config.margin)
+    book.replace(references)
+    faces = repo.stored_faces()
+    matches = references.match_many([f.encoding for f in faces]) if faces else []
+    changed = [
+        (face, match)
+        for face, match in zip(faces, matches, strict=True)
+        if match.character != face.character
+    ]
+    repo.relabel_faces(
+        [
+            Relabel(face.id, m.character, finite_distance(m.distance), finite_distance(m.runner_up))
+            for face, m in changed
+        ]
+    )
+    return {face.movie_id for face, _ in changed}

@@ -1,0 +1,226 @@
+"""Faces in a picture and whose they are: dlib HOG detection, 128-d encodings, matching.
+
+face_recognition is imported on first use, not with this module: the import loads dlib's
+models (about a second) and switches Pillow to padding truncated files with grey for the
+whole process, which is undone here so other stages still see a cut-short JPEG as damaged.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from PIL import ImageFile
+
+Vectors = npt.NDArray[np.float64]
+
+ENCODING_SIZE = 128
+ENCODING_DECIMALS = 6
+# dlib's reference threshold: its model separates LFW pairs at 0.6 with 99.38% accuracy.
+DEFAULT_TOLERANCE = 0.6
+# A face nearly as close to a second character is ambiguous, so it is left unknown.
+DEFAULT_MARGIN = 0.05
+# A reference photo shows one person; bystanders must be this many times smaller.
+DOMINANT_AREA_RATIO = 4.0
+# Upsample until the longer side reaches this; see upsample_for.
+HOG_WORKING_SIDE = 1280
+MAX_UPSAMPLE = 2
+# Bounds the m x n distance matrix of match_many to about 32 MB of float64 at a time.
+DISTANCES_PER_CHUNK = 4_000_000
+
+_import_lock = threading.Lock()
+_library: Any = None
+
+
+@dataclass(frozen=True)
+class FaceBox:
+    """A face's box in face_recognition's (top, right, bottom, left) order, in pixels."""
+
+    top: int
+    right: int
+    bottom: int
+    left: int
+
+    @property
+    def width(self) -> int:
+        return self.right - self.left
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top
+
+    @property
+    def area(self) -> int:
+        return max(0, self.width) * max(0, self.height)
+
+
+@dataclass(frozen=True)
+class DetectedFace:
+    box: FaceBox
+    encoding: tuple[float, ...]  # 128 floats, rounded so stored copies compare equal
+
+
+@dataclass(frozen=True)
+class Match:
+    character: str | None  # None: unknown
+    distance: float  # to the nearest reference of the best character; inf without references
+    runner_up: float  # nearest distance of the second-best character; inf when there is none
+
+
+def _face_recognition() -> Any:
+    global _library
+    with _import_lock:
+        if _library is None:
+            saved = ImageFile.LOAD_TRUNCATED_IMAGES
+            import face_recognition
+
+            ImageFile.LOAD_TRUNCATED_IMAGES = saved
+            _library = face_recognition
+    return _library
+
+
+def upsample_for(width: int, height: int) -> int:
+    """How many times HOG upsamples a picture of this size: 2 below 640 px, 1 below 1280, else 0.
+
+    Measured on the longer side, so a portrait photo is treated like a landscape frame. dlib's
+    HOG window finds faces down to about 80 px and each upsampling halves that; upsampling
+    until the longer side reaches 1280 px finds faces down to about 1/16 of it at any size.
+    On the 640x360 Hamilton clip, upsample 1 finds the ~50 px face of the wide stage shot that
+    0 misses; 2 costs three times as much (445 against 152 ms a frame) and added only two
+    18 px faces in 55 frames, too small to be worth a dataset image, matching nobody.
+    """
+    side = max(width, height)
+    times = 0
+    while times < MAX_UPSAMPLE and side * 2**times < HOG_WORKING_SIDE:
+        times += 1
+    return times
+
+
+def detect_faces(rgb: npt.NDArray[np.uint8], upsample: int | None = None) -> list[DetectedFace]:
+    """The faces HOG finds in an RGB picture, each with its 128-d encoding.
+
+    `upsample` None chooses by size (upsample_for). The picture is made contiguous first:
+    dlib rejects a strided view, which PyAV's to_ndarray can return.
+    """
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise ValueError(f"expected an RGB picture of uint8, got {rgb.dtype} {rgb.shape}")
+    picture = np.ascontiguousarray(rgb)
+    height, width = picture.shape[:2]
+    times = upsample_for(width, height) if upsample is None else upsample
+    library = _face_recognition()
+    locations = library.face_locations(picture, number_of_times_to_upsample=times, model="hog")
+    encodings = library.face_encodings(picture, known_face_locations=locations)
+    return [
+        DetectedFace(
+            FaceBox(*(int(side) for side in location)),
+            tuple(np.round(encoding, ENCODING_DECIMALS).tolist()),
+        )
+        for location, encoding in zip(locations, encodings, strict=True)
+    ]
+
+
+def largest_face_rule(faces: Sequence[DetectedFace]) -> DetectedFace | None:
+    """The face a reference photo is about: the only one, or one that dwarfs every other.
+
+    Dwarfs: its area is at least DOMINANT_AREA_RATIO times the next largest. Two faces of
+    similar size leave the photo ambiguous, so None.
+    """
+    ranked = sorted(faces, key=lambda face: face.box.area, reverse=True)
+    if not ranked:
+        return None
+    if len(ranked) == 1 or ranked[0].box.area >= DOMINANT_AREA_RATIO * ranked[1].box.area:
+        return ranked[0]
+    return None
+
+
+def _as_vectors(encodings: Vectors | Sequence[Sequence[float]]) -> Vectors:
+    vectors = np.asarray(encodings, dtype=np.float64)
+    if vectors.size == 0:
+        return np.empty((0, ENCODING_SIZE))
+    if vectors.ndim != 2:
+        raise ValueError(f"expected a list of encodings, got an array of shape {vectors.shape}")
+    return vectors
+
+
+class ReferenceSet:
+    """Reference encodings of all characters, matched vectorised (numpy), never a Python loop.
+
+    References are kept sorted by character, so each character's references are one run of
+    columns in the distance matrix and np.minimum.reduceat takes every character's nearest at
+    once. The best character matches when its distance is within `tolerance` and the
+    second-best character is at least `margin` further away.
+    """
+
+    def __init__(
+        self,
+        names: Sequence[str],
+        encodings: Vectors | Sequence[Sequence[float]],
+        tolerance: float = DEFAULT_TOLERANCE,
+        margin: float = DEFAULT_MARGIN,
+    ) -> None:
+        vectors = _as_vectors(encodings)
+        if len(names) != len(vectors):
+            raise ValueError(f"{len(names)} names for {len(vectors)} encodings")
+        labels = np.asarray(names, dtype=str)
+        order = np.argsort(labels, kind="stable")
+        ordered = labels[order]
+        self.tolerance = tolerance
+        self.margin = margin
+        self._vectors = vectors[order]
+        # Squared norms once, so distances come from one matrix product: |a-b|² = a² + b² - 2ab.
+        self._squares = np.einsum("ij,ij->i", self._vectors, self._vectors)
+        changes = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
+        self._starts = np.concatenate(([0], changes)) if len(ordered) else changes
+        self._characters = tuple(str(name) for name in ordered[self._starts])
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    @property
+    def characters(self) -> tuple[str, ...]:
+        return self._characters
+
+    def match(self, encoding: Sequence[float] | Vectors) -> Match:
+        return self.match_many(np.asarray(encoding, dtype=np.float64).reshape(1, -1))[0]
+
+    def match_many(self, encodings: Vectors | Sequence[Sequence[float]]) -> list[Match]:
+        queries = _as_vectors(encodings)
+        if len(queries) == 0:
+            return []
+        if queries.shape[1] != self._vectors.shape[1]:
+            size = self._vectors.shape[1]
+            raise ValueError(f"encodings of {queries.shape[1]} values, references of {size}")
+        rows = max(1, DISTANCES_PER_CHUNK // max(1, len(self)))
+        return [
+            match
+            for start in range(0, len(queries), rows)
+            for match in self._match_rows(queries[start : start + rows])
+        ]
+
+    def _nearest_per_character(self, queries: Vectors) -> Vectors:
+        if not self._characters:
+            return np.empty((len(queries), 0))
+        # In place, and the square root after the minimum: the m x n matrix is the whole cost.
+        squared = queries @ self._vectors.T
+        squared *= -2.0
+        squared += self._squares
+        nearest = np.minimum.reduceat(squared, self._starts, axis=1)
+        nearest += np.einsum("ij,ij->i", queries, queries)[:, None]
+        return np.sqrt(np.maximum(nearest, 0.0))
+
+    def _match_rows(self, queries: Vectors) -> list[Match]:
+        # Two columns of inf stand in for missing characters: no references, or only one.
+        nearest = np.hstack(
+            [self._nearest_per_character(queries), np.full((len(queries), 2), np.inf)]
+        )
+        best = np.argmin(nearest, axis=1)
+        two = np.partition(nearest, 1, axis=1)
+        known = (two[:, 0] <= self.tolerance) & (two[:, 1] >= two[:, 0] + self.margin)
+        return [
+            Match(self._characters[b] if k else None, float(d), float(r))
+            for b, d, r, k in zip(best, two[:, 0], two[:, 1], known, strict=True)
+        ]

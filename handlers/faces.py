@@ -1,0 +1,136 @@
+"""`faces`: who is in each kept frame: faces found, encoded, and matched to the characters.
+
+Detection and matching live in face_matching; this stage runs them over the movie's kept
+frames against the references of the moment (a `ReferenceBook`, swapped whole when a user
+adds a reference, so a running stage always sees one consistent set).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from daemon.config import FacesConfig
+from handlers.base import MovieJob
+from handlers.face_matching import DetectedFace, FaceBox, ReferenceSet, detect_faces
+from handlers.quality import QualityReport, Verdict
+
+
+class ReferenceBook:
+    """The current reference set, shared by the worker threads and replaced whole."""
+
+    def __init__(self, references: ReferenceSet | None = None) -> None:
+        self._lock = threading.Lock()
+        self._current = references or ReferenceSet([], np.empty((0, 128)))
+
+    def current(self) -> ReferenceSet:
+        with self._lock:
+            return self._current
+
+    def replace(self, references: ReferenceSet) -> None:
+        with self._lock:
+            self._current = references
+
+
+@dataclass(frozen=True)
+class FoundFace:
+    frame: str  # the kept frame's name (its timestamp)
+    number: int  # 0 for the largest face in the frame
+    box: FaceBox
+    character: str | None  # None: matches nobody yet
+    distance: float | None  # to the nearest reference of the best character
+    runner_up: float | None  # to the nearest reference of the next character
+    # Kept in the database only: 128 numbers per face would bury movie.json.
+    encoding: tuple[float, ...] = field(default=(), repr=False, metadata={"json": False})
+
+
+@dataclass(frozen=True)
+class CharacterFrames:
+    character: str
+    frames: int
+
+
+@dataclass(frozen=True)
+class FacesReport:
+    faces: tuple[FoundFace, ...]
+    frames_searched: int
+    frames_with_faces: int
+    too_small: int  # faces left out for being under faces.min_face_pixels tall
+    characters: tuple[CharacterFrames, ...]  # frames per character, most first, then by name
+
+
+class FacesHandler:
+    name: ClassVar[str] = "faces"
+    result_type: ClassVar[type] = FacesReport
+
+    def __init__(
+        self, config: FacesConfig | None = None, book: ReferenceBook | None = None
+    ) -> None:
+        self.config = config or FacesConfig()
+        self.book = book or ReferenceBook()
+
+    def run(self, job: MovieJob) -> FacesReport:
+        kept = [f for f in job.result(QualityReport).frames if f.verdict is Verdict.KEPT]
+        references = self.book.current()
+        found: list[FoundFace] = []
+        too_small = 0
+        for number, frame in enumerate(kept):
+            job.context.check_cancelled()
+            assert frame.file is not None  # every kept frame has its file
+            faces = detect_faces(_rgb_of(job.movie_dir / frame.file))
+            large = [f for f in faces if f.box.height >= self.config.min_face_pixels]
+            too_small += len(faces) - len(large)
+            found.extend(_found(frame.name, large, references))
+            job.context.progress((number + 1) / len(kept))
+        return FacesReport(
+            faces=tuple(found),
+            frames_searched=len(kept),
+            frames_with_faces=len({f.frame for f in found}),
+            too_small=too_small,
+            characters=_per_character(found),
+        )
+
+
+def _rgb_of(path: Path) -> npt.NDArray[np.uint8]:
+    picture = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if picture is None:
+        raise FileNotFoundError(f"kept frame {path} is missing or unreadable")
+    return np.asarray(cv2.cvtColor(picture, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+
+
+def _found(frame: str, faces: list[DetectedFace], references: ReferenceSet) -> list[FoundFace]:
+    faces = sorted(faces, key=lambda f: f.box.area, reverse=True)
+    matches = references.match_many([f.encoding for f in faces]) if faces else []
+    return [
+        FoundFace(
+            frame=frame,
+            number=number,
+            box=face.box,
+            character=match.character,
+            distance=finite_distance(match.distance),
+            runner_up=finite_distance(match.runner_up),
+            encoding=face.encoding,
+        )
+        for number, (face, match) in enumerate(zip(faces, matches, strict=True))
+    ]
+
+
+def finite_distance(value: float) -> float | None:
+    """A distance for JSON: None where there was nothing to compare with."""
+    return None if math.isinf(value) else round(value, 4)
+
+
+def _per_character(found: list[FoundFace]) -> tuple[CharacterFrames, ...]:
+    """How many frames show each character (a frame counts once however many faces match)."""
+    pairs = {(f.character, f.frame) for f in found if f.character is not None}
+    per = Counter(character for character, _ in pairs if character is not None)
+    ranked = sorted(per.items(), key=lambda item: (-item[1], item[0]))
+    return tuple(CharacterFrames(name, count) for name, count in ranked)
