@@ -10,19 +10,19 @@ so frames of earlier movies are relabelled without decoding anything.
 
 from __future__ import annotations
 
-import shutil
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
 import yaml
-from handlers.face_matching import ReferenceSet, detect_faces, largest_face_rule
 
+from daemon.atomic import write_bytes_atomic
 from daemon.config import FacesConfig
 from daemon.inbox import InboxLayout, move_aside, sha256_of
 from daemon.repository import CharacterRecord, InboxFileRecord, Relabel, Repository
 from daemon.store import InboxFileStatus
+from handlers.face_matching import ReferenceSet, detect_faces, largest_face_rule
 from handlers.faces import ReferenceBook, finite_distance
 from handlers.image_measures import rgb_of_file
 
@@ -141,8 +141,7 @@ class ReferenceIntake:
         if face is None:
             raise ValueError(_why_no_face(len(faces)))
         copy = self._library / "characters" / name / "reference" / f"{digest[:12]}{path.suffix}"
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, copy)
+        write_bytes_atomic(copy, path.read_bytes())
         relative = str(copy.relative_to(self._library))
         self._repo.add_reference(character.id, digest, relative, face.box, face.encoding)
         self._log.info("reference added", character=name, box=face.box, copy=relative)

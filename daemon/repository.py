@@ -384,7 +384,7 @@ class Repository:
 
     def finish_stage(self, movie_id: int, stage: str, seconds: float, result: object) -> None:
         """Store the stage's result (and its rows: shots, frames, faces) in one transaction."""
-        with database.atomic():
+        with database.atomic("IMMEDIATE"):  # reads character ids, then writes
             if isinstance(result, ShotList):
                 self._replace_shots(movie_id, result.shots)
             if isinstance(result, QualityReport):
@@ -489,7 +489,7 @@ class Repository:
 
     def save_character(self, name: str, trigger_word: str, class_word: str) -> CharacterRecord:
         """Create the character, or update its words when it exists."""
-        with database.atomic():
+        with database.atomic("IMMEDIATE"):  # a read, then a write: take the lock first
             row = Character.get_or_none(Character.name == name)
             if row is None:
                 row = Character.create(name=name, trigger_word=trigger_word, class_word=class_word)

@@ -49,6 +49,7 @@ class Daemon:
         self.stop_event = threading.Event()
         self._wake = threading.Event()
         self._tally = _RunTally()
+        self._refresh_lock = threading.Lock()
         self._log = structlog.get_logger("daemon")
         problem = stage_order_problem(config.pipeline.stages)
         if problem:
@@ -144,9 +145,10 @@ class Daemon:
             self._references_changed(repo, self._references.book)
 
     def _references_changed(self, repo: Repository, book: ReferenceBook) -> None:
-        relabelled = refresh_references(repo, book, self.config.faces)
-        for movie_id in relabelled:
-            write_movie_summary(repo, self.config.library, movie_id)
+        with self._refresh_lock:
+            relabelled = refresh_references(repo, book, self.config.faces)
+            for movie_id in relabelled:
+                write_movie_summary(repo, self.config.library, movie_id)
         names = [c.name for c in repo.characters()]
         self._log.info("references loaded", characters=names, relabelled_movies=len(relabelled))
 
@@ -178,8 +180,13 @@ class Daemon:
             try:
                 movie = repo.claim_next(utcnow())
                 if movie is not None:
+                    seen = self._references.book.generation
                     state = pipeline.process(movie)
                     self._note(movie.key, state)
+                    if self._references.book.generation != seen:
+                        # References changed while this movie's faces were being matched:
+                        # its faces, now stored, are matched again like everyone else's.
+                        self._references_changed(repo, self._references.book)
             except Exception:
                 self._log.exception("worker error; it goes on with the next movie")
                 movie = None

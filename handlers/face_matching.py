@@ -33,6 +33,7 @@ MAX_UPSAMPLE = 2
 DISTANCES_PER_CHUNK = 4_000_000
 
 _import_lock = threading.Lock()
+_dlib_lock = threading.Lock()
 _library: Any = None
 
 
@@ -112,8 +113,12 @@ def detect_faces(rgb: npt.NDArray[np.uint8], upsample: int | None = None) -> lis
     height, width = picture.shape[:2]
     times = upsample_for(width, height) if upsample is None else upsample
     library = _face_recognition()
-    locations = library.face_locations(picture, number_of_times_to_upsample=times, model="hog")
-    encodings = library.face_encodings(picture, known_face_locations=locations)
+    # face_recognition keeps one dlib detector, shape predictor and encoder per process, and
+    # dlib's are not thread-safe: a reference photo taken while a movie's faces are found
+    # crashed the daemon. One at a time.
+    with _dlib_lock:
+        locations = library.face_locations(picture, number_of_times_to_upsample=times, model="hog")
+        encodings = library.face_encodings(picture, known_face_locations=locations)
     return [
         DetectedFace(
             FaceBox(*(int(side) for side in location)),

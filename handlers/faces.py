@@ -30,6 +30,13 @@ class ReferenceBook:
     def __init__(self, references: ReferenceSet | None = None) -> None:
         self._lock = threading.Lock()
         self._current = references or ReferenceSet([], np.empty((0, 128)))
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        """Counts replacements: a stage that saw another generation matched stale references."""
+        with self._lock:
+            return self._generation
 
     def current(self) -> ReferenceSet:
         with self._lock:
@@ -38,6 +45,7 @@ class ReferenceBook:
     def replace(self, references: ReferenceSet) -> None:
         with self._lock:
             self._current = references
+            self._generation += 1
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -153,3 +155,28 @@ def test_refresh_matches_stored_faces_again(
     intake.take(drop(tmp_path, "Barack Obama/a.jpg", EXAMPLES / "obama.jpg"))
     refresh_references(repo, book, FacesConfig())
     assert book.current().characters == ("Barack Obama",)
+
+
+def test_saving_a_character_waits_for_a_busy_writer_instead_of_failing(
+    repo: Repository,
+) -> None:
+    from daemon.store import database
+
+    repo.save_character("First", "first", "person")
+    holding = threading.Event()
+
+    def write_for_a_while() -> None:
+        with database.atomic("IMMEDIATE"):
+            repo.save_character("Held", "held", "person")
+            holding.set()
+            time.sleep(0.5)
+
+    writer = threading.Thread(target=write_for_a_while)
+    writer.start()
+    holding.wait(5)
+    # A read followed by a write in a deferred transaction fails at once with "database is
+    # locked" while another connection writes; the intake loop lost reference photos so.
+    repo.save_character("First", "first", "woman")
+    writer.join()
+    assert repo.character("First") is not None
+    assert repo.character("First").class_word == "woman"  # type: ignore[union-attr]
