@@ -73,8 +73,18 @@ class FacesConfig:
 
 
 @dataclass(frozen=True)
+class DatasetConfig:
+    crop: Literal["full", "square", "upper_body"] = "square"
+    resolution: int = field(default=1024, metadata=_limits(64, 8192))
+    max_upscale: float = field(default=1.5, metadata=_limits(1.0, 8.0))
+    min_face_pixels: int = field(default=64, metadata=_limits(8, 4096))
+    max_per_shot: int = field(default=2, metadata=_limits(1, 1000))
+    jpeg_quality: int = field(default=95, metadata=_limits(1, 100))
+
+
+@dataclass(frozen=True)
 class PipelineConfig:
-    stages: tuple[str, ...] = ("probe", "shots", "frames", "quality", "faces")
+    stages: tuple[str, ...] = ("probe", "shots", "frames", "quality", "faces", "dataset")
     workers: int = field(default=1, metadata=_limits(1, 64))
     retry_backoff_seconds: tuple[float, ...] = field(
         default=(60.0, 300.0, 1800.0, 7200.0), metadata=_limits(0, None)
@@ -103,6 +113,7 @@ class Config:
     frames: FramesConfig = FramesConfig()
     quality: QualityConfig = QualityConfig()
     faces: FacesConfig = FacesConfig()
+    dataset: DatasetConfig = DatasetConfig()
     after_done: Literal["keep", "move"] = "keep"
     log: LogConfig = LogConfig()
     source: Path | None = field(default=None, compare=False)

@@ -176,7 +176,15 @@ def refresh_references(repo: Repository, book: ReferenceBook, config: FacesConfi
     ]
     repo.relabel_faces(
         [
-            Relabel(face.id, m.character, finite_distance(m.distance), finite_distance(m.runner_up))
+            Relabel(
+                face.id,
+                face.movie_id,
+                face.frame,
+                face.number,
+                m.character,
+                finite_distance(m.distance),
+                finite_distance(m.runner_up),
+            )
             for face, m in changed
         ]
     )

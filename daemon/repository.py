@@ -18,6 +18,7 @@ import peewee as pw
 
 from daemon.store import (
     Character,
+    DatasetImageRow,
     FaceRow,
     FrameRow,
     InboxFile,
@@ -33,6 +34,7 @@ from daemon.store import (
     open_database,
     utcnow,
 )
+from handlers.dataset import DatasetImage, DatasetReport
 from handlers.face_matching import FaceBox
 from handlers.faces import FacesReport, FoundFace
 from handlers.near_duplicates import IndexedFrame
@@ -45,7 +47,9 @@ MASK64 = (1 << 64) - 1
 
 
 def _replace_rows(
-    model: type[ShotRow | FrameRow | FaceRow], movie_id: int, rows: Sequence[Mapping[str, object]]
+    model: type[ShotRow | FrameRow | FaceRow | DatasetImageRow],
+    movie_id: int,
+    rows: Sequence[Mapping[str, object]],
 ) -> None:
     """A stage's rows for one movie, replacing those of any earlier run of it."""
     model.delete().where(model.movie == movie_id).execute()
@@ -70,6 +74,7 @@ class StoredFace:
     id: int
     movie_id: int
     frame: str
+    number: int
     box: FaceBox
     character: str | None
     encoding: tuple[float, ...]
@@ -95,6 +100,9 @@ class MovieFace:
 @dataclass(frozen=True)
 class Relabel:
     face_id: int
+    movie_id: int
+    frame: str
+    number: int
     character: str | None
     distance: float | None
     runner_up: float | None
@@ -391,6 +399,8 @@ class Repository:
                 self._replace_frames(movie_id, result.frames)
             if isinstance(result, FacesReport):
                 self._replace_faces(movie_id, result.faces)
+            if isinstance(result, DatasetReport):
+                self._replace_dataset_images(movie_id, result.images)
             self._end_stage(
                 movie_id,
                 stage,
@@ -455,6 +465,33 @@ class Repository:
             for f in faces
         ]
         _replace_rows(FaceRow, movie_id, rows)
+
+    def _replace_dataset_images(self, movie_id: int, images: tuple[DatasetImage, ...]) -> None:
+        ids = self._character_ids()
+        rows = [
+            {
+                "movie": movie_id,
+                "character": ids[image.character],
+                "frame": image.frame,
+                "file": image.file,
+                "left": image.crop.left,
+                "top": image.crop.top,
+                "width": image.width,
+                "height": image.height,
+            }
+            for image in images
+            if image.character in ids
+        ]
+        _replace_rows(DatasetImageRow, movie_id, rows)
+
+    def dataset_files(self, character: str) -> list[str]:
+        query = (
+            DatasetImageRow.select(DatasetImageRow.file)
+            .join(Character)
+            .where(Character.name == character)
+            .order_by(DatasetImageRow.file)
+        )
+        return [row.file for row in query]
 
     def _character_ids(self) -> dict[str, int]:
         return {c.name: c.id for c in Character.select(Character.id, Character.name)}
@@ -540,6 +577,7 @@ class Repository:
                 id=r.id,
                 movie_id=r.movie_id,  # type: ignore[attr-defined]  # peewee adds <fk>_id
                 frame=r.frame,
+                number=r.number,
                 box=FaceBox(r.top, r.right, r.bottom, r.left),
                 character=_name_of(r.character),
                 encoding=_encoding_of(r.encoding),
@@ -565,14 +603,50 @@ class Repository:
         ]
 
     def relabel_faces(self, changes: list[Relabel]) -> None:
+        """New labels for stored faces, in their rows and in their movie's `faces` result."""
         ids = self._character_ids()
-        with database.atomic():
+        with database.atomic("IMMEDIATE"):
             for change in changes:
                 FaceRow.update(
                     character=ids.get(change.character) if change.character else None,
                     distance=change.distance if change.distance is not None else -1.0,
                     runner_up=change.runner_up if change.runner_up is not None else -1.0,
                 ).where(FaceRow.id == change.face_id).execute()
+            by_movie: dict[int, dict[tuple[str, int], Relabel]] = {}
+            for change in changes:
+                by_movie.setdefault(change.movie_id, {})[(change.frame, change.number)] = change
+            for movie_id, labels in by_movie.items():
+                self._relabel_faces_result(movie_id, labels)
+
+    def _relabel_faces_result(self, movie_id: int, labels: dict[tuple[str, int], Relabel]) -> None:
+        run = StageRun.get_or_none((StageRun.movie == movie_id) & (StageRun.stage == "faces"))
+        if run is None or not run.result:
+            return
+        result = json.loads(run.result)
+        for face in result.get("faces", []):
+            change = labels.get((face["frame"], face["number"]))
+            if change is not None:
+                face["character"] = change.character
+                face["distance"], face["runner_up"] = change.distance, change.runner_up
+        run.result = json.dumps(result)
+        run.save()
+
+    def requeue_stages(self, movie_ids: set[int], stages: tuple[str, ...], busy_too: bool) -> None:
+        """Run these stages of these movies again; a running movie only when `busy_too`."""
+        if not movie_ids or not stages:
+            return
+        with database.atomic("IMMEDIATE"):
+            movies = Movie.select().where(Movie.id.in_(list(movie_ids)))
+            allowed = {MovieState.DONE.value} | ({MovieState.RUNNING.value} if busy_too else set())
+            chosen = [m.id for m in movies if m.state in allowed]
+            if not chosen:
+                return
+            StageRun.update(status=StageStatus.PENDING.value).where(
+                StageRun.movie.in_(chosen), StageRun.stage.in_(stages)
+            ).execute()
+            Movie.update(
+                state=MovieState.QUEUED.value, finished_at=None, updated_at=utcnow()
+            ).where(Movie.id.in_(chosen), Movie.state == MovieState.DONE.value).execute()
 
     def frames(self, movie_id: int) -> list[FrameRecord]:
         query = FrameRow.select().where(FrameRow.movie == movie_id).order_by(FrameRow.seconds)

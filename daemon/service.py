@@ -144,13 +144,25 @@ class Daemon:
         if self._references.take(path):
             self._references_changed(repo, self._references.book)
 
-    def _references_changed(self, repo: Repository, book: ReferenceBook) -> None:
+    def _references_changed(
+        self, repo: Repository, book: ReferenceBook, just_finished: int | None = None
+    ) -> None:
+        """Match stored faces again; what depends on the labels runs again for each movie."""
         with self._refresh_lock:
             relabelled = refresh_references(repo, book, self.config.faces)
+            repo.requeue_stages(relabelled, self._after_faces(), busy_too=False)
+            if just_finished is not None:
+                # It ran its later stages on the labels of the moment; they run again.
+                repo.requeue_stages({just_finished}, self._after_faces(), busy_too=True)
             for movie_id in relabelled:
                 write_movie_summary(repo, self.config.library, movie_id)
+        self._wake.set()
         names = [c.name for c in repo.characters()]
         self._log.info("references loaded", characters=names, relabelled_movies=len(relabelled))
+
+    def _after_faces(self) -> tuple[str, ...]:
+        stages = self.config.pipeline.stages
+        return stages[stages.index("faces") + 1 :] if "faces" in stages else ()
 
     def _intake_loop(
         self, gate: SettleGate, intake: MovieIntake, repo: Repository, until_idle: bool
@@ -186,7 +198,7 @@ class Daemon:
                     if self._references.book.generation != seen:
                         # References changed while this movie's faces were being matched:
                         # its faces, now stored, are matched again like everyone else's.
-                        self._references_changed(repo, self._references.book)
+                        self._references_changed(repo, self._references.book, movie.id)
             except Exception:
                 self._log.exception("worker error; it goes on with the next movie")
                 movie = None

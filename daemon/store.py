@@ -183,6 +183,24 @@ class FaceRow(BaseModel):
         indexes = ((("movie", "frame", "number"), True),)
 
 
+class DatasetImageRow(BaseModel):
+    """An image the `dataset` stage wrote into a character's dataset folder."""
+
+    id = pw.AutoField()
+    movie = pw.ForeignKeyField(Movie, backref="dataset_images", on_delete="CASCADE")
+    character = pw.ForeignKeyField(Character, backref="dataset_images", on_delete="CASCADE")
+    frame = pw.CharField()
+    file = pw.TextField(unique=True)  # relative to the library
+    left = pw.IntegerField()
+    top = pw.IntegerField()
+    width = pw.IntegerField()
+    height = pw.IntegerField()
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "dataset_image"
+
+
 MODELS: list[type[BaseModel]] = [
     Meta,
     Movie,
@@ -193,6 +211,7 @@ MODELS: list[type[BaseModel]] = [
     Character,
     ReferenceFace,
     FaceRow,
+    DatasetImageRow,
 ]
 
 
@@ -208,11 +227,16 @@ def _add_characters_and_faces_v3() -> None:
     database.create_tables([Character, ReferenceFace, FaceRow])
 
 
+def _add_dataset_images_v4() -> None:
+    database.create_tables([DatasetImageRow])
+
+
 # Append a function to move the schema one version forward; never edit an old one.
 MIGRATIONS: list[Callable[[], None]] = [
     _create_v1,
     _add_shots_and_frames_v2,
     _add_characters_and_faces_v3,
+    _add_dataset_images_v4,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

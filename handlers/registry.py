@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from daemon.config import Config
 from handlers.base import Handler
+from handlers.dataset import DatasetHandler
 from handlers.faces import FacesHandler, ReferenceBook
 from handlers.frames import FramesHandler
 from handlers.near_duplicates import NearDuplicateIndex
@@ -35,6 +36,7 @@ STAGES: dict[str, Factory] = {
         config.quality, services.duplicates
     ),
     FacesHandler.name: lambda config, services: FacesHandler(config.faces, services.references),
+    DatasetHandler.name: lambda config, _services: DatasetHandler(config.dataset),
 }
 
 # A stage reads the results of these earlier ones.
@@ -42,6 +44,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     FramesHandler.name: (ShotsHandler.name,),
     QualityHandler.name: (ShotsHandler.name, FramesHandler.name),
     FacesHandler.name: (QualityHandler.name,),
+    DatasetHandler.name: (QualityHandler.name, FacesHandler.name),
 }
 
 

@@ -60,7 +60,8 @@ def test_slow_copy_is_processed_once_after_it_ends(
         assert len(movies) == 1
         runs = list(StageRun.select().order_by(StageRun.id))
         assert [(r.stage, r.status, r.attempts) for r in runs] == [
-            (stage, "done", 1) for stage in ("probe", "shots", "frames", "quality", "faces")
+            (stage, "done", 1)
+            for stage in ("probe", "shots", "frames", "quality", "faces", "dataset")
         ]
         assert runs[0].started_at > copy_ended, "the stage started before the copy ended"
     finally:
@@ -316,8 +317,41 @@ def test_references_added_after_a_movie_relabel_its_frames(
     assert all(frame_number[f] < 211 for f in lin | alex)
     named = {face["character"] for frame in summary["faces"].values() for face in frame}
     assert "Lin-Manuel Miranda" in named
+    # The relabelled frames reach the dataset too: its stage ran again on the new labels.
+    dataset = daemon.library / "characters" / "Lin-Manuel Miranda" / "dataset"
+    assert dataset.is_dir() and any(dataset.iterdir())
 
 
 def _frame_seconds(name: str) -> float:
     hours, minutes, rest = name.split("-")
     return int(hours) * 3600 + int(minutes) * 60 + float(rest)
+
+
+@pytest.mark.media
+@pytest.mark.skipif(not HAMILTON.exists(), reason=f"real face media not found at {HAMILTON}")
+def test_references_then_a_movie_give_a_character_dataset(
+    daemon_factory: Callable[..., DaemonProcess],
+) -> None:
+    daemon = daemon_factory()
+    lin = daemon.inbox / "faces" / "Lin-Manuel Miranda"
+    lin.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(HAMILTON / "lin-manuel-miranda.png", lin / "reference.png")
+    (lin / "character.yaml").write_text("trigger_word: lmm\nclass_word: man\n", encoding="utf-8")
+    movies = daemon.inbox / "movies"
+    movies.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(HAMILTON / "short_hamilton_clip.mp4", movies / "hamilton.mp4")
+    assert daemon.run_once(timeout=240).returncode == 0
+
+    dataset = daemon.library / "characters" / "Lin-Manuel Miranda" / "dataset"
+    images = sorted(p.name for p in dataset.iterdir())
+    repo = daemon.repository()
+    try:
+        recorded = repo.dataset_files("Lin-Manuel Miranda")
+        (character,) = repo.characters()
+    finally:
+        repo.close()
+    assert images and [Path(f).name for f in recorded] == images
+    assert (character.trigger_word, character.class_word) == ("lmm", "man")
+    reference = daemon.library / "characters" / "Lin-Manuel Miranda" / "reference"
+    assert len(list(reference.iterdir())) == 1
+    assert (lin / "reference.png").exists(), "the user's reference photo stays in the inbox"

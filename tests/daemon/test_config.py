@@ -14,7 +14,7 @@ from daemon.cli import main
 from daemon.config import Config, ConfigError, load_config
 
 REPO_CONFIG = Path(__file__).resolve().parents[2] / "config.yaml"
-NESTED = ("watcher", "pipeline", "shots", "frames", "quality", "faces", "log")
+NESTED = ("watcher", "pipeline", "shots", "frames", "quality", "faces", "dataset", "log")
 
 
 def write_config(folder: Path, text: str, name: str = "config.yaml") -> Path:
