@@ -59,6 +59,12 @@ def _cmd_characters(_args: argparse.Namespace, config: Config) -> int:
     return print_characters(config)
 
 
+def _cmd_name(args: argparse.Namespace, config: Config) -> int:
+    from daemon.status import name_cluster
+
+    return name_cluster(config, args.cluster, args.name)
+
+
 def _cmd_retry(args: argparse.Namespace, config: Config) -> int:
     from daemon.status import retry_movies
 
@@ -106,6 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
         "characters", parents=[common], help="characters, their references and frames"
     )
     characters.set_defaults(func=_cmd_characters)
+
+    name = sub.add_parser(
+        "name", parents=[common], help="adopt a cluster of unknown faces as a character"
+    )
+    name.add_argument("cluster", help="the cluster id: a folder name under <library>/unknown/")
+    name.add_argument("name", help="the character's name")
+    name.set_defaults(func=_cmd_name)
 
     logs = sub.add_parser("logs", parents=[common], help="show the log, pretty-printed")
     logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")

@@ -167,7 +167,7 @@ def refresh_references(repo: Repository, book: ReferenceBook, config: FacesConfi
     names, encodings = repo.reference_encodings()
     references = ReferenceSet(names, encodings, config.tolerance, config.margin)
     book.replace(references)
-    faces = repo.stored_faces()
+    faces = [face for face in repo.stored_faces() if not face.confirmed]
     matches = references.match_many([f.encoding for f in faces]) if faces else []
     changed = [
         (face, match)

@@ -78,6 +78,7 @@ class StoredFace:
     box: FaceBox
     character: str | None
     encoding: tuple[float, ...]
+    confirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -581,6 +582,7 @@ class Repository:
                 box=FaceBox(r.top, r.right, r.bottom, r.left),
                 character=_name_of(r.character),
                 encoding=_encoding_of(r.encoding),
+                confirmed=bool(r.confirmed),
             )
             for r in query
         ]
@@ -630,6 +632,49 @@ class Repository:
                 face["distance"], face["runner_up"] = change.distance, change.runner_up
         run.result = json.dumps(result)
         run.save()
+
+    def unknown_faces(self) -> list[StoredFace]:
+        return [f for f in self.stored_faces() if f.character is None]
+
+    def set_clusters(self, clusters: dict[int, str | None]) -> None:
+        """The cluster of each unknown face (None: in none), replacing the earlier ones."""
+        with database.atomic("IMMEDIATE"):
+            FaceRow.update(cluster=None).where(FaceRow.cluster.is_null(False)).execute()
+            by_cluster: dict[str, list[int]] = {}
+            for face_id, cluster in clusters.items():
+                if cluster is not None:
+                    by_cluster.setdefault(cluster, []).append(face_id)
+            for cluster, ids in by_cluster.items():
+                for batch in pw.chunked(ids, 500):
+                    FaceRow.update(cluster=cluster).where(FaceRow.id.in_(batch)).execute()
+
+    def cluster_faces(self, cluster: str) -> list[StoredFace]:
+        ids = {r.id for r in FaceRow.select(FaceRow.id).where(FaceRow.cluster == cluster)}
+        return [f for f in self.stored_faces() if f.id in ids]
+
+    def name_faces(self, faces: list[StoredFace], character: str) -> set[int]:
+        """Faces the user named (a cluster adopted): theirs whatever matching says later.
+
+        Returns the movies they are in.
+        """
+        self.relabel_faces(
+            [Relabel(f.id, f.movie_id, f.frame, f.number, character, 0.0, None) for f in faces]
+        )
+        with database.atomic("IMMEDIATE"):
+            for batch in pw.chunked([f.id for f in faces], 500):
+                FaceRow.update(cluster=None, confirmed=True).where(FaceRow.id.in_(batch)).execute()
+        return {f.movie_id for f in faces}
+
+    def references_stamp(self) -> tuple[int, int]:
+        """Changes whenever a reference is added or removed, by this process or another."""
+        row = ReferenceFace.select(
+            pw.fn.COUNT(ReferenceFace.id), pw.fn.MAX(ReferenceFace.id)
+        ).tuples()
+        count, highest = cast(tuple[int, int | None], row.get())
+        return int(count), int(highest or 0)
+
+    def movie_key(self, movie_id: int) -> str:
+        return self.movie(movie_id).key
 
     def requeue_stages(self, movie_ids: set[int], stages: tuple[str, ...], busy_too: bool) -> None:
         """Run these stages of these movies again; a running movie only when `busy_too`."""

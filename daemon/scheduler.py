@@ -1,4 +1,4 @@
-"""Periodic jobs of the daemon (apscheduler): the inbox rescan and the heartbeat."""
+"""Periodic jobs of the daemon (apscheduler): the inbox rescan, the heartbeat, clustering."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ def build_scheduler(
     rescan: Callable[[], object],
     rescan_minutes: float,
     heartbeat: Callable[[], object],
+    cluster: Callable[[], object] | None = None,
+    cluster_minutes: float = 10.0,
 ) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(daemon=True)
     # coalesce + max_instances=1: a rescan that overruns its interval is not stacked up.
@@ -27,4 +29,13 @@ def build_scheduler(
         coalesce=True,
         max_instances=1,
     )
+    if cluster is not None:
+        scheduler.add_job(
+            cluster,
+            "interval",
+            minutes=cluster_minutes,
+            id="cluster",
+            coalesce=True,
+            max_instances=1,
+        )
     return scheduler

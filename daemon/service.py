@@ -16,6 +16,7 @@ from pathlib import Path
 import structlog
 
 from daemon.config import Config, ConfigError
+from daemon.face_clusters import UnknownFaceClusters
 from daemon.inbox import InboxLayout
 from daemon.instance_lock import InstanceLock
 from daemon.intake import IntakeSettings, MovieIntake
@@ -85,6 +86,7 @@ class Daemon:
         book = ReferenceBook()
         self._references_changed(repo, book)
         self._references = ReferenceIntake(repo, self.layout, config.library, book)
+        self._references_stamp = repo.references_stamp()
         pipeline = Pipeline(
             build_handlers(config, StageServices(self._duplicate_index(repo), book)),
             repo,
@@ -104,7 +106,14 @@ class Daemon:
             )
             for i in range(config.pipeline.workers)
         ]
-        scheduler = build_scheduler(watcher.rescan, config.watcher.rescan_minutes, repo.beat)
+        clusters = UnknownFaceClusters(repo, config.library, config.faces)
+        scheduler = build_scheduler(
+            watcher.rescan,
+            config.watcher.rescan_minutes,
+            repo.beat,
+            lambda: self._cluster(clusters),
+            config.faces.cluster_minutes,
+        )
         repo.beat()
         self._log.info(
             "daemon started",
@@ -123,6 +132,8 @@ class Daemon:
             worker.start()
         try:
             self._intake_loop(gate, intake, repo, until_idle=once)
+            if once and not self.stop_event.is_set():
+                self._cluster(clusters)
         finally:
             self.stop()
             watcher.stop()
@@ -142,6 +153,7 @@ class Daemon:
 
     def _take_reference(self, path: Path, repo: Repository) -> None:
         if self._references.take(path):
+            self._references_stamp = repo.references_stamp()
             self._references_changed(repo, self._references.book)
 
     def _references_changed(
@@ -159,6 +171,22 @@ class Daemon:
         self._wake.set()
         names = [c.name for c in repo.characters()]
         self._log.info("references loaded", characters=names, relabelled_movies=len(relabelled))
+
+    def _cluster(self, clusters: UnknownFaceClusters) -> None:
+        try:
+            found = clusters.run()
+        except Exception:
+            self._log.exception("clustering unknown faces failed; it runs again next time")
+            return
+        sizes = {cluster: len(members) for cluster, members in found.items()}
+        self._log.info("unknown faces clustered", clusters=sizes)
+
+    def _watch_references(self, repo: Repository) -> None:
+        """References added by another process (`bunny name`) are picked up here."""
+        stamp = repo.references_stamp()
+        if stamp != self._references_stamp:
+            self._references_stamp = stamp
+            self._references_changed(repo, self._references.book)
 
     def _after_faces(self) -> tuple[str, ...]:
         stages = self.config.pipeline.stages
@@ -178,6 +206,7 @@ class Daemon:
                 except Exception as exc:
                     # The file is offered again by the next rescan.
                     self._log.error("could not take file", file=str(path), error=str(exc))
+            self._watch_references(repo)
             if until_idle and self._idle(gate, repo):
                 return
             self.stop_event.wait(poll)

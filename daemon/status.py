@@ -162,3 +162,24 @@ def print_characters(config: Config) -> int:
             f"{c.references:>4}  {c.frames:>6}"
         )
     return 0
+
+
+def name_cluster(config: Config, cluster: str, name: str) -> int:
+    """`bunny name CLUSTER NAME`: the cluster's faces become NAME's; its best become references."""
+    from daemon.face_clusters import adopt_cluster
+
+    if not config.database_path.exists():
+        print(f"no database at {config.database_path}", file=sys.stderr)
+        return EXIT_NO_DATABASE
+    stages = config.pipeline.stages
+    later = stages[stages.index("faces") + 1 :] if "faces" in stages else ()
+    repo = Repository(config.database_path)
+    try:
+        count = adopt_cluster(repo, config.library, cluster, name, later)
+    except ValueError as exc:
+        print(f"bunny: {exc}", file=sys.stderr)
+        return EXIT_NO_MATCH
+    finally:
+        repo.close()
+    print(f"{count} faces of {cluster} are now {name}'s; the daemon matches the rest again")
+    return 0

@@ -177,6 +177,8 @@ class FaceRow(BaseModel):
     character = pw.ForeignKeyField(Character, null=True, backref="faces", on_delete="SET NULL")
     distance = pw.FloatField()
     runner_up = pw.FloatField()
+    cluster = pw.CharField(null=True, index=True)  # unknown faces alike: library/unknown/<id>/
+    confirmed = pw.BooleanField(default=False)  # named by the user: matching never changes it
 
     class Meta:
         table_name = "face"
@@ -231,12 +233,27 @@ def _add_dataset_images_v4() -> None:
     database.create_tables([DatasetImageRow])
 
 
+def _add_face_clusters_v5() -> None:
+    # A database made at v3 by this version already has it (create_tables uses the model).
+    columns = _columns("face")
+    if "cluster" not in columns:
+        database.execute_sql('ALTER TABLE "face" ADD COLUMN "cluster" VARCHAR(255)')
+        database.execute_sql('CREATE INDEX IF NOT EXISTS "face_cluster" ON "face" ("cluster")')
+    if "confirmed" not in columns:
+        database.execute_sql('ALTER TABLE "face" ADD COLUMN "confirmed" INTEGER NOT NULL DEFAULT 0')
+
+
+def _columns(table: str) -> set[str]:
+    return {column.name for column in database.get_columns(table)}
+
+
 # Append a function to move the schema one version forward; never edit an old one.
 MIGRATIONS: list[Callable[[], None]] = [
     _create_v1,
     _add_shots_and_frames_v2,
     _add_characters_and_faces_v3,
     _add_dataset_images_v4,
+    _add_face_clusters_v5,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
