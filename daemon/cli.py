@@ -65,6 +65,12 @@ def _cmd_name(args: argparse.Namespace, config: Config) -> int:
     return name_cluster(config, args.cluster, args.name)
 
 
+def _cmd_corrections(args: argparse.Namespace, config: Config) -> int:
+    from daemon.status import print_corrections
+
+    return print_corrections(config, args.triplets)
+
+
 def _cmd_retry(args: argparse.Namespace, config: Config) -> int:
     from daemon.status import retry_movies
 
@@ -119,6 +125,14 @@ def build_parser() -> argparse.ArgumentParser:
     name.add_argument("cluster", help="the cluster id: a folder name under <library>/unknown/")
     name.add_argument("name", help="the character's name")
     name.set_defaults(func=_cmd_name)
+
+    corrections = sub.add_parser(
+        "corrections", parents=[common], help="dataset images moved or deleted, as corrections"
+    )
+    corrections.add_argument(
+        "--triplets", type=Path, help="also write (anchor, positive, negative) JSON lines here"
+    )
+    corrections.set_defaults(func=_cmd_corrections)
 
     logs = sub.add_parser("logs", parents=[common], help="show the log, pretty-printed")
     logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")

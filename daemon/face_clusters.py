@@ -23,8 +23,8 @@ import numpy as np
 import numpy.typing as npt
 
 from daemon.atomic import write_bytes_atomic
+from daemon.character_names import DEFAULT_CLASS_WORD, character_name, default_trigger_word
 from daemon.config import FacesConfig
-from daemon.references import DEFAULT_CLASS_WORD, character_name, default_trigger_word
 from daemon.repository import Repository, StoredFace
 from handlers.face_matching import FaceBox
 

@@ -10,7 +10,6 @@ so frames of earlier movies are relabelled without decoding anything.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import structlog
 import yaml
 
 from daemon.atomic import write_bytes_atomic
+from daemon.character_names import DEFAULT_CLASS_WORD, character_name, default_trigger_word
 from daemon.config import FacesConfig
 from daemon.inbox import InboxLayout, move_aside, sha256_of
 from daemon.repository import CharacterRecord, InboxFileRecord, Relabel, Repository
@@ -28,28 +28,10 @@ from handlers.image_measures import rgb_of_file
 
 CHARACTER_FILE = "character.yaml"
 PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
-MAX_NAME_BYTES = 200
-DEFAULT_CLASS_WORD = "person"
 
 
 class CharacterFileError(ValueError):
     """character.yaml is not valid; the message names the file and the key."""
-
-
-def character_name(raw: str) -> str:
-    """The folder-safe form of a name the user typed; ValueError says why it cannot be one."""
-    name = unicodedata.normalize("NFC", raw).strip()
-    name = "".join(" " if c in '/\\:*?"<>|' or not c.isprintable() else c for c in name)
-    name = " ".join(name.split()).strip(". ")
-    if not name:
-        raise ValueError(f"{raw!r} cannot name a character (nothing left once made folder-safe)")
-    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
-        raise ValueError(f"a character name is at most {MAX_NAME_BYTES} bytes")
-    return name
-
-
-def default_trigger_word(name: str) -> str:
-    return "".join(c for c in name.lower() if c.isalnum()) or "character"
 
 
 @dataclass(frozen=True)
@@ -165,7 +147,11 @@ def _why_no_face(count: int) -> str:
 def refresh_references(repo: Repository, book: ReferenceBook, config: FacesConfig) -> set[int]:
     """Rebuild the reference set, match every stored face again; returns the movies changed."""
     names, encodings = repo.reference_encodings()
-    references = ReferenceSet(names, encodings, config.tolerance, config.margin)
+    # Faces the user confirmed (a named cluster, a moved dataset image) teach matching too.
+    confirmed_names, confirmed = repo.confirmed_face_encodings()
+    references = ReferenceSet(
+        names + confirmed_names, encodings + confirmed, config.tolerance, config.margin
+    )
     book.replace(references)
     faces = [face for face in repo.stored_faces() if not face.confirmed]
     matches = references.match_many([f.encoding for f in faces]) if faces else []

@@ -16,8 +16,11 @@ from typing import cast
 import numpy as np
 import peewee as pw
 
+from daemon.character_names import DEFAULT_CLASS_WORD, default_trigger_word
 from daemon.store import (
     Character,
+    Correction,
+    CorrectionKind,
     DatasetImageRow,
     FaceRow,
     FrameRow,
@@ -88,6 +91,40 @@ class CharacterSummary:
     class_word: str
     references: int
     frames: int
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    id: int
+    movie_id: int
+    frame: str
+    character: str
+    file: str
+
+
+@dataclass(frozen=True)
+class CorrectionRecord:
+    image_id: int
+    face: StoredFace | None
+    movie_id: int
+    frame: str
+    kind: CorrectionKind
+    file_before: str
+    file_after: str | None
+    from_character: str
+    to_character: str | None
+
+
+@dataclass(frozen=True)
+class CorrectionLogEntry:
+    at: datetime
+    kind: CorrectionKind
+    frame: str
+    from_character: str
+    to_character: str | None
+    file_before: str
+    file_after: str | None
+    face_id: int | None
 
 
 @dataclass(frozen=True)
@@ -672,6 +709,118 @@ class Repository:
         ).tuples()
         count, highest = cast(tuple[int, int | None], row.get())
         return int(count), int(highest or 0)
+
+    def dataset_images(self) -> list[StoredImage]:
+        query = DatasetImageRow.select(DatasetImageRow, Character.name).join(Character)
+        return [
+            StoredImage(
+                r.id,
+                r.movie_id,  # type: ignore[attr-defined]  # peewee adds <fk>_id
+                r.frame,
+                r.character.name,
+                r.file,
+            )
+            for r in query
+        ]
+
+    def face_in_frame(self, movie_id: int, frame: str, character: str) -> StoredFace | None:
+        """The largest face of `character` in a frame (the one its dataset image shows)."""
+        for face in self.stored_faces_of(movie_id):
+            if face.frame == frame and face.character == character:
+                return face
+        return None
+
+    def stored_faces_of(self, movie_id: int) -> list[StoredFace]:
+        return [f for f in self.stored_faces() if f.movie_id == movie_id]
+
+    def record_correction(self, correction: CorrectionRecord) -> None:
+        """A user's correction: the face relabelled (confirmed), the image row moved or gone."""
+        face = correction.face
+        with database.atomic("IMMEDIATE"):
+            if correction.to_character is not None:
+                self.save_character_if_new(correction.to_character)
+            if face is not None:
+                self.relabel_faces(
+                    [Relabel(face.id, face.movie_id, face.frame, face.number,
+                             correction.to_character, 0.0 if correction.to_character else None,
+                             None)]
+                )  # fmt: skip
+                FaceRow.update(confirmed=True).where(FaceRow.id == face.id).execute()
+            if correction.file_after is None:
+                DatasetImageRow.delete_by_id(correction.image_id)
+            else:
+                DatasetImageRow.update(
+                    file=correction.file_after,
+                    character=self._character_ids()[correction.to_character or ""],
+                ).where(DatasetImageRow.id == correction.image_id).execute()
+            Correction.create(
+                face=face.id if face else None,
+                movie=correction.movie_id,
+                frame=correction.frame,
+                kind=correction.kind.value,
+                file_before=correction.file_before,
+                file_after=correction.file_after,
+                from_character=correction.from_character,
+                to_character=correction.to_character,
+            )
+
+    def save_character_if_new(self, name: str) -> None:
+        if Character.get_or_none(Character.name == name) is None:
+            self.save_character(name, default_trigger_word(name), DEFAULT_CLASS_WORD)
+
+    def corrections(self) -> list[CorrectionLogEntry]:
+        return [
+            CorrectionLogEntry(
+                at=r.at,
+                kind=CorrectionKind(r.kind),
+                frame=r.frame,
+                from_character=r.from_character,
+                to_character=r.to_character,
+                file_before=r.file_before,
+                file_after=r.file_after,
+                face_id=r.face_id,  # type: ignore[attr-defined]
+            )
+            for r in Correction.select().order_by(Correction.id)
+        ]
+
+    def correction_triplets(self) -> list[dict[str, object]]:
+        """(anchor, positive, negative) for metric learning: the corrected face, a reference
+        of the character it is, a reference of the one it was taken for. A deletion says only
+        what a face is not, so it gives a triplet only with a positive from a later move."""
+        names, encodings = self.reference_encodings()
+        examples: dict[str, list[tuple[float, ...]]] = {}
+        for name, encoding in zip(names, encodings, strict=True):
+            examples.setdefault(name, []).append(encoding)
+        faces = {f.id: f for f in self.stored_faces()}
+        for known in faces.values():  # confirmed faces are examples too, after the references
+            if known.confirmed and known.character is not None:
+                examples.setdefault(known.character, []).append(known.encoding)
+        triplets: list[dict[str, object]] = []
+        for entry in self.corrections():
+            face = faces.get(entry.face_id) if entry.face_id is not None else None
+            anchor = face.encoding if face else ()
+            positive = next(
+                (e for e in examples.get(entry.to_character or "", []) if e != anchor), None
+            )
+            negative = next(iter(examples.get(entry.from_character, [])), None)
+            if face is None or positive is None or negative is None:
+                continue
+            triplets.append(
+                {
+                    "anchor": list(face.encoding),
+                    "positive": list(positive),
+                    "negative": list(negative),
+                    "character": entry.to_character,
+                    "not": entry.from_character,
+                    "frame": entry.frame,
+                }
+            )
+        return triplets
+
+    def confirmed_face_encodings(self) -> tuple[list[str], list[tuple[float, ...]]]:
+        """Faces the user confirmed as a character: they count as its references."""
+        faces = [f for f in self.stored_faces() if f.confirmed and f.character is not None]
+        return [f.character or "" for f in faces], [f.encoding for f in faces]
 
     def movie_key(self, movie_id: int) -> str:
         return self.movie(movie_id).key

@@ -1,40 +1,32 @@
-"""Periodic jobs of the daemon (apscheduler): the inbox rescan, the heartbeat, clustering."""
+"""Periodic jobs of the daemon (apscheduler): rescan, heartbeat, corrections, clustering."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 HEARTBEAT_SECONDS = 5.0
+CORRECTIONS_SECONDS = 60.0
 
 
-def build_scheduler(
-    rescan: Callable[[], object],
-    rescan_minutes: float,
-    heartbeat: Callable[[], object],
-    cluster: Callable[[], object] | None = None,
-    cluster_minutes: float = 10.0,
-) -> BackgroundScheduler:
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    run: Callable[[], object]
+    seconds: float
+
+
+def build_scheduler(jobs: Sequence[PeriodicJob]) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(daemon=True)
-    # coalesce + max_instances=1: a rescan that overruns its interval is not stacked up.
-    scheduler.add_job(
-        rescan, "interval", minutes=rescan_minutes, id="rescan", coalesce=True, max_instances=1
-    )
-    scheduler.add_job(
-        heartbeat,
-        "interval",
-        seconds=HEARTBEAT_SECONDS,
-        id="heartbeat",
-        coalesce=True,
-        max_instances=1,
-    )
-    if cluster is not None:
+    for job in jobs:
+        # coalesce + max_instances=1: a job that overruns its interval is not stacked up.
         scheduler.add_job(
-            cluster,
+            job.run,
             "interval",
-            minutes=cluster_minutes,
-            id="cluster",
+            seconds=job.seconds,
+            id=job.name,
             coalesce=True,
             max_instances=1,
         )

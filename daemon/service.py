@@ -16,6 +16,7 @@ from pathlib import Path
 import structlog
 
 from daemon.config import Config, ConfigError
+from daemon.dataset_corrections import DatasetCorrections
 from daemon.face_clusters import UnknownFaceClusters
 from daemon.inbox import InboxLayout
 from daemon.instance_lock import InstanceLock
@@ -24,7 +25,12 @@ from daemon.movie_summary import write_movie_summary
 from daemon.pipeline import Pipeline, PipelineSettings
 from daemon.references import ReferenceIntake, refresh_references
 from daemon.repository import Repository
-from daemon.scheduler import build_scheduler
+from daemon.scheduler import (
+    CORRECTIONS_SECONDS,
+    HEARTBEAT_SECONDS,
+    PeriodicJob,
+    build_scheduler,
+)
 from daemon.settle import SettleGate
 from daemon.store import MovieState, utcnow
 from daemon.watcher import InboxWatcher
@@ -107,12 +113,21 @@ class Daemon:
             for i in range(config.pipeline.workers)
         ]
         clusters = UnknownFaceClusters(repo, config.library, config.faces)
+        corrections = DatasetCorrections(repo, config.library)
+        self._read_corrections(repo, corrections)  # made while the daemon was down
         scheduler = build_scheduler(
-            watcher.rescan,
-            config.watcher.rescan_minutes,
-            repo.beat,
-            lambda: self._cluster(clusters),
-            config.faces.cluster_minutes,
+            [
+                PeriodicJob("rescan", watcher.rescan, config.watcher.rescan_minutes * 60),
+                PeriodicJob("heartbeat", repo.beat, HEARTBEAT_SECONDS),
+                PeriodicJob(
+                    "corrections",
+                    lambda: self._read_corrections(repo, corrections),
+                    CORRECTIONS_SECONDS,
+                ),
+                PeriodicJob(
+                    "cluster", lambda: self._cluster(clusters), config.faces.cluster_minutes * 60
+                ),
+            ]
         )
         repo.beat()
         self._log.info(
@@ -133,6 +148,7 @@ class Daemon:
         try:
             self._intake_loop(gate, intake, repo, until_idle=once)
             if once and not self.stop_event.is_set():
+                self._read_corrections(repo, corrections)
                 self._cluster(clusters)
         finally:
             self.stop()
@@ -171,6 +187,13 @@ class Daemon:
         self._wake.set()
         names = [c.name for c in repo.characters()]
         self._log.info("references loaded", characters=names, relabelled_movies=len(relabelled))
+
+    def _read_corrections(self, repo: Repository, corrections: DatasetCorrections) -> None:
+        try:
+            if corrections.run():
+                self._references_changed(repo, self._references.book)
+        except Exception:
+            self._log.exception("reading corrections failed; they are read again next time")
 
     def _cluster(self, clusters: UnknownFaceClusters) -> None:
         try:

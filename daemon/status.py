@@ -6,7 +6,9 @@ import json
 import sys
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from pathlib import Path
 
+from daemon.atomic import write_text_atomic
 from daemon.config import Config
 from daemon.repository import MovieRecord, Repository
 from daemon.scheduler import HEARTBEAT_SECONDS
@@ -182,4 +184,28 @@ def name_cluster(config: Config, cluster: str, name: str) -> int:
     finally:
         repo.close()
     print(f"{count} faces of {cluster} are now {name}'s; the daemon matches the rest again")
+    return 0
+
+
+def print_corrections(config: Config, triplets: Path | None) -> int:
+    """`bunny corrections`: the log of moves and deletions; `--triplets FILE` exports them."""
+    if not config.database_path.exists():
+        print(f"no database at {config.database_path}", file=sys.stderr)
+        return EXIT_NO_DATABASE
+    repo = Repository(config.database_path)
+    try:
+        entries = repo.corrections()
+        rows = repo.correction_triplets() if triplets else []
+    finally:
+        repo.close()
+    for e in entries:
+        target = e.to_character or "(nobody)"
+        print(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.kind.value:<7}  {e.from_character} -> {target}  "
+              f"{e.file_before}")  # fmt: skip
+    if not entries:
+        print("no corrections yet: move or delete images in <library>/characters/*/dataset/")
+    if triplets is not None:
+        lines = [json.dumps(row) for row in rows]
+        write_text_atomic(triplets, "\n".join(lines) + ("\n" if lines else ""))
+        print(f"{len(rows)} (anchor, positive, negative) triplets written to {triplets}")
     return 0

@@ -203,6 +203,26 @@ class DatasetImageRow(BaseModel):
         table_name = "dataset_image"
 
 
+class CorrectionKind(enum.StrEnum):
+    MOVED = "moved"  # the user moved a dataset image to another character's folder
+    DELETED = "deleted"  # the user deleted it: not this character, never put back
+
+
+class Correction(BaseModel):
+    """A user's correction of a face's character, made by moving or deleting a dataset image."""
+
+    id = pw.AutoField()
+    face = pw.ForeignKeyField(FaceRow, null=True, backref="corrections", on_delete="SET NULL")
+    movie = pw.ForeignKeyField(Movie, backref="corrections", on_delete="CASCADE")
+    frame = pw.CharField()
+    kind = pw.CharField()
+    file_before = pw.TextField()
+    file_after = pw.TextField(null=True)
+    from_character = pw.CharField()
+    to_character = pw.CharField(null=True)
+    at = pw.DateTimeField(default=utcnow)
+
+
 MODELS: list[type[BaseModel]] = [
     Meta,
     Movie,
@@ -214,6 +234,7 @@ MODELS: list[type[BaseModel]] = [
     ReferenceFace,
     FaceRow,
     DatasetImageRow,
+    Correction,
 ]
 
 
@@ -247,6 +268,10 @@ def _columns(table: str) -> set[str]:
     return {column.name for column in database.get_columns(table)}
 
 
+def _add_corrections_v6() -> None:
+    database.create_tables([Correction])
+
+
 # Append a function to move the schema one version forward; never edit an old one.
 MIGRATIONS: list[Callable[[], None]] = [
     _create_v1,
@@ -254,6 +279,7 @@ MIGRATIONS: list[Callable[[], None]] = [
     _add_characters_and_faces_v3,
     _add_dataset_images_v4,
     _add_face_clusters_v5,
+    _add_corrections_v6,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
