@@ -593,6 +593,13 @@ class Repository:
             encoding=_encoding_blob(encoding),
         ).on_conflict_ignore().execute()
 
+    def forget_missing_references(self, library: Path) -> list[str]:
+        """References whose copy the user deleted from the library; returns their files."""
+        gone = [r for r in ReferenceFace.select() if not (library / r.file).exists()]
+        if gone:
+            ReferenceFace.delete().where(ReferenceFace.id.in_([r.id for r in gone])).execute()
+        return [r.file for r in gone]
+
     def reference_encodings(self) -> tuple[list[str], list[tuple[float, ...]]]:
         """Every reference's character name and encoding, for a ReferenceSet."""
         query = (

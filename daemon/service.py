@@ -190,7 +190,11 @@ class Daemon:
 
     def _read_corrections(self, repo: Repository, corrections: DatasetCorrections) -> None:
         try:
-            if corrections.run():
+            removed = repo.forget_missing_references(self.config.library)
+            for file in removed:
+                self._log.info("reference removed: its copy was deleted", reference=file)
+            if corrections.run() or removed:
+                self._references_stamp = repo.references_stamp()
                 self._references_changed(repo, self._references.book)
         except Exception:
             self._log.exception("reading corrections failed; they are read again next time")

@@ -180,3 +180,18 @@ def test_saving_a_character_waits_for_a_busy_writer_instead_of_failing(
     writer.join()
     assert repo.character("First") is not None
     assert repo.character("First").class_word == "woman"  # type: ignore[union-attr]
+
+
+@needs_faces
+def test_deleting_a_reference_copy_removes_it_and_faces_are_matched_again(
+    intake: ReferenceIntake, repo: Repository, tmp_path: Path
+) -> None:
+    intake.take(drop(tmp_path, "Barack Obama/a.jpg", EXAMPLES / "obama.jpg"))
+    library = tmp_path / "library"
+    (copy,) = (library / "characters" / "Barack Obama" / "reference").iterdir()
+    assert repo.forget_missing_references(library) == []
+    copy.unlink()
+    assert repo.forget_missing_references(library) == [str(copy.relative_to(library))]
+    book = ReferenceBook()
+    refresh_references(repo, book, FacesConfig())
+    assert len(book.current()) == 0
