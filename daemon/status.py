@@ -44,6 +44,13 @@ class StatusReport:
     movies: list[MovieLine]
 
 
+def _has_database(config: Config) -> bool:
+    if config.database_path.exists():
+        return True
+    print(f"no database at {config.database_path}", file=sys.stderr)
+    return False
+
+
 def build_report(repo: Repository, now: datetime) -> StatusReport:
     movies = repo.movies()
     beat = repo.heartbeat()
@@ -124,8 +131,7 @@ def render(report: StatusReport) -> str:
 
 
 def retry_movies(config: Config, key: str | None) -> int:
-    if not config.database_path.exists():
-        print(f"no database at {config.database_path}", file=sys.stderr)
+    if not _has_database(config):
         return EXIT_NO_DATABASE
     repo = Repository(config.database_path)
     try:
@@ -146,8 +152,7 @@ def retry_movies(config: Config, key: str | None) -> int:
 
 def print_characters(config: Config) -> int:
     """`bunny characters`: each character, its words, references and the frames it is in."""
-    if not config.database_path.exists():
-        print(f"no database at {config.database_path}", file=sys.stderr)
+    if not _has_database(config):
         return EXIT_NO_DATABASE
     repo = Repository(config.database_path)
     try:
@@ -170,8 +175,7 @@ def name_cluster(config: Config, cluster: str, name: str) -> int:
     """`bunny name CLUSTER NAME`: the cluster's faces become NAME's; its best become references."""
     from daemon.face_clusters import adopt_cluster
 
-    if not config.database_path.exists():
-        print(f"no database at {config.database_path}", file=sys.stderr)
+    if not _has_database(config):
         return EXIT_NO_DATABASE
     stages = config.pipeline.stages
     later = stages[stages.index("faces") + 1 :] if "faces" in stages else ()
@@ -189,8 +193,7 @@ def name_cluster(config: Config, cluster: str, name: str) -> int:
 
 def print_corrections(config: Config, triplets: Path | None) -> int:
     """`bunny corrections`: the log of moves and deletions; `--triplets FILE` exports them."""
-    if not config.database_path.exists():
-        print(f"no database at {config.database_path}", file=sys.stderr)
+    if not _has_database(config):
         return EXIT_NO_DATABASE
     repo = Repository(config.database_path)
     try:
