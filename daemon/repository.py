@@ -146,6 +146,14 @@ class Relabel:
     runner_up: float | None
 
 
+def _box_columns(box: FaceBox) -> dict[str, int]:
+    return {"top": box.top, "right": box.right, "bottom": box.bottom, "left": box.left}
+
+
+def _box_of(row: FaceRow) -> FaceBox:
+    return FaceBox(row.top, row.right, row.bottom, row.left)
+
+
 def _encoding_blob(encoding: tuple[float, ...]) -> bytes:
     return np.asarray(encoding, dtype="<f8").tobytes()
 
@@ -491,10 +499,7 @@ class Repository:
                 "movie": movie_id,
                 "frame": f.frame,
                 "number": f.number,
-                "top": f.box.top,
-                "right": f.box.right,
-                "bottom": f.box.bottom,
-                "left": f.box.left,
+                **_box_columns(f.box),
                 "encoding": _encoding_blob(f.encoding),
                 "character": ids.get(f.character) if f.character else None,
                 "distance": f.distance if f.distance is not None else -1.0,
@@ -586,10 +591,7 @@ class Repository:
             character=character_id,
             sha256=sha256,
             file=file,
-            top=box.top,
-            right=box.right,
-            bottom=box.bottom,
-            left=box.left,
+            **_box_columns(box),
             encoding=_encoding_blob(encoding),
         ).on_conflict_ignore().execute()
 
@@ -611,19 +613,22 @@ class Repository:
         rows = cast(list[tuple[str, bytes]], list(query))
         return [name for name, _ in rows], [_encoding_of(blob) for _, blob in rows]
 
-    def stored_faces(self) -> list[StoredFace]:
+    def stored_faces(self, where: pw.Expression | None = None) -> list[StoredFace]:
+        """Stored faces, oldest first; `where` narrows them in SQL, not after loading all."""
         query = (
             FaceRow.select(FaceRow, Character.name)
             .join(Character, pw.JOIN.LEFT_OUTER)
             .order_by(FaceRow.id)
         )
+        if where is not None:
+            query = query.where(where)
         return [
             StoredFace(
                 id=r.id,
                 movie_id=r.movie_id,  # type: ignore[attr-defined]  # peewee adds <fk>_id
                 frame=r.frame,
                 number=r.number,
-                box=FaceBox(r.top, r.right, r.bottom, r.left),
+                box=_box_of(r),
                 character=_name_of(r.character),
                 encoding=_encoding_of(r.encoding),
                 confirmed=bool(r.confirmed),
@@ -641,7 +646,7 @@ class Repository:
         return [
             MovieFace(
                 frame=r.frame,
-                box=FaceBox(r.top, r.right, r.bottom, r.left),
+                box=_box_of(r),
                 character=_name_of(r.character),
                 distance=r.distance if r.distance >= 0 else None,
             )
@@ -678,7 +683,7 @@ class Repository:
         run.save()
 
     def unknown_faces(self) -> list[StoredFace]:
-        return [f for f in self.stored_faces() if f.character is None]
+        return self.stored_faces(FaceRow.character.is_null())
 
     def set_clusters(self, clusters: dict[int, str | None]) -> None:
         """The cluster of each unknown face (None: in none), replacing the earlier ones."""
@@ -693,8 +698,7 @@ class Repository:
                     FaceRow.update(cluster=cluster).where(FaceRow.id.in_(batch)).execute()
 
     def cluster_faces(self, cluster: str) -> list[StoredFace]:
-        ids = {r.id for r in FaceRow.select(FaceRow.id).where(FaceRow.cluster == cluster)}
-        return [f for f in self.stored_faces() if f.id in ids]
+        return self.stored_faces(FaceRow.cluster == cluster)
 
     def name_faces(self, faces: list[StoredFace], character: str) -> set[int]:
         """Faces the user named (a cluster adopted): theirs whatever matching says later.
@@ -732,13 +736,10 @@ class Repository:
 
     def face_in_frame(self, movie_id: int, frame: str, character: str) -> StoredFace | None:
         """The largest face of `character` in a frame (the one its dataset image shows)."""
-        for face in self.stored_faces_of(movie_id):
-            if face.frame == frame and face.character == character:
-                return face
-        return None
-
-    def stored_faces_of(self, movie_id: int) -> list[StoredFace]:
-        return [f for f in self.stored_faces() if f.movie_id == movie_id]
+        faces = self.stored_faces(
+            (FaceRow.movie == movie_id) & (FaceRow.frame == frame) & (Character.name == character)
+        )
+        return min(faces, key=lambda f: f.number, default=None)
 
     def record_correction(self, correction: CorrectionRecord) -> None:
         """A user's correction: the face relabelled (confirmed), the image row moved or gone."""
@@ -826,7 +827,7 @@ class Repository:
 
     def confirmed_face_encodings(self) -> tuple[list[str], list[tuple[float, ...]]]:
         """Faces the user confirmed as a character: they count as its references."""
-        faces = [f for f in self.stored_faces() if f.confirmed and f.character is not None]
+        faces = self.stored_faces(FaceRow.confirmed & FaceRow.character.is_null(False))
         return [f.character or "" for f in faces], [f.encoding for f in faces]
 
     def movie_key(self, movie_id: int) -> str:
