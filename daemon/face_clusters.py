@@ -18,7 +18,6 @@ import re
 import shutil
 from pathlib import Path
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -27,12 +26,14 @@ from daemon.character_names import DEFAULT_CLASS_WORD, character_name, default_t
 from daemon.config import FacesConfig
 from daemon.repository import Repository, StoredFace
 from handlers.face_matching import FaceBox
+from handlers.frame_files import jpeg_bytes, read_frame
 
 UNKNOWN_FOLDER = "unknown"
 CLUSTER_NAME = re.compile(r"^c\d{6,}$")
 # A crop shows the face with this share of its size around it.
 CROP_MARGIN = 0.5
 ADOPTED_REFERENCES = 5
+CROP_JPEG_QUALITY = 95
 
 
 def cluster_labels(encodings: list[tuple[float, ...]], threshold: float) -> list[int]:
@@ -88,14 +89,8 @@ def crop_name(movie_key: str, face: StoredFace) -> str:
 
 
 def face_crop_jpeg(frame_path: Path, box: FaceBox) -> bytes:
-    picture = cv2.imread(str(frame_path), cv2.IMREAD_COLOR)
-    if picture is None:
-        raise FileNotFoundError(f"kept frame {frame_path} is missing or unreadable")
-    crop = _with_margin(np.asarray(picture, dtype=np.uint8), box)
-    ok, encoded = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, 95])
-    if not ok:
-        raise RuntimeError(f"JPEG encoding failed for a face of {frame_path}")
-    return bytes(encoded.tobytes())
+    crop = _with_margin(read_frame(frame_path), box)
+    return jpeg_bytes(crop, CROP_JPEG_QUALITY, f"a face of {frame_path}")
 
 
 def _with_margin(picture: npt.NDArray[np.uint8], box: FaceBox) -> npt.NDArray[np.uint8]:

@@ -27,6 +27,7 @@ from daemon.config import DatasetConfig
 from handlers.base import MovieJob
 from handlers.face_matching import FaceBox
 from handlers.faces import FacesReport, FoundFace
+from handlers.frame_files import jpeg_bytes, read_frame
 from handlers.letterbox import CropBox
 from handlers.quality import QualityReport, Verdict
 
@@ -90,10 +91,7 @@ class DatasetHandler:
         return sorted(kept, key=lambda f: (f.frame, f.number))
 
     def _write(self, job: MovieJob, face: FoundFace, frame_path: Path) -> DatasetImage:
-        read = cv2.imread(str(frame_path), cv2.IMREAD_COLOR)
-        if read is None:
-            raise FileNotFoundError(f"kept frame {frame_path} is missing or unreadable")
-        picture = np.asarray(read, dtype=np.uint8)
+        picture = read_frame(frame_path)
         height, width = picture.shape[:2]
         crop = crop_around(face.box, width, height, self.config.crop)
         image = _scaled(
@@ -103,12 +101,8 @@ class DatasetHandler:
         )
         assert face.character is not None
         relative = f"characters/{face.character}/dataset/{job.movie_key}_{face.frame}.jpg"
-        ok, encoded = cv2.imencode(
-            ".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, self.config.jpeg_quality]
-        )
-        if not ok:
-            raise RuntimeError(f"JPEG encoding failed for {relative}")
-        write_bytes_atomic(job.library / relative, encoded.tobytes())
+        data = jpeg_bytes(image, self.config.jpeg_quality, relative)
+        write_bytes_atomic(job.library / relative, data)
         return DatasetImage(
             face.character, face.frame, relative, crop, image.shape[1], image.shape[0]
         )

@@ -21,6 +21,7 @@ import numpy.typing as npt
 from daemon.config import FacesConfig
 from handlers.base import MovieJob
 from handlers.face_matching import DetectedFace, FaceBox, ReferenceSet, detect_faces
+from handlers.frame_files import read_frame
 from handlers.quality import QualityReport, Verdict
 
 
@@ -108,10 +109,7 @@ class FacesHandler:
 
 
 def _rgb_of(path: Path) -> npt.NDArray[np.uint8]:
-    picture = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if picture is None:
-        raise FileNotFoundError(f"kept frame {path} is missing or unreadable")
-    return np.asarray(cv2.cvtColor(picture, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+    return np.asarray(cv2.cvtColor(read_frame(path), cv2.COLOR_BGR2RGB), dtype=np.uint8)
 
 
 def _found(frame: str, faces: list[DetectedFace], references: ReferenceSet) -> list[FoundFace]:

@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import cv2
-
 from daemon.atomic import write_bytes_atomic
 from handlers.decoding import luma
+from handlers.frame_files import jpeg_bytes
 from handlers.image_measures import measure, working_grey
 from handlers.letterbox import CropBox
 
@@ -189,10 +188,8 @@ class CandidateWriter:
     def _encode(self, held: Held, role: CandidateRole, shot: int, name: str) -> Candidate:
         measures = measure(working_grey(crop_of(luma(held.frame), self.crop)))
         picture = crop_of(held.frame.to_ndarray(format="bgr24"), self.crop)
-        ok, encoded = cv2.imencode(".jpg", picture, [cv2.IMWRITE_JPEG_QUALITY, self.jpeg_quality])
-        if not ok:
-            raise RuntimeError(f"JPEG encoding failed for the frame at {held.seconds:.3f} s")
-        write_bytes_atomic(self.folder / f"{name}.jpg", encoded.tobytes(), durable=False)
+        data = jpeg_bytes(picture, self.jpeg_quality, f"the frame at {held.seconds:.3f} s")
+        write_bytes_atomic(self.folder / f"{name}.jpg", data, durable=False)
         return Candidate(
             name=name,
             seconds=round(held.seconds, 4),
