@@ -27,6 +27,7 @@ from daemon.config import DatasetConfig
 from handlers.base import MovieJob
 from handlers.face_matching import FaceBox
 from handlers.faces import FacesReport, FoundFace
+from handlers.frame_capture import crop_of
 from handlers.frame_files import jpeg_bytes, read_frame
 from handlers.letterbox import CropBox
 from handlers.quality import QualityReport, Verdict
@@ -95,7 +96,7 @@ class DatasetHandler:
         height, width = picture.shape[:2]
         crop = crop_around(face.box, width, height, self.config.crop)
         image = _scaled(
-            picture[crop.top : crop.top + crop.height, crop.left : crop.left + crop.width],
+            crop_of(picture, crop),
             self.config.resolution,
             self.config.max_upscale,
         )
