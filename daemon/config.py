@@ -86,6 +86,60 @@ class DatasetConfig:
 
 
 @dataclass(frozen=True)
+class ScenesConfig:
+    model: str = "clip-ViT-B-32"  # sentence-transformers hub id or a local folder
+    batch_size: int = field(default=16, metadata=_limits(1, 1024))
+    clip_threshold: float = field(default=0.85, metadata=_limits(0, 1))
+    descriptor_threshold: float = field(default=0.75, metadata=_limits(0, 1))
+    look_back_shots: int = field(default=3, metadata=_limits(1, 100))
+
+
+@dataclass(frozen=True)
+class ProviderLimits:
+    requests_per_second: float = field(default=2.0, metadata=_limits(0.01, 1000))
+    concurrency: int = field(default=2, metadata=_limits(1, 64))
+    attempts: int = field(default=5, metadata=_limits(1, 20))
+    backoff_initial_seconds: float = field(default=1.0, metadata=_limits(0, 600))
+    backoff_max_seconds: float = field(default=60.0, metadata=_limits(0, 3600))
+    timeout_seconds: float = field(default=60.0, metadata=_limits(0.1, 3600))
+    breaker_failures: int = field(default=5, metadata=_limits(1, 1000))
+    breaker_reset_seconds: float = field(default=120.0, metadata=_limits(0.1, 86400))
+
+
+@dataclass(frozen=True)
+class BedrockConfig:
+    model_id: str = "amazon.nova-lite-v1:0"
+    region: str = "us-east-1"
+    endpoint_url: str | None = None  # only for a local stand-in or a VPC endpoint
+    limits: ProviderLimits = ProviderLimits()
+
+
+@dataclass(frozen=True)
+class OpenAIConfig:
+    base_url: str = "http://localhost:11434/v1"  # OpenAI, Ollama, vLLM, LM Studio...
+    model: str = "llava"
+    api_key_env: str = "OPENAI_API_KEY"  # the variable holding the key; the key is never in config
+    limits: ProviderLimits = ProviderLimits()
+
+
+DEFAULT_CAPTION_PROMPT = (
+    "Write one caption for a training image of {name}. Start with '{trigger}, a {class_word}', "
+    "then describe framing, pose, expression, clothing, setting and lighting in a few short "
+    "phrases separated by commas. {context}"
+)
+
+
+@dataclass(frozen=True)
+class CaptionsConfig:
+    providers: tuple[Literal["bedrock", "openai", "template"], ...] = ("template",)
+    when_unavailable: Literal["next", "wait"] = "next"
+    prompt: str = DEFAULT_CAPTION_PROMPT
+    max_tokens: int = field(default=77, metadata=_limits(8, 77))
+    bedrock: BedrockConfig = BedrockConfig()
+    openai: OpenAIConfig = OpenAIConfig()
+
+
+@dataclass(frozen=True)
 class PipelineConfig:
     stages: tuple[str, ...] = ("probe", "shots", "frames", "quality", "faces", "dataset")
     workers: int = field(default=1, metadata=_limits(1, 64))
@@ -117,6 +171,8 @@ class Config:
     quality: QualityConfig = QualityConfig()
     faces: FacesConfig = FacesConfig()
     dataset: DatasetConfig = DatasetConfig()
+    scenes: ScenesConfig = ScenesConfig()
+    captions: CaptionsConfig = CaptionsConfig()
     after_done: Literal["keep", "move"] = "keep"
     log: LogConfig = LogConfig()
     source: Path | None = field(default=None, compare=False)
