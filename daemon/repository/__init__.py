@@ -1,0 +1,59 @@
+"""The one door to the database: typed records in, typed records out.
+
+Callers never see peewee rows or queries; each method is one small transaction. The door is
+one class, `Repository`, put together from one part per subject so that no file holds them all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import peewee as pw
+
+from daemon.repository.corrections import CorrectionLog
+from daemon.repository.queue import MovieQueue
+from daemon.repository.records import (
+    MOVIE_KEY_LENGTH,
+    CharacterRecord,
+    CharacterSummary,
+    CorrectionLogEntry,
+    CorrectionRecord,
+    FrameRecord,
+    Heartbeat,
+    InboxFileRecord,
+    MovieFace,
+    MovieRecord,
+    Relabel,
+    StageRunRecord,
+    StoredFace,
+    StoredImage,
+)
+from daemon.repository.stage_runs import StageLedger
+from daemon.store import open_database
+
+__all__ = [
+    "MOVIE_KEY_LENGTH",
+    "CharacterRecord",
+    "CharacterSummary",
+    "CorrectionLogEntry",
+    "CorrectionRecord",
+    "FrameRecord",
+    "Heartbeat",
+    "InboxFileRecord",
+    "MovieFace",
+    "MovieRecord",
+    "Relabel",
+    "Repository",
+    "StageRunRecord",
+    "StoredFace",
+    "StoredImage",
+]
+
+
+class Repository(MovieQueue, StageLedger, CorrectionLog):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: pw.SqliteDatabase = open_database(path)
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,143 @@
+"""Characters, their reference faces and their dataset images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import cast
+
+import peewee as pw
+
+from daemon.character_names import DEFAULT_CLASS_WORD, default_trigger_word
+from daemon.repository.records import (
+    CharacterRecord,
+    CharacterSummary,
+    StoredImage,
+)
+from daemon.repository.rows import (
+    box_columns,
+    character_record,
+    encoding_blob,
+    encoding_of,
+    grouped_counts,
+)
+from daemon.store import (
+    Character,
+    DatasetImageRow,
+    FaceRow,
+    ReferenceFace,
+    database,
+)
+from handlers.face_matching import FaceBox
+
+
+class CharacterStore:
+    def _character_ids(self) -> dict[str, int]:
+        return {c.name: c.id for c in Character.select(Character.id, Character.name)}
+
+    def characters(self) -> list[CharacterRecord]:
+        return [character_record(c) for c in Character.select().order_by(Character.name)]
+
+    def character_summaries(self) -> list[CharacterSummary]:
+        references = grouped_counts(
+            ReferenceFace.select(ReferenceFace.character, pw.fn.COUNT(ReferenceFace.id))
+            .group_by(ReferenceFace.character)
+            .tuples()
+        )
+        frames = grouped_counts(
+            FaceRow.select(
+                FaceRow.character, pw.fn.COUNT(pw.fn.DISTINCT(FaceRow.movie.concat(FaceRow.frame)))
+            )
+            .where(FaceRow.character.is_null(False))
+            .group_by(FaceRow.character)
+            .tuples()
+        )
+        return [
+            CharacterSummary(
+                c.name, c.trigger_word, c.class_word, references.get(c.id, 0), frames.get(c.id, 0)
+            )
+            for c in self.characters()
+        ]
+
+    def character(self, name: str) -> CharacterRecord | None:
+        row = Character.get_or_none(Character.name == name)
+        return character_record(row) if row else None
+
+    def save_character(self, name: str, trigger_word: str, class_word: str) -> CharacterRecord:
+        """Create the character, or update its words when it exists."""
+        with database.atomic("IMMEDIATE"):  # a read, then a write: take the lock first
+            row = Character.get_or_none(Character.name == name)
+            if row is None:
+                row = Character.create(name=name, trigger_word=trigger_word, class_word=class_word)
+            else:
+                row.trigger_word, row.class_word = trigger_word, class_word
+                row.save()
+            return character_record(row)
+
+    def save_character_if_new(self, name: str) -> None:
+        if Character.get_or_none(Character.name == name) is None:
+            self.save_character(name, default_trigger_word(name), DEFAULT_CLASS_WORD)
+
+    def has_reference(self, character_id: int, sha256: str) -> bool:
+        query = ReferenceFace.select().where(
+            (ReferenceFace.character == character_id) & (ReferenceFace.sha256 == sha256)
+        )
+        return bool(query.exists())
+
+    def add_reference(
+        self, character_id: int, sha256: str, file: str, box: FaceBox, encoding: tuple[float, ...]
+    ) -> None:
+        ReferenceFace.insert(
+            character=character_id,
+            sha256=sha256,
+            file=file,
+            **box_columns(box),
+            encoding=encoding_blob(encoding),
+        ).on_conflict_ignore().execute()
+
+    def forget_missing_references(self, library: Path) -> list[str]:
+        """References whose copy the user deleted from the library; returns their files."""
+        gone = [r for r in ReferenceFace.select() if not (library / r.file).exists()]
+        if gone:
+            ReferenceFace.delete().where(ReferenceFace.id.in_([r.id for r in gone])).execute()
+        return [r.file for r in gone]
+
+    def reference_encodings(self) -> tuple[list[str], list[tuple[float, ...]]]:
+        """Every reference's character name and encoding, for a ReferenceSet."""
+        query = (
+            ReferenceFace.select(Character.name, ReferenceFace.encoding)
+            .join(Character)
+            .order_by(ReferenceFace.id)
+            .tuples()
+        )
+        rows = cast(list[tuple[str, bytes]], list(query))
+        return [name for name, _ in rows], [encoding_of(blob) for _, blob in rows]
+
+    def references_stamp(self) -> tuple[int, int]:
+        """Changes whenever a reference is added or removed, by this process or another."""
+        row = ReferenceFace.select(
+            pw.fn.COUNT(ReferenceFace.id), pw.fn.MAX(ReferenceFace.id)
+        ).tuples()
+        count, highest = cast(tuple[int, int | None], row.get())
+        return int(count), int(highest or 0)
+
+    def dataset_files(self, character: str) -> list[str]:
+        query = (
+            DatasetImageRow.select(DatasetImageRow.file)
+            .join(Character)
+            .where(Character.name == character)
+            .order_by(DatasetImageRow.file)
+        )
+        return [row.file for row in query]
+
+    def dataset_images(self) -> list[StoredImage]:
+        query = DatasetImageRow.select(DatasetImageRow, Character.name).join(Character)
+        return [
+            StoredImage(
+                r.id,
+                r.movie_id,  # type: ignore[attr-defined]  # peewee adds <fk>_id
+                r.frame,
+                r.character.name,
+                r.file,
+            )
+            for r in query
+        ]

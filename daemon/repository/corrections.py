@@ -1,0 +1,99 @@
+"""The user's corrections: recorded, listed, and exported as triplets."""
+
+from __future__ import annotations
+
+from daemon.repository.faces import FaceStore
+from daemon.repository.records import (
+    CorrectionLogEntry,
+    CorrectionRecord,
+    Relabel,
+)
+from daemon.store import (
+    Correction,
+    CorrectionKind,
+    DatasetImageRow,
+    FaceRow,
+    database,
+)
+
+
+class CorrectionLog(FaceStore):
+    def record_correction(self, correction: CorrectionRecord) -> None:
+        """A user's correction: the face relabelled (confirmed), the image row moved or gone."""
+        face = correction.face
+        with database.atomic("IMMEDIATE"):
+            if correction.to_character is not None:
+                self.save_character_if_new(correction.to_character)
+            if face is not None:
+                self.relabel_faces(
+                    [Relabel(face.id, face.movie_id, face.frame, face.number,
+                             correction.to_character, 0.0 if correction.to_character else None,
+                             None)]
+                )  # fmt: skip
+                FaceRow.update(confirmed=True).where(FaceRow.id == face.id).execute()
+            if correction.file_after is None:
+                DatasetImageRow.delete_by_id(correction.image_id)
+            else:
+                DatasetImageRow.update(
+                    file=correction.file_after,
+                    character=self._character_ids()[correction.to_character or ""],
+                ).where(DatasetImageRow.id == correction.image_id).execute()
+            Correction.create(
+                face=face.id if face else None,
+                movie=correction.movie_id,
+                frame=correction.frame,
+                kind=correction.kind.value,
+                file_before=correction.file_before,
+                file_after=correction.file_after,
+                from_character=correction.from_character,
+                to_character=correction.to_character,
+            )
+
+    def corrections(self) -> list[CorrectionLogEntry]:
+        return [
+            CorrectionLogEntry(
+                at=r.at,
+                kind=CorrectionKind(r.kind),
+                frame=r.frame,
+                from_character=r.from_character,
+                to_character=r.to_character,
+                file_before=r.file_before,
+                file_after=r.file_after,
+                face_id=r.face_id,  # type: ignore[attr-defined]
+            )
+            for r in Correction.select().order_by(Correction.id)
+        ]
+
+    def correction_triplets(self) -> list[dict[str, object]]:
+        """(anchor, positive, negative) for metric learning: the corrected face, a reference
+        of the character it is, a reference of the one it was taken for. A deletion says only
+        what a face is not, so it gives a triplet only with a positive from a later move."""
+        names, encodings = self.reference_encodings()
+        examples: dict[str, list[tuple[float, ...]]] = {}
+        for name, encoding in zip(names, encodings, strict=True):
+            examples.setdefault(name, []).append(encoding)
+        faces = {f.id: f for f in self.stored_faces()}
+        for known in faces.values():  # confirmed faces are examples too, after the references
+            if known.confirmed and known.character is not None:
+                examples.setdefault(known.character, []).append(known.encoding)
+        triplets: list[dict[str, object]] = []
+        for entry in self.corrections():
+            face = faces.get(entry.face_id) if entry.face_id is not None else None
+            anchor = face.encoding if face else ()
+            positive = next(
+                (e for e in examples.get(entry.to_character or "", []) if e != anchor), None
+            )
+            negative = next(iter(examples.get(entry.from_character, [])), None)
+            if face is None or positive is None or negative is None:
+                continue
+            triplets.append(
+                {
+                    "anchor": list(face.encoding),
+                    "positive": list(positive),
+                    "negative": list(negative),
+                    "character": entry.to_character,
+                    "not": entry.from_character,
+                    "frame": entry.frame,
+                }
+            )
+        return triplets
