@@ -82,6 +82,7 @@ class DatasetConfig:
     max_upscale: float = field(default=1.5, metadata=_limits(1.0, 8.0))
     min_face_pixels: int = field(default=64, metadata=_limits(8, 4096))
     max_per_shot: int = field(default=2, metadata=_limits(1, 1000))
+    max_per_scene: int = field(default=6, metadata=_limits(1, 100000))
     jpeg_quality: int = field(default=95, metadata=_limits(1, 100))
 
 
@@ -90,7 +91,7 @@ class ScenesConfig:
     model: str = "clip-ViT-B-32"  # sentence-transformers hub id or a local folder
     batch_size: int = field(default=16, metadata=_limits(1, 1024))
     clip_threshold: float = field(default=0.85, metadata=_limits(0, 1))
-    descriptor_threshold: float = field(default=0.75, metadata=_limits(0, 1))
+    descriptor_threshold: float = field(default=0.85, metadata=_limits(0, 1))
     look_back_shots: int = field(default=3, metadata=_limits(1, 100))
 
 
@@ -141,7 +142,7 @@ class CaptionsConfig:
 
 @dataclass(frozen=True)
 class PipelineConfig:
-    stages: tuple[str, ...] = ("probe", "shots", "frames", "quality", "faces", "dataset")
+    stages: tuple[str, ...] = ("probe", "shots", "frames", "quality", "faces", "scenes", "dataset")
     workers: int = field(default=1, metadata=_limits(1, 64))
     retry_backoff_seconds: tuple[float, ...] = field(
         default=(60.0, 300.0, 1800.0, 7200.0), metadata=_limits(0, None)

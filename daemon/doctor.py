@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from daemon.config import Config
+from daemon.config import Config, ScenesConfig
 from daemon.inbox import InboxLayout
 from daemon.store import SCHEMA_VERSION
 
@@ -84,6 +84,7 @@ def collect_checks(config: Config) -> Iterator[Check]:
         yield _library_check(module, distribution, purpose)
     yield _decoder_check()
     yield _face_models_check()
+    yield _scene_embedder_check(config.scenes, "scenes" in config.pipeline.stages)
 
 
 def _folder_check(folder: Path) -> Check:
@@ -190,3 +191,39 @@ def _face_models_check() -> Check:
     if absent:
         return Check(Level.FAIL, "face models", f"missing {', '.join(absent)}", INSTALL_HINT)
     return Check(Level.OK, "face models", "dlib landmark and recognition models present")
+
+
+def _scene_embedder_check(config: ScenesConfig, in_pipeline: bool) -> Check:
+    """Which image embedder the scenes stage uses, loaded the way the stage loads it (but
+    never downloaded: a model missing from the cache is only looked for on the hub)."""
+    name = "scene embedder"
+    if not in_pipeline:
+        return Check(Level.OK, name, "the scenes stage is not in pipeline.stages")
+    from handlers.embedders import (
+        ClipEmbedder,
+        ColourLayoutDescriptor,
+        EmbedderUnavailableError,
+        hub_unreachable_reason,
+    )
+
+    try:
+        embedder = ClipEmbedder.load(config.model, config.batch_size, download=False)
+    except EmbedderUnavailableError as exc:
+        reason = exc.reason
+        if exc.not_cached:
+            unreachable = hub_unreachable_reason()
+            if unreachable is None:
+                return Check(
+                    Level.OK,
+                    name,
+                    f"{config.model} is not cached yet; the scenes stage downloads it at first use",
+                )
+            reason = f"{reason} and {unreachable}"
+        return Check(
+            Level.WARN,
+            name,
+            f"{ColourLayoutDescriptor.name} (built-in, no download) instead of CLIP: {reason}",
+            "to use CLIP, run once with access to huggingface.co (the model is then cached) "
+            "or set scenes.model to a folder holding a sentence-transformers CLIP model",
+        )
+    return Check(Level.OK, name, f"{embedder.name}, {embedder.dimensions} dimensions")

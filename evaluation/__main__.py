@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import sys
 
-from evaluation import clips, faces, pictures, scenes
+from evaluation import clips, faces, pictures, places, scenes
 
 
 def main(argv: list[str] | None = None) -> int:
     codes = []
-    groups = (("scenes", scenes), ("pictures", pictures), ("clips", clips), ("faces", faces))
+    groups = (
+        ("scenes", scenes),
+        ("pictures", pictures),
+        ("clips", clips),
+        ("places", places),
+        ("faces", faces),
+    )
     for title, module in groups:
         print(f"\n== {title} ==")
         codes.append(module.main(argv))

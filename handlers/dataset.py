@@ -5,7 +5,10 @@ shoulders (`square`), or a taller box down to the waist (`upper_body`), moved in
 frame when the face is near an edge. It is scaled to `dataset.resolution` on its longer
 side but never enlarged more than `dataset.max_upscale`, so a small face does not become a
 smeared large image. A shot gives at most `dataset.max_per_shot` images of a character (the
-largest faces), so a dataset is not fifty copies of one conversation.
+largest faces), so a dataset is not fifty copies of one conversation; and when the scenes
+stage ran, a scene (a place) gives at most `dataset.max_per_scene`, taken across its shots
+(the best face of each shot first, then the second best...), so one long scene does not
+outweigh the rest of the movie.
 
 Files are `library/characters/<name>/dataset/<movie>_<timestamp>.jpg`; a re-run replaces the
 movie's files, and images of this movie no longer chosen are removed.
@@ -31,6 +34,7 @@ from handlers.frame_capture import crop_of
 from handlers.frame_files import jpeg_bytes, read_frame
 from handlers.letterbox import CropBox
 from handlers.quality import QualityReport, Verdict
+from handlers.scenes import ScenesReport
 
 # How much bigger than the face the crop is: (width, height) in face sizes, and how far
 # above the face's top it starts, in face heights.
@@ -52,6 +56,7 @@ class DatasetReport:
     images: tuple[DatasetImage, ...]
     small_faces: int  # named faces under dataset.min_face_pixels
     over_shot_limit: int  # named faces left out by dataset.max_per_shot
+    over_scene_limit: int = 0  # named faces left out by dataset.max_per_scene
 
 
 class DatasetHandler:
@@ -65,7 +70,10 @@ class DatasetHandler:
         frames = {f.name: f for f in job.result(QualityReport).frames if f.verdict is Verdict.KEPT}
         named = [f for f in job.result(FacesReport).faces if f.character is not None]
         large = [f for f in named if f.box.height >= self.config.min_face_pixels]
-        chosen = self._per_shot(large, {name: frame.shot for name, frame in frames.items()})
+        shot_of = {name: frame.shot for name, frame in frames.items()}
+        per_shot = self._per_shot(large, shot_of)
+        scenes = job.find(ScenesReport)
+        chosen = self._per_scene(per_shot, shot_of, scenes.scene_of()) if scenes else per_shot
         images = []
         for number, face in enumerate(chosen):
             job.context.check_cancelled()
@@ -74,7 +82,12 @@ class DatasetHandler:
             images.append(self._write(job, face, job.movie_dir / frame_file))
             job.context.progress((number + 1) / len(chosen))
         self._remove_unchosen(job, images)
-        return DatasetReport(tuple(images), len(named) - len(large), len(large) - len(chosen))
+        return DatasetReport(
+            tuple(images),
+            small_faces=len(named) - len(large),
+            over_shot_limit=len(large) - len(per_shot),
+            over_scene_limit=len(per_shot) - len(chosen),
+        )
 
     def _per_shot(self, faces: list[FoundFace], shot_of: dict[str, int]) -> list[FoundFace]:
         # One image per character per frame: its largest face there (faces come largest first).
@@ -89,6 +102,25 @@ class DatasetHandler:
             kept.extend(
                 sorted(group, key=lambda f: f.box.area, reverse=True)[: self.config.max_per_shot]
             )
+        return sorted(kept, key=lambda f: (f.frame, f.number))
+
+    def _per_scene(
+        self, faces: list[FoundFace], shot_of: dict[str, int], scene_of: dict[str, int]
+    ) -> list[FoundFace]:
+        """At most max_per_scene faces of a character per scene: each shot's largest first."""
+        by_shot: dict[tuple[str | None, int], list[FoundFace]] = defaultdict(list)
+        for face in sorted(faces, key=lambda f: f.box.area, reverse=True):
+            by_shot[(face.character, shot_of[face.frame])].append(face)
+        # (rank within its shot, face); a frame the scenes stage did not see is its own scene.
+        by_scene: dict[tuple[str | None, int | str], list[tuple[int, FoundFace]]]
+        by_scene = defaultdict(list)
+        for (character, _shot), shot_faces in by_shot.items():
+            for rank, face in enumerate(shot_faces):
+                by_scene[(character, scene_of.get(face.frame, face.frame))].append((rank, face))
+        kept: list[FoundFace] = []
+        for scene_faces in by_scene.values():
+            scene_faces.sort(key=lambda item: (item[0], -item[1].box.area))
+            kept.extend(face for _, face in scene_faces[: self.config.max_per_scene])
         return sorted(kept, key=lambda f: (f.frame, f.number))
 
     def _write(self, job: MovieJob, face: FoundFace, frame_path: Path) -> DatasetImage:

@@ -8,20 +8,24 @@ from dataclasses import dataclass, field
 from daemon.config import Config
 from handlers.base import Handler
 from handlers.dataset import DatasetHandler
+from handlers.embedders import SharedEmbedder
 from handlers.faces import FacesHandler, ReferenceBook
 from handlers.frames import FramesHandler
 from handlers.near_duplicates import NearDuplicateIndex
 from handlers.probe import ProbeHandler
 from handlers.quality import QualityHandler
+from handlers.scenes import ScenesHandler
 from handlers.shots import ShotsHandler
 
 
 @dataclass(frozen=True)
 class StageServices:
-    """What stages share for the life of the daemon, loaded from the database at start."""
+    """What stages share for the life of the daemon, loaded from the database at start
+    (the image embedder: at its first use, so a daemon with no scenes stage never loads it)."""
 
     duplicates: NearDuplicateIndex
     references: ReferenceBook = field(default_factory=ReferenceBook)
+    embedder: SharedEmbedder = field(default_factory=SharedEmbedder)
 
 
 Factory = Callable[[Config, StageServices], Handler]
@@ -36,6 +40,7 @@ STAGES: dict[str, Factory] = {
         config.quality, services.duplicates
     ),
     FacesHandler.name: lambda config, services: FacesHandler(config.faces, services.references),
+    ScenesHandler.name: lambda config, services: ScenesHandler(config.scenes, services.embedder),
     DatasetHandler.name: lambda config, _services: DatasetHandler(config.dataset),
 }
 
@@ -44,6 +49,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     FramesHandler.name: (ShotsHandler.name,),
     QualityHandler.name: (ShotsHandler.name, FramesHandler.name),
     FacesHandler.name: (QualityHandler.name,),
+    ScenesHandler.name: (QualityHandler.name,),
     DatasetHandler.name: (QualityHandler.name, FacesHandler.name),
 }
 
