@@ -67,6 +67,7 @@ class QualityConfig:
 
 @dataclass(frozen=True)
 class FacesConfig:
+    detector: Literal["hog", "cnn"] = "hog"
     tolerance: float = field(default=0.6, metadata=_limits(0.05, 1.5))
     margin: float = field(default=0.05, metadata=_limits(0, 1.5))
     min_face_pixels: int = field(default=40, metadata=_limits(8, 4096))

@@ -17,7 +17,7 @@ import structlog
 
 from daemon.config import Config, ConfigError
 from daemon.dataset_corrections import DatasetCorrections
-from daemon.face_clusters import UnknownFaceClusters
+from daemon.face_clusters import MovedClusters, UnknownFaceClusters
 from daemon.inbox import InboxLayout
 from daemon.instance_lock import InstanceLock
 from daemon.intake import IntakeSettings, MovieIntake
@@ -57,6 +57,8 @@ class Daemon:
         self._wake = threading.Event()
         self._tally = _RunTally()
         self._refresh_lock = threading.Lock()
+        # Adopting moved cluster folders and clustering run on two scheduler threads.
+        self._clusters_lock = threading.Lock()
         self._log = structlog.get_logger("daemon")
         problem = stage_order_problem(config.pipeline.stages)
         if problem:
@@ -114,18 +116,23 @@ class Daemon:
         ]
         clusters = UnknownFaceClusters(repo, config.library, config.faces)
         corrections = DatasetCorrections(repo, config.library)
-        self._read_corrections(repo, corrections)  # made while the daemon was down
+        moved = MovedClusters(
+            repo, config.library, self._after_faces(), config.watcher.quiet_seconds
+        )
+        self._read_corrections(repo, corrections, moved)  # made while the daemon was down
         scheduler = build_scheduler(
             [
                 PeriodicJob("rescan", watcher.rescan, config.watcher.rescan_minutes * 60),
                 PeriodicJob("heartbeat", repo.beat, HEARTBEAT_SECONDS),
                 PeriodicJob(
                     "corrections",
-                    lambda: self._read_corrections(repo, corrections),
+                    lambda: self._read_corrections(repo, corrections, moved),
                     CORRECTIONS_SECONDS,
                 ),
                 PeriodicJob(
-                    "cluster", lambda: self._cluster(clusters), config.faces.cluster_minutes * 60
+                    "cluster",
+                    lambda: self._cluster(repo, clusters, moved),
+                    config.faces.cluster_minutes * 60,
                 ),
             ]
         )
@@ -148,8 +155,8 @@ class Daemon:
         try:
             self._intake_loop(gate, intake, repo, until_idle=once)
             if once and not self.stop_event.is_set():
-                self._read_corrections(repo, corrections)
-                self._cluster(clusters)
+                self._read_corrections(repo, corrections, moved)
+                self._cluster(repo, clusters, moved)
         finally:
             self.stop()
             watcher.stop()
@@ -188,25 +195,41 @@ class Daemon:
         names = [c.name for c in repo.characters()]
         self._log.info("references loaded", characters=names, relabelled_movies=len(relabelled))
 
-    def _read_corrections(self, repo: Repository, corrections: DatasetCorrections) -> None:
+    def _read_corrections(
+        self, repo: Repository, corrections: DatasetCorrections, moved: MovedClusters
+    ) -> None:
+        """The user's changes to the library: deleted references, moved or deleted dataset
+        images, cluster folders moved into characters/."""
         try:
             removed = repo.forget_missing_references(self.config.library)
             for file in removed:
                 self._log.info("reference removed: its copy was deleted", reference=file)
-            if corrections.run() or removed:
-                self._references_stamp = repo.references_stamp()
-                self._references_changed(repo, self._references.book)
+            with self._clusters_lock:
+                adopted = moved.run()
+            if corrections.run() or removed or adopted:
+                self._reload_references(repo)
         except Exception:
             self._log.exception("reading corrections failed; they are read again next time")
 
-    def _cluster(self, clusters: UnknownFaceClusters) -> None:
+    def _cluster(
+        self, repo: Repository, clusters: UnknownFaceClusters, moved: MovedClusters
+    ) -> None:
         try:
-            found = clusters.run()
+            with self._clusters_lock:
+                # A folder moved since the last look is adopted before its faces are regrouped.
+                adopted = moved.run()
+                found = clusters.run()
         except Exception:
             self._log.exception("clustering unknown faces failed; it runs again next time")
             return
         sizes = {cluster: len(members) for cluster, members in found.items()}
         self._log.info("unknown faces clustered", clusters=sizes)
+        if adopted:
+            self._reload_references(repo)
+
+    def _reload_references(self, repo: Repository) -> None:
+        self._references_stamp = repo.references_stamp()
+        self._references_changed(repo, self._references.book)
 
     def _watch_references(self, repo: Repository) -> None:
         """References added by another process (`bunny name`) are picked up here."""

@@ -94,7 +94,7 @@ class FacesHandler:
         for number, frame in enumerate(kept):
             job.context.check_cancelled()
             assert frame.file is not None  # every kept frame has its file
-            faces = detect_faces(_rgb_of(job.movie_dir / frame.file))
+            faces = detect_faces(_rgb_of(job.movie_dir / frame.file), detector=self.config.detector)
             large = [f for f in faces if f.box.height >= self.config.min_face_pixels]
             too_small += len(faces) - len(large)
             found.extend(_found(frame.name, large, references))

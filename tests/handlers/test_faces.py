@@ -6,8 +6,10 @@ import shutil
 import threading
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from daemon.config import FacesConfig
@@ -74,3 +76,35 @@ def test_faces_are_matched_to_the_nearest_character(tmp_path: Path) -> None:
     assert decode(FacesReport, stored).faces[0].box == report.faces[0].box
     tiny = run(tmp_path, ["o"], FacesHandler(FacesConfig(min_face_pixels=4000), book))
     assert (tiny.faces, tiny.too_small) == ((), 1)
+
+
+def clip_frame(path: Path, number: int) -> npt.NDArray[np.uint8]:
+    """Frame `number` of a clip, BGR, as the shots stage would save it."""
+    with av.open(str(path)) as container:
+        for index, frame in enumerate(container.decode(video=0)):
+            if index == number:
+                return np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8)
+    raise AssertionError(f"{path} has no frame {number}")
+
+
+@pytest.mark.media
+@needs_faces
+def test_the_cnn_detector_finds_the_turned_face_that_hog_misses(tmp_path: Path) -> None:
+    """short_hamilton_clip.mp4 frame 30: the pianist's close-up, his face turned away."""
+    names, encodings = [], []
+    for character, photo in (("Alex", "alex-lacamoire.png"), ("Lin", "lin-manuel-miranda.png")):
+        face = largest_face_rule(detect_faces(rgb_of_file(str(EXAMPLES / photo))))
+        assert face is not None
+        names.append(character)
+        encodings.append(face.encoding)
+    book = ReferenceBook(ReferenceSet(names, encodings, tolerance=0.7))
+    cv2.imwrite(
+        str(frame_file(tmp_path, "p")), clip_frame(EXAMPLES / "short_hamilton_clip.mp4", 30)
+    )
+    assert run(tmp_path, ["p"], FacesHandler(FacesConfig(), book)).faces == ()
+    (found,) = run(tmp_path, ["p"], FacesHandler(FacesConfig(detector="cnn"), book)).faces
+    assert found.box.height > 150
+    # Nearer his reference than Lin's, but about 0.6 away: beyond the default tolerance.
+    assert found.character == "Alex"
+    assert found.distance is not None and found.runner_up is not None
+    assert 0.5 < found.distance < found.runner_up
