@@ -39,7 +39,10 @@ def _cmd_run(args: argparse.Namespace, config: Config) -> int:
     from daemon.log import configure_logging, secrets_from_environment
     from daemon.service import Daemon
 
-    configure_logging(config.log, config.log_path, secrets_from_environment())
+    # The caption key's variable may have any name; its value is masked like the others.
+    caption_key = os.environ.get(config.captions.openai.api_key_env, "")
+    secrets = secrets_from_environment() | ({caption_key} if caption_key else set())
+    configure_logging(config.log, config.log_path, secrets)
     try:
         return Daemon(config).run(once=args.once)
     except AlreadyRunningError as exc:
@@ -71,6 +74,12 @@ def _cmd_corrections(args: argparse.Namespace, config: Config) -> int:
     return print_corrections(config, args.triplets)
 
 
+def _cmd_recaption(args: argparse.Namespace, config: Config) -> int:
+    from daemon.recaption import recaption
+
+    return recaption(config, args.character, args.provider)
+
+
 def _cmd_retry(args: argparse.Namespace, config: Config) -> int:
     from daemon.status import retry_movies
 
@@ -82,6 +91,43 @@ def _cmd_logs(args: argparse.Namespace, config: Config) -> int:
 
     wanted = LogFilter(movie=args.movie, stage=args.stage, level=args.level)
     return show_log(config.log_path, wanted, follow=args.follow, lines=args.lines)
+
+
+def _cmd_generate(args: argparse.Namespace, config: Config) -> int:
+    from daemon.training.base_model import BaseModelError
+    from daemon.training.generation import GenerateRequest, GenerationError, generate
+
+    request = GenerateRequest(
+        character=args.name,
+        prompt=args.prompt,
+        count=args.count,
+        seed=args.seed,
+        steps=args.steps,
+        size=args.size,
+        guidance=args.guidance,
+        negative_prompt=args.negative,
+        version=args.version,
+    )
+    try:
+        paths = generate(config, request)
+    except (GenerationError, BaseModelError, ValueError) as exc:
+        print(f"bunny: {exc}", file=sys.stderr)
+        return 1
+    for path in paths:
+        print(path)
+    return 0
+
+
+def _image_size(text: str) -> tuple[int, int]:
+    """`512` or `512x768` (width x height), each a multiple of 8."""
+    try:
+        width, _, height = text.lower().partition("x")
+        size = (int(width), int(height or width))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not SIZE or WIDTHxHEIGHT") from None
+    if any(side < 8 or side % 8 for side in size):
+        raise argparse.ArgumentTypeError(f"{text!r}: sides must be multiples of 8")
+    return size
 
 
 def _cmd_doctor(args: argparse.Namespace, config: Config) -> int:
@@ -134,6 +180,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     corrections.set_defaults(func=_cmd_corrections)
 
+    again = sub.add_parser(
+        "recaption", parents=[common], help="ask for captions again (after a prompt change)"
+    )
+    again.add_argument("character", nargs="?", help="only this character's images")
+    again.add_argument("--provider", help="only captions made by this provider")
+    again.set_defaults(func=_cmd_recaption)
+
     logs = sub.add_parser("logs", parents=[common], help="show the log, pretty-printed")
     logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
     logs.add_argument("-n", "--lines", type=int, default=20, help="lines of history to show")
@@ -141,6 +194,20 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("--stage", help="only lines of this stage")
     logs.add_argument("--level", choices=["debug", "info", "warning", "error"], default="debug")
     logs.set_defaults(func=_cmd_logs)
+
+    gen = sub.add_parser(
+        "generate", parents=[common], help="images from a character's newest model (or -v N)"
+    )
+    gen.add_argument("name", help="the character's name")
+    gen.add_argument("prompt", help="the prompt; {trigger} is replaced by the trigger word")
+    gen.add_argument("-n", "--count", type=int, default=4, help="images to make (default 4)")
+    gen.add_argument("--seed", type=int, help="the first image's seed (default: random)")
+    gen.add_argument("--steps", type=int, help="denoising steps (default: training's samples)")
+    gen.add_argument("--size", type=_image_size, help="SIZE or WIDTHxHEIGHT (default: training's)")
+    gen.add_argument("--guidance", type=float, help="classifier-free guidance scale")
+    gen.add_argument("--negative", help="negative prompt")
+    gen.add_argument("-v", "--version", type=int, help="model version (default: the newest)")
+    gen.set_defaults(func=_cmd_generate)
 
     doctor = sub.add_parser("doctor", parents=[common], help="check the installation")
     doctor.set_defaults(func=_cmd_doctor)

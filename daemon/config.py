@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import string
 import types
 import typing
 from collections.abc import Mapping
@@ -141,9 +142,51 @@ class CaptionsConfig:
     openai: OpenAIConfig = OpenAIConfig()
 
 
+DEFAULT_SAMPLE_PROMPTS = (
+    "{trigger}, portrait photo, looking at the camera",
+    "{trigger}, walking in a city street, full body",
+    "{trigger}, smiling, close-up, soft light",
+)
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    base_model: str = "stable-diffusion-v1-5/stable-diffusion-v1-5"  # hub id, folder or file
+    base_model_config: str | None = None  # a single-file checkpoint's component configs
+    allow_cpu: bool = False
+    min_images: int = field(default=20, metadata=_limits(1, 1000000))
+    growth_fraction: float = field(default=0.25, metadata=_limits(0, 100))
+    check_minutes: float = field(default=5.0, metadata=_limits(0.05, 1440))
+    cooldown_minutes: float = field(default=60.0, metadata=_limits(0, 100000))
+    max_concurrent: int = field(default=1, metadata=_limits(1, 16))
+    min_image_side: int = field(default=128, metadata=_limits(8, 8192))
+    max_aspect_ratio: float = field(default=4.0, metadata=_limits(1, 100))
+    rank: int = field(default=16, metadata=_limits(1, 1024))
+    alpha: float = field(default=16.0, metadata=_limits(0.01, 4096))
+    learning_rate: float = field(default=1e-4, metadata=_limits(1e-8, 1))
+    lr_schedule: Literal["constant", "cosine"] = "constant"
+    lr_warmup_steps: int = field(default=50, metadata=_limits(0, 1000000))
+    steps: int = field(default=1500, metadata=_limits(1, 10000000))
+    batch_size: int = field(default=2, metadata=_limits(1, 256))
+    resolution: int = field(default=512, metadata=_limits(16, 4096))
+    bucketing: bool = True
+    gradient_checkpointing: bool = True
+    mixed_precision: Literal["fp16", "bf16", "no"] = "fp16"
+    checkpoint_every: int = field(default=100, metadata=_limits(1, 10000000))
+    seed: int = field(default=42, metadata=_limits(0, 2**31 - 1))
+    sample_prompts: tuple[str, ...] = DEFAULT_SAMPLE_PROMPTS
+    sample_negative_prompt: str = "blurry, low quality, deformed"
+    sample_steps: int = field(default=25, metadata=_limits(1, 1000))
+    sample_guidance: float = field(default=7.0, metadata=_limits(0, 50))
+    sample_seed: int = field(default=1234, metadata=_limits(0, 2**31 - 1))
+    step_delay_seconds: float = field(default=0.0, metadata=_limits(0, 3600))
+
+
 @dataclass(frozen=True)
 class PipelineConfig:
-    stages: tuple[str, ...] = ("probe", "shots", "frames", "quality", "faces", "scenes", "dataset")
+    stages: tuple[str, ...] = (
+        "probe", "shots", "frames", "quality", "faces", "scenes", "dataset", "captions",
+    )  # fmt: skip
     workers: int = field(default=1, metadata=_limits(1, 64))
     retry_backoff_seconds: tuple[float, ...] = field(
         default=(60.0, 300.0, 1800.0, 7200.0), metadata=_limits(0, None)
@@ -175,6 +218,7 @@ class Config:
     dataset: DatasetConfig = DatasetConfig()
     scenes: ScenesConfig = ScenesConfig()
     captions: CaptionsConfig = CaptionsConfig()
+    training: TrainingConfig = TrainingConfig()
     after_done: Literal["keep", "move"] = "keep"
     log: LogConfig = LogConfig()
     source: Path | None = field(default=None, compare=False)
@@ -221,7 +265,25 @@ def load_config(
         )
     for dotted, value in (overrides or {}).items():
         config = _override(config, dotted.split("."), value, Path.cwd())
+    _check_prompt(config.captions.prompt, where)
     return dataclasses.replace(config, source=path)
+
+
+PROMPT_FIELDS = ("name", "trigger", "class_word", "context")
+
+
+def _check_prompt(prompt: str, where: str) -> None:
+    """The caption prompt's placeholders, checked at start rather than at the first caption."""
+    try:
+        names = {field for _, field, _, _ in string.Formatter().parse(prompt) if field is not None}
+    except ValueError as exc:
+        raise ConfigError(f"{where}: 'captions.prompt' is not a valid template: {exc}") from None
+    unknown = sorted(names - set(PROMPT_FIELDS))
+    if unknown:
+        allowed = ", ".join("{" + name + "}" for name in PROMPT_FIELDS)
+        raise ConfigError(
+            f"{where}: 'captions.prompt' uses {{{unknown[0]}}}; the placeholders are {allowed}"
+        )
 
 
 def _override(obj: Any, keys: list[str], value: Any, base: Path, prefix: str = "") -> Any:

@@ -29,6 +29,7 @@ from handlers.base import (
     RejectedInputError,
     StageCancelledError,
     StageContext,
+    StageDeferredError,
 )
 from handlers.result_codec import decode, encode
 
@@ -130,6 +131,11 @@ class Pipeline:
             self._repo.abandon_stage(movie.id, handler.name)
             self._log.info("stage abandoned; it runs again at the next start")
             return MovieState.QUEUED
+        except StageDeferredError as exc:
+            at = utcnow() + timedelta(seconds=exc.retry_after)
+            self._repo.defer_stage(movie.id, handler.name, exc.reason, at)
+            self._log.warning("stage deferred", reason=exc.reason, at=at.isoformat() + "Z")
+            return MovieState.WAITING
         except RejectedInputError as exc:
             self._repo.fail_stage(movie.id, handler.name, time.monotonic() - started, exc.reason)
             return self._reject(movie, exc.reason)

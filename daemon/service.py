@@ -25,6 +25,7 @@ from daemon.movie_summary import write_movie_summary
 from daemon.pipeline import Pipeline, PipelineSettings
 from daemon.references import ReferenceIntake, refresh_references
 from daemon.repository import Repository
+from daemon.resilience import BreakerBoard
 from daemon.scheduler import (
     CORRECTIONS_SECONDS,
     HEARTBEAT_SECONDS,
@@ -36,7 +37,12 @@ from daemon.store import MovieState, utcnow
 from daemon.watcher import InboxWatcher
 from handlers.faces import ReferenceBook
 from handlers.near_duplicates import NearDuplicateIndex
-from handlers.registry import StageServices, build_handlers, stage_order_problem
+from handlers.registry import (
+    StageServices,
+    build_handlers,
+    stage_order_problem,
+    stages_needing,
+)
 
 EXIT_OK = 0
 EXIT_MOVIE_FAILED = 1
@@ -96,7 +102,7 @@ class Daemon:
         self._references = ReferenceIntake(repo, self.layout, config.library, book)
         self._references_stamp = repo.references_stamp()
         pipeline = Pipeline(
-            build_handlers(config, StageServices(self._duplicate_index(repo), book)),
+            build_handlers(config, self._services(repo, book)),
             repo,
             PipelineSettings(
                 library=config.library,
@@ -166,6 +172,14 @@ class Daemon:
             repo.close()
             self._log.info("daemon stopped")
         return EXIT_MOVIE_FAILED if once and self._tally.unfinished else EXIT_OK
+
+    def _services(self, repo: Repository, book: ReferenceBook) -> StageServices:
+        # The breakers of a process that is gone say nothing of this one's.
+        repo.clear_breaker_states()
+        breakers = BreakerBoard(
+            lambda provider, state: repo.save_breaker_state(provider, state.value)
+        )
+        return StageServices(self._duplicate_index(repo), book, breakers=breakers, captions=repo)
 
     def _duplicate_index(self, repo: Repository) -> NearDuplicateIndex:
         index = NearDuplicateIndex(self.config.quality.duplicate_distance)
@@ -239,8 +253,7 @@ class Daemon:
             self._references_changed(repo, self._references.book)
 
     def _after_faces(self) -> tuple[str, ...]:
-        stages = self.config.pipeline.stages
-        return stages[stages.index("faces") + 1 :] if "faces" in stages else ()
+        return stages_needing("faces", self.config.pipeline.stages)
 
     def _intake_loop(
         self, gate: SettleGate, intake: MovieIntake, repo: Repository, until_idle: bool

@@ -34,6 +34,20 @@ class MovieLine:
 
 
 @dataclass(frozen=True)
+class CaptionLine:
+    character: str
+    images: int
+    captioned: int
+
+
+@dataclass(frozen=True)
+class BreakerLine:
+    provider: str
+    state: str
+    since: str
+
+
+@dataclass(frozen=True)
 class StatusReport:
     database: str
     daemon_running: bool
@@ -42,9 +56,11 @@ class StatusReport:
     queue_length: int
     counts: dict[str, int]
     movies: list[MovieLine]
+    captions: list[CaptionLine]
+    breakers: list[BreakerLine]  # the running daemon's caption providers
 
 
-def _has_database(config: Config) -> bool:
+def has_database(config: Config) -> bool:
     if config.database_path.exists():
         return True
     print(f"no database at {config.database_path}", file=sys.stderr)
@@ -66,6 +82,11 @@ def build_report(repo: Repository, now: datetime) -> StatusReport:
         queue_length=counts["queued"] + counts["waiting"],
         counts=counts,
         movies=[_line(m) for m in movies],
+        captions=[CaptionLine(c.character, c.images, c.captioned) for c in repo.caption_progress()],
+        breakers=[
+            BreakerLine(b.provider, b.state, b.since.isoformat() + "Z")
+            for b in repo.breaker_states()
+        ],
     )
 
 
@@ -127,11 +148,22 @@ def render(report: StatusReport) -> str:
             lines.append(f"{'':<12}  last error: {m.last_error}")
         if m.next_attempt_at:
             lines.append(f"{'':<12}  next try: {m.next_attempt_at}")
-    return "\n".join(lines)
+    return "\n".join(lines + _caption_lines(report))
+
+
+def _caption_lines(report: StatusReport) -> list[str]:
+    lines = []
+    if report.captions:
+        done = ", ".join(f"{c.character} {c.captioned}/{c.images}" for c in report.captions)
+        lines += ["", f"captions: {done}"]
+    if report.breakers and report.daemon_running:
+        states = ", ".join(f"{b.provider} {b.state} since {b.since}" for b in report.breakers)
+        lines.append(f"providers: {states}")
+    return lines
 
 
 def retry_movies(config: Config, key: str | None) -> int:
-    if not _has_database(config):
+    if not has_database(config):
         return EXIT_NO_DATABASE
     repo = Repository(config.database_path)
     try:
@@ -152,7 +184,7 @@ def retry_movies(config: Config, key: str | None) -> int:
 
 def print_characters(config: Config) -> int:
     """`bunny characters`: each character, its words, references and the frames it is in."""
-    if not _has_database(config):
+    if not has_database(config):
         return EXIT_NO_DATABASE
     repo = Repository(config.database_path)
     try:
@@ -174,11 +206,11 @@ def print_characters(config: Config) -> int:
 def name_cluster(config: Config, cluster: str, name: str) -> int:
     """`bunny name CLUSTER NAME`: the cluster's faces become NAME's; its best become references."""
     from daemon.face_clusters import adopt_cluster
+    from handlers.registry import stages_needing
 
-    if not _has_database(config):
+    if not has_database(config):
         return EXIT_NO_DATABASE
-    stages = config.pipeline.stages
-    later = stages[stages.index("faces") + 1 :] if "faces" in stages else ()
+    later = stages_needing("faces", config.pipeline.stages)
     repo = Repository(config.database_path)
     try:
         count = adopt_cluster(repo, config.library, cluster, name, later)
@@ -193,7 +225,7 @@ def name_cluster(config: Config, cluster: str, name: str) -> int:
 
 def print_corrections(config: Config, triplets: Path | None) -> int:
     """`bunny corrections`: the log of moves and deletions; `--triplets FILE` exports them."""
-    if not _has_database(config):
+    if not has_database(config):
         return EXIT_NO_DATABASE
     repo = Repository(config.database_path)
     try:

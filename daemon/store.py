@@ -1,6 +1,6 @@
 """The SQLite schema (peewee, WAL mode) and its migrations.
 
-Only daemon/repository.py uses these models; everything else goes through it.
+Only daemon/repository/ uses these models; everything else goes through it.
 """
 
 from __future__ import annotations
@@ -223,6 +223,43 @@ class Correction(BaseModel):
     at = pw.DateTimeField(default=utcnow)
 
 
+class FrameSceneRow(BaseModel):
+    """A kept frame's scene and image embedding; `embedder` names the model that made it."""
+
+    id = pw.AutoField()
+    movie = pw.ForeignKeyField(Movie, backref="frame_scenes", on_delete="CASCADE")
+    frame = pw.CharField()
+    scene = pw.IntegerField()
+    embedder = pw.CharField()  # vectors of different embedders are never compared
+    vector = pw.BlobField()  # float32, little-endian, L2-normalised
+
+    class Meta:
+        table_name = "frame_scene"
+        indexes = ((("movie", "frame"), True),)
+
+
+class CaptionRow(BaseModel):
+    """A caption of one dataset image by one provider; asked for once, kept for good.
+
+    `stale` marks a caption `bunny recaption` asked to replace: it serves until a new one
+    arrives, so the image never goes without text.
+    """
+
+    id = pw.AutoField()
+    file = pw.TextField()  # the dataset image, relative to the library
+    movie = pw.ForeignKeyField(Movie, backref="captions", on_delete="CASCADE")
+    character = pw.CharField()
+    provider = pw.CharField()
+    text = pw.TextField()
+    prompt_sha = pw.CharField(max_length=16)  # which prompt asked for it
+    stale = pw.BooleanField(default=False)
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "caption"
+        indexes = ((("file", "provider"), True),)
+
+
 MODELS: list[type[BaseModel]] = [
     Meta,
     Movie,
@@ -235,6 +272,8 @@ MODELS: list[type[BaseModel]] = [
     FaceRow,
     DatasetImageRow,
     Correction,
+    FrameSceneRow,
+    CaptionRow,
 ]
 
 
@@ -272,6 +311,10 @@ def _add_corrections_v6() -> None:
     database.create_tables([Correction])
 
 
+def _add_scenes_and_captions_v7() -> None:
+    database.create_tables([FrameSceneRow, CaptionRow])
+
+
 # Append a function to move the schema one version forward; never edit an old one.
 MIGRATIONS: list[Callable[[], None]] = [
     _create_v1,
@@ -280,6 +323,7 @@ MIGRATIONS: list[Callable[[], None]] = [
     _add_dataset_images_v4,
     _add_face_clusters_v5,
     _add_corrections_v6,
+    _add_scenes_and_captions_v7,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

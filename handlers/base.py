@@ -24,6 +24,15 @@ class RejectedInputError(Exception):
         self.reason = reason
 
 
+class StageDeferredError(Exception):
+    """Nothing is wrong with the movie, but the stage cannot go on now (a service it needs is
+    down): the pipeline runs it again after `retry_after` seconds, counting no failure."""
+
+    def __init__(self, reason: str, retry_after: float) -> None:
+        super().__init__(reason)
+        self.reason, self.retry_after = reason, retry_after
+
+
 class StageCancelledError(Exception):
     """The daemon is stopping; the stage will run again from its start."""
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import numpy.typing as npt
+from PIL import Image
 
 Picture = npt.NDArray[np.uint8]
 
@@ -25,3 +26,9 @@ def jpeg_bytes(picture: Picture, quality: int, what: str) -> bytes:
     if not ok:
         raise RuntimeError(f"JPEG encoding failed for {what}")
     return bytes(encoded.tobytes())
+
+
+def frame_size(path: Path) -> tuple[int, int]:
+    """(width, height) of a kept frame, from its header alone."""
+    with Image.open(path) as image:
+        return image.size

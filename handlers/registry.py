@@ -6,7 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from daemon.config import Config
+from daemon.resilience import BreakerBoard
 from handlers.base import Handler
+from handlers.caption_chain import build_caption_chain
+from handlers.captions import CaptionLedger, CaptionsHandler
 from handlers.dataset import DatasetHandler
 from handlers.embedders import SharedEmbedder
 from handlers.faces import FacesHandler, ReferenceBook
@@ -26,6 +29,15 @@ class StageServices:
     duplicates: NearDuplicateIndex
     references: ReferenceBook = field(default_factory=ReferenceBook)
     embedder: SharedEmbedder = field(default_factory=SharedEmbedder)
+    breakers: BreakerBoard = field(default_factory=BreakerBoard)
+    captions: CaptionLedger | None = None  # the repository, where captions are kept
+
+
+def _captions(config: Config, services: StageServices) -> CaptionsHandler:
+    if services.captions is None:
+        raise ValueError("the captions stage needs somewhere to keep captions (a repository)")
+    chain = build_caption_chain(config.captions, services.breakers)
+    return CaptionsHandler(config.captions, chain, services.captions)
 
 
 Factory = Callable[[Config, StageServices], Handler]
@@ -42,6 +54,7 @@ STAGES: dict[str, Factory] = {
     FacesHandler.name: lambda config, services: FacesHandler(config.faces, services.references),
     ScenesHandler.name: lambda config, services: ScenesHandler(config.scenes, services.embedder),
     DatasetHandler.name: lambda config, _services: DatasetHandler(config.dataset),
+    CaptionsHandler.name: _captions,
 }
 
 # A stage reads the results of these earlier ones.
@@ -51,7 +64,18 @@ NEEDS: dict[str, tuple[str, ...]] = {
     FacesHandler.name: (QualityHandler.name,),
     ScenesHandler.name: (QualityHandler.name,),
     DatasetHandler.name: (QualityHandler.name, FacesHandler.name),
+    CaptionsHandler.name: (QualityHandler.name, FacesHandler.name, DatasetHandler.name),
 }
+
+
+def stages_needing(stage: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The stages of `names` that read `stage`'s result, directly or through another: what
+    must run again when that result changes (new face labels need no new scene vectors)."""
+    needing = {stage}
+    for name in names:
+        if needing & set(NEEDS.get(name, ())):
+            needing.add(name)
+    return tuple(name for name in names if name in needing and name != stage)
 
 
 def stage_order_problem(names: tuple[str, ...]) -> str | None:

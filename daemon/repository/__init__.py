@@ -10,6 +10,7 @@ from pathlib import Path
 
 import peewee as pw
 
+from daemon.repository.captions import BreakerRecord, CaptionProgress, CaptionStore
 from daemon.repository.corrections import CorrectionLog
 from daemon.repository.queue import MovieQueue
 from daemon.repository.records import (
@@ -33,6 +34,8 @@ from daemon.store import open_database
 
 __all__ = [
     "MOVIE_KEY_LENGTH",
+    "BreakerRecord",
+    "CaptionProgress",
     "CharacterRecord",
     "CharacterSummary",
     "CorrectionLogEntry",
@@ -50,7 +53,7 @@ __all__ = [
 ]
 
 
-class Repository(MovieQueue, StageLedger, CorrectionLog):
+class Repository(MovieQueue, StageLedger, CorrectionLog, CaptionStore):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: pw.SqliteDatabase = open_database(path)

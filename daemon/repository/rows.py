@@ -20,6 +20,7 @@ from daemon.store import (
     DatasetImageRow,
     FaceRow,
     FrameRow,
+    FrameSceneRow,
     Movie,
     MovieState,
     ShotRow,
@@ -32,7 +33,7 @@ MASK64 = (1 << 64) - 1
 
 
 def replace_rows(
-    model: type[ShotRow | FrameRow | FaceRow | DatasetImageRow],
+    model: type[ShotRow | FrameRow | FaceRow | DatasetImageRow | FrameSceneRow],
     movie_id: int,
     rows: Sequence[Mapping[str, object]],
 ) -> None:

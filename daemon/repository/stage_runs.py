@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 
 from daemon.repository.characters import CharacterStore
 from daemon.repository.records import (
@@ -11,32 +12,33 @@ from daemon.repository.records import (
     FrameRecord,
     StageRunRecord,
 )
+from daemon.repository.result_rows import (
+    store_dataset_images,
+    store_faces,
+    store_frame_scenes,
+    store_frames,
+    store_shots,
+)
 from daemon.repository.rows import (
     MASK64,
-    box_columns,
-    encoding_blob,
-    replace_rows,
-    signed64,
     stage_run_record,
 )
 from daemon.store import (
-    DatasetImageRow,
-    FaceRow,
     FrameRow,
     Movie,
     MovieState,
-    ShotRow,
     StageRun,
     StageStatus,
     database,
     utcnow,
 )
-from handlers.dataset import DatasetImage, DatasetReport
-from handlers.faces import FacesReport, FoundFace
+from handlers.dataset import DatasetReport
+from handlers.faces import FacesReport
 from handlers.near_duplicates import IndexedFrame
-from handlers.quality import JudgedFrame, QualityReport, Verdict
+from handlers.quality import QualityReport, Verdict
 from handlers.result_codec import encode
-from handlers.shots import Shot, ShotList
+from handlers.scenes import ScenesReport
+from handlers.shots import ShotList
 
 
 class StageLedger(CharacterStore):
@@ -63,13 +65,15 @@ class StageLedger(CharacterStore):
         """Store the stage's result (and its rows: shots, frames, faces) in one transaction."""
         with database.atomic("IMMEDIATE"):  # reads character ids, then writes
             if isinstance(result, ShotList):
-                self._replace_shots(movie_id, result.shots)
+                store_shots(movie_id, result.shots)
             if isinstance(result, QualityReport):
-                self._replace_frames(movie_id, result.frames)
+                store_frames(movie_id, result.frames)
             if isinstance(result, FacesReport):
-                self._replace_faces(movie_id, result.faces)
+                store_faces(movie_id, result.faces, self._character_ids())
             if isinstance(result, DatasetReport):
-                self._replace_dataset_images(movie_id, result.images)
+                store_dataset_images(movie_id, result.images, self._character_ids())
+            if isinstance(result, ScenesReport):
+                store_frame_scenes(movie_id, result)
             self._end_stage(
                 movie_id,
                 stage,
@@ -78,77 +82,6 @@ class StageLedger(CharacterStore):
                 result=json.dumps(encode(result), default=str),
                 error=None,
             )
-
-    def _replace_shots(self, movie_id: int, shots: tuple[Shot, ...]) -> None:
-        rows = [
-            {
-                "movie": movie_id,
-                "number": s.index,
-                "start_seconds": s.start_seconds,
-                "end_seconds": s.end_seconds,
-                "kind": s.kind.value,
-                "mean_motion": s.mean_motion,
-            }
-            for s in shots
-        ]
-        replace_rows(ShotRow, movie_id, rows)
-
-    def _replace_frames(self, movie_id: int, frames: tuple[JudgedFrame, ...]) -> None:
-        rows = [
-            {
-                "movie": movie_id,
-                "name": f.name,
-                "seconds": f.seconds,
-                "shot": f.shot,
-                "role": f.role,
-                "verdict": f.verdict.value,
-                "reason": f.reason,
-                "file": f.file,
-                "sharpness": f.sharpness,
-                "relative_sharpness": f.relative_sharpness,
-                "brightness": f.brightness,
-                "flat_fraction": f.flat_fraction,
-                "phash": signed64(int(f.phash, 16)),
-                "duplicate_of": f.duplicate_of,
-            }
-            for f in frames
-        ]
-        replace_rows(FrameRow, movie_id, rows)
-
-    def _replace_faces(self, movie_id: int, faces: tuple[FoundFace, ...]) -> None:
-        ids = self._character_ids()
-        rows = [
-            {
-                "movie": movie_id,
-                "frame": f.frame,
-                "number": f.number,
-                **box_columns(f.box),
-                "encoding": encoding_blob(f.encoding),
-                "character": ids.get(f.character) if f.character else None,
-                "distance": f.distance if f.distance is not None else -1.0,
-                "runner_up": f.runner_up if f.runner_up is not None else -1.0,
-            }
-            for f in faces
-        ]
-        replace_rows(FaceRow, movie_id, rows)
-
-    def _replace_dataset_images(self, movie_id: int, images: tuple[DatasetImage, ...]) -> None:
-        ids = self._character_ids()
-        rows = [
-            {
-                "movie": movie_id,
-                "character": ids[image.character],
-                "frame": image.frame,
-                "file": image.file,
-                "left": image.crop.left,
-                "top": image.crop.top,
-                "width": image.width,
-                "height": image.height,
-            }
-            for image in images
-            if image.character in ids
-        ]
-        replace_rows(DatasetImageRow, movie_id, rows)
 
     def fail_stage(self, movie_id: int, stage: str, seconds: float, error: str) -> None:
         self._end_stage(movie_id, stage, StageStatus.FAILED, seconds=seconds, error=error)
@@ -162,6 +95,19 @@ class StageLedger(CharacterStore):
             Movie.update(state=MovieState.QUEUED.value, updated_at=utcnow()).where(
                 Movie.id == movie_id
             ).execute()
+
+    def defer_stage(self, movie_id: int, stage: str, reason: str, at: datetime) -> None:
+        """A service the stage needs is down: it runs again at `at`, no attempt counted."""
+        with database.atomic():
+            StageRun.update(status=StageStatus.PENDING.value, error=reason).where(
+                StageRun.movie == movie_id, StageRun.stage == stage
+            ).execute()
+            Movie.update(
+                state=MovieState.WAITING.value,
+                last_error=reason,
+                next_attempt_at=at,
+                updated_at=utcnow(),
+            ).where(Movie.id == movie_id).execute()
 
     def _end_stage(self, movie_id: int, stage: str, status: StageStatus, **fields: object) -> None:
         StageRun.update(status=status.value, finished_at=utcnow(), **fields).where(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing
 from pathlib import Path
 from typing import Any
@@ -275,3 +276,19 @@ def test_unknown_override_is_a_config_error() -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(None, {"pipeline.wrkers": 2})
     assert "'pipeline.wrkers'" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "message"),
+    [
+        ("Describe {who}", "'captions.prompt' uses {who}; the placeholders are {name}"),
+        ("Describe {name", "'captions.prompt' is not a valid template"),
+    ],
+)
+def test_a_bad_caption_prompt_is_refused_at_start(
+    tmp_path: Path, prompt: str, message: str
+) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump({"captions": {"prompt": prompt}}))
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(path)

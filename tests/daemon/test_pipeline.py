@@ -200,3 +200,11 @@ def test_a_long_stage_logs_how_far_it_has_got(
         make_pipeline(repo, tmp_path, [ProbeHandler(), ShotsHandler()], (0,)).process(movie)
     progress = [e["progress"] for e in logs if e["event"] == "stage progress"]
     assert progress and all(0 < p < 1 for p in progress)
+
+
+def test_new_face_labels_rerun_only_the_stages_that_read_them() -> None:
+    from handlers.registry import stages_needing
+
+    stages = ("probe", "shots", "frames", "quality", "faces", "scenes", "dataset", "captions")
+    assert stages_needing("faces", stages) == ("dataset", "captions")
+    assert stages_needing("quality", stages) == ("faces", "scenes", "dataset", "captions")

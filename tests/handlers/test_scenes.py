@@ -13,7 +13,7 @@ import pytest
 import structlog
 from structlog.testing import capture_logs
 
-from daemon.config import Config, DatasetConfig, ScenesConfig
+from daemon.config import Config, DatasetConfig, PipelineConfig, ScenesConfig
 from evaluation.places import PLACES, scenes_of
 from handlers.base import MovieJob, StageCancelledError, StageContext
 from handlers.dataset import DatasetHandler, DatasetReport
@@ -147,7 +147,8 @@ def test_a_stop_request_abandons_the_stage_between_batches(tmp_path: Path) -> No
 
 
 def test_one_embedder_serves_every_movie_and_is_loaded_at_first_use(tmp_path: Path) -> None:
-    config = Config(scenes=DESCRIPTOR)
+    stages = ("probe", "shots", "frames", "quality", "faces", "scenes", "dataset")
+    config = Config(scenes=DESCRIPTOR, pipeline=PipelineConfig(stages=stages))
     services = StageServices(NearDuplicateIndex(6))
     (handler,) = [h for h in build_handlers(config, services) if isinstance(h, ScenesHandler)]
     assert handler.embedder is services.embedder

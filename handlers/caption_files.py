@@ -1,0 +1,60 @@
+"""Captions on disk, as LoRA trainers read them: `<image>.txt` beside each dataset image,
+and `metadata.jsonl` (file_name, text) for the Hugging Face imagefolder loader.
+
+`metadata.jsonl` is rebuilt from the folder as it is, so it follows the user's own changes
+(a deleted or moved image, an edited `.txt`) and never names a missing file.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+from daemon.atomic import write_text_atomic
+
+METADATA_FILE = "metadata.jsonl"
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+# The captions stage and the corrections job may rebuild one folder's file at the same time.
+_METADATA_LOCK = threading.Lock()
+
+
+def caption_path(image: Path) -> Path:
+    return image.with_suffix(".txt")
+
+
+def write_caption(image: Path, text: str) -> bool:
+    """Write the image's `.txt` unless it already says `text`; True when it was written."""
+    path = caption_path(image)
+    if path.exists() and path.read_text(encoding="utf-8").strip() == text:
+        return False
+    write_text_atomic(path, text + "\n")
+    return True
+
+
+def remove_orphan_captions(dataset_dirs: list[Path], prefix: str) -> list[Path]:
+    """Our `.txt` files (`prefix*`) whose image is gone: the dataset stage dropped it."""
+    removed = []
+    for folder in dataset_dirs:
+        for path in folder.glob(f"{prefix}*.txt"):
+            if not any(path.with_suffix(s).exists() for s in IMAGE_SUFFIXES):
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
+def write_metadata(dataset_dir: Path) -> int:
+    """Rebuild the folder's metadata.jsonl from its captioned images; returns the lines."""
+    with _METADATA_LOCK:
+        return _write_metadata(dataset_dir)
+
+
+def _write_metadata(dataset_dir: Path) -> int:
+    lines = []
+    for image in sorted(dataset_dir.iterdir()):
+        caption = caption_path(image)
+        if image.suffix.lower() in IMAGE_SUFFIXES and caption.exists():
+            text = " ".join(caption.read_text(encoding="utf-8").split())
+            lines.append(json.dumps({"file_name": image.name, "text": text}, ensure_ascii=False))
+    write_text_atomic(dataset_dir / METADATA_FILE, "".join(f"{line}\n" for line in lines))
+    return len(lines)
