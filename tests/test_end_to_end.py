@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from daemon.config import Config
 from daemon.store import InboxFile, InboxFileStatus, Movie, MovieState, StageRun, StageStatus
 from tests.conftest import SHARED_MEDIA, DaemonProcess, wait_for
 from tests.media import textured, truncate_copy, write_segments
@@ -60,8 +61,7 @@ def test_slow_copy_is_processed_once_after_it_ends(
         assert len(movies) == 1
         runs = list(StageRun.select().order_by(StageRun.id))
         assert [(r.stage, r.status, r.attempts) for r in runs] == [
-            (stage, "done", 1)
-            for stage in ("probe", "shots", "frames", "quality", "faces", "dataset")
+            (stage, "done", 1) for stage in Config().pipeline.stages
         ]
         assert runs[0].started_at > copy_ended, "the stage started before the copy ended"
     finally:
@@ -343,7 +343,13 @@ def test_references_then_a_movie_give_a_character_dataset(
     assert daemon.run_once(timeout=240).returncode == 0
 
     dataset = daemon.library / "characters" / "Lin-Manuel Miranda" / "dataset"
-    images = sorted(p.name for p in dataset.iterdir())
+    images = sorted(p.name for p in dataset.glob("*.jpg"))
+    # Each image has its caption beside it (the offline template), and metadata lists them.
+    for image in images:
+        caption = (dataset / image).with_suffix(".txt").read_text(encoding="utf-8")
+        assert caption.startswith("lmm, a man, "), caption
+    metadata = (dataset / "metadata.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["file_name"] for line in metadata] == images
     repo = daemon.repository()
     try:
         recorded = repo.dataset_files("Lin-Manuel Miranda")
