@@ -220,7 +220,11 @@ class Daemon:
                 self._log.info("reference removed: its copy was deleted", reference=file)
             with self._clusters_lock:
                 adopted = moved.run()
-            if corrections.run() or removed or adopted:
+            corrected = corrections.run()
+            # The corrected movies' datasets and captions are made again from the new labels.
+            movies = {correction.movie_id for correction in corrected}
+            repo.requeue_stages(movies, self._after_faces(), busy_too=False)
+            if corrected or removed or adopted:
                 self._reload_references(repo)
         except Exception:
             self._log.exception("reading corrections failed; they are read again next time")

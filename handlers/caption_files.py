@@ -43,6 +43,27 @@ def remove_orphan_captions(dataset_dirs: list[Path], prefix: str) -> list[Path]:
     return removed
 
 
+def metadata_is_stale(dataset_dir: Path) -> bool:
+    """metadata.jsonl does not list exactly the captioned images now in the folder."""
+    metadata = dataset_dir / METADATA_FILE
+    listed: set[str] = set()
+    if metadata.exists():
+        for line in metadata.read_text(encoding="utf-8").splitlines():
+            try:
+                listed.add(str(json.loads(line)["file_name"]))
+            except (ValueError, KeyError, TypeError):
+                return True  # damaged: rebuild it
+    return listed != set(_captioned_images(dataset_dir))
+
+
+def _captioned_images(dataset_dir: Path) -> list[str]:
+    return [
+        image.name
+        for image in sorted(dataset_dir.iterdir())
+        if image.suffix.lower() in IMAGE_SUFFIXES and caption_path(image).exists()
+    ]
+
+
 def write_metadata(dataset_dir: Path) -> int:
     """Rebuild the folder's metadata.jsonl from its captioned images; returns the lines."""
     with _METADATA_LOCK:
@@ -51,10 +72,8 @@ def write_metadata(dataset_dir: Path) -> int:
 
 def _write_metadata(dataset_dir: Path) -> int:
     lines = []
-    for image in sorted(dataset_dir.iterdir()):
-        caption = caption_path(image)
-        if image.suffix.lower() in IMAGE_SUFFIXES and caption.exists():
-            text = " ".join(caption.read_text(encoding="utf-8").split())
-            lines.append(json.dumps({"file_name": image.name, "text": text}, ensure_ascii=False))
+    for name in _captioned_images(dataset_dir):
+        text = " ".join(caption_path(dataset_dir / name).read_text(encoding="utf-8").split())
+        lines.append(json.dumps({"file_name": name, "text": text}, ensure_ascii=False))
     write_text_atomic(dataset_dir / METADATA_FILE, "".join(f"{line}\n" for line in lines))
     return len(lines)

@@ -22,7 +22,12 @@ from daemon.config import CaptionsConfig
 from daemon.repository.records import CharacterRecord
 from handlers.base import MovieJob, StageDeferredError
 from handlers.caption_chain import CaptionChain, CaptionsWaitingError
-from handlers.caption_files import remove_orphan_captions, write_caption, write_metadata
+from handlers.caption_files import (
+    metadata_is_stale,
+    remove_orphan_captions,
+    write_caption,
+    write_metadata,
+)
 from handlers.caption_template import (
     CaptionFacts,
     light_of,
@@ -168,11 +173,14 @@ class CaptionsHandler:
         return record
 
     def _file(self, job: MovieJob, images: tuple[DatasetImage, ...]) -> None:
-        folders = sorted({(job.library / image.file).parent for image in images})
         every = sorted((job.library / "characters").glob("*/dataset"))
         remove_orphan_captions(every, f"{job.movie_key}_")
-        for folder in folders:
-            write_metadata(folder)
+        ours = {(job.library / image.file).parent for image in images}
+        # A folder changed since its metadata was written (an image moved or deleted by the
+        # user, an orphan caption removed) is rebuilt too, so no metadata names a lost file.
+        for folder in every:
+            if folder in ours or metadata_is_stale(folder):
+                write_metadata(folder)
 
 
 class _FactFinder:

@@ -16,9 +16,10 @@ from daemon.repository import Repository
 from daemon.resilience import ProviderRefusedError, ProviderUnavailableError
 from handlers.base import MovieJob, StageContext, StageDeferredError
 from handlers.caption_chain import CaptionChain
+from handlers.caption_files import metadata_is_stale
 from handlers.caption_template import CaptionFacts, ShotSize, TemplateProvider
 from handlers.captions import CaptionsHandler, CaptionsReport
-from handlers.dataset import DatasetHandler
+from handlers.dataset import DatasetHandler, DatasetReport
 from handlers.face_matching import FaceBox
 from handlers.faces import FacesReport, FoundFace
 from handlers.quality import JudgedFrame, QualityReport, Verdict
@@ -209,8 +210,6 @@ def test_captions_of_images_the_dataset_dropped_are_removed(
     image = library / "characters" / "Ann Lee" / "dataset" / f"{KEY}_00-00-01.000.jpg"
     image.unlink()  # the dataset stage dropped it on a re-run
     quality, found, _ = results
-    from handlers.dataset import DatasetReport
-
     captions(repo, CaptionChain([TemplateProvider()], "next")).run(
         job(library, (quality, found, DatasetReport((), 0, 0)))
     )
@@ -225,3 +224,34 @@ def test_the_template_tells_a_close_up_from_a_wide_shot() -> None:
     close = TemplateProvider().caption(request, facts(ShotSize.CLOSE_UP))
     wide = TemplateProvider().caption(request, facts(ShotSize.WIDE))
     assert close != wide and "close-up" in close and "wide shot" in wide
+
+
+def test_a_folder_the_user_changed_gets_its_metadata_rebuilt(
+    tmp_path: Path, repo: Repository
+) -> None:
+    library = tmp_path / "library"
+    results = earlier(
+        library,
+        [face("00-00-01.000", "Ann Lee", 100, 300), face("00-00-02.000", "Bob", 100, 300)],
+    )
+    captions(repo, CaptionChain([TemplateProvider()], "next")).run(job(library, results))
+    ann = library / "characters" / "Ann Lee" / "dataset"
+    bob = library / "characters" / "Bob" / "dataset"
+    # The user moves Ann's image with its caption into Bob's folder.
+    for suffix in (".jpg", ".txt"):
+        name = f"{KEY}_00-00-01.000{suffix}"
+        (ann / name).rename(bob / name)
+    assert metadata_is_stale(ann) and metadata_is_stale(bob)
+    quality, found, _ = results
+    only_bob = DatasetReport(
+        tuple(i for i in results[2].images if i.character == "Bob"),
+        0,
+        0,  # type: ignore[attr-defined]
+    )
+    captions(repo, CaptionChain([TemplateProvider()], "next")).run(
+        job(library, (quality, found, only_bob))
+    )
+    assert (ann / "metadata.jsonl").read_text() == ""
+    listed = [json.loads(line)["file_name"] for line in (bob / "metadata.jsonl").open()]
+    assert listed == [f"{KEY}_00-00-01.000.jpg", f"{KEY}_00-00-02.000.jpg"]
+    assert not metadata_is_stale(ann) and not metadata_is_stale(bob)
