@@ -84,6 +84,12 @@ class ClipEmbedder:
         """Load `model` (hub id or folder); `download=False` never fetches (for doctor)."""
         return cls(_load_sentence_transformer(model, download=download), model, batch_size)
 
+    def count_tokens(self, text: str) -> int:
+        """Tokens of `text` for this CLIP's text encoder, without its start and end marks."""
+        with self._lock:
+            ids = self._model.tokenizer(text)["input_ids"]
+        return max(0, len(ids) - 2)
+
     def embed(self, images: Sequence[RGB]) -> Vectors:
         from PIL import Image
 
@@ -332,6 +338,22 @@ class SharedEmbedder:
             if key not in self._loaded:
                 self._loaded[key] = self._loader(config, log)
             return self._loaded[key]
+
+    def loaded(self) -> list[ImageEmbedder]:
+        with self._lock:
+            return list(self._loaded.values())
+
+
+class SharedTokenCounter:
+    """Counts caption tokens with the loaded CLIP's own tokenizer once the scenes stage has
+    loaded one, and estimates them (on the high side) until then or without one."""
+
+    def __init__(self, shared: SharedEmbedder, fallback: Callable[[str], int]) -> None:
+        self._shared, self._fallback = shared, fallback
+
+    def __call__(self, text: str) -> int:
+        clip = next((e for e in self._shared.loaded() if isinstance(e, ClipEmbedder)), None)
+        return clip.count_tokens(text) if clip is not None else self._fallback(text)
 
 
 def threshold_for(embedder: ImageEmbedder, config: ScenesConfig) -> float:

@@ -9,9 +9,10 @@ from daemon.config import Config
 from daemon.resilience import BreakerBoard
 from handlers.base import Handler
 from handlers.caption_chain import build_caption_chain
+from handlers.caption_text import estimated_tokens
 from handlers.captions import CaptionLedger, CaptionsHandler
 from handlers.dataset import DatasetHandler
-from handlers.embedders import SharedEmbedder
+from handlers.embedders import SharedEmbedder, SharedTokenCounter
 from handlers.faces import FacesHandler, ReferenceBook
 from handlers.frames import FramesHandler
 from handlers.near_duplicates import NearDuplicateIndex
@@ -37,7 +38,8 @@ def _captions(config: Config, services: StageServices) -> CaptionsHandler:
     if services.captions is None:
         raise ValueError("the captions stage needs somewhere to keep captions (a repository)")
     chain = build_caption_chain(config.captions, services.breakers)
-    return CaptionsHandler(config.captions, chain, services.captions)
+    counter = SharedTokenCounter(services.embedder, estimated_tokens)
+    return CaptionsHandler(config.captions, chain, services.captions, counter)
 
 
 Factory = Callable[[Config, StageServices], Handler]

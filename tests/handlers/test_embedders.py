@@ -173,3 +173,17 @@ def test_doctor_names_the_embedder_the_scenes_stage_will_use(tiny_clip: Path) ->
         assert MISSING in detail
     without = Config(pipeline=PipelineConfig(stages=("probe", "shots")))
     assert doctor_line(without) == ("ok", "the scenes stage is not in pipeline.stages")
+
+
+def test_captions_are_counted_with_the_loaded_clips_own_tokenizer(tiny_clip: Path) -> None:
+    from handlers.caption_text import estimated_tokens
+    from handlers.embedders import SharedEmbedder, SharedTokenCounter
+
+    shared = SharedEmbedder()
+    count = SharedTokenCounter(shared, estimated_tokens)
+    text = "lmm, a man, close-up"
+    assert count(text) == estimated_tokens(text)  # nothing loaded yet: the estimate
+    embedder = shared.get(ScenesConfig(model=str(tiny_clip)), structlog.get_logger())
+    assert isinstance(embedder, ClipEmbedder)
+    ids = embedder._model.tokenizer(text)["input_ids"]
+    assert count(text) == len(ids) - 2 != estimated_tokens(text)
