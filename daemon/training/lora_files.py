@@ -89,6 +89,9 @@ def save_lora_files(
         model, config.base_model, config.rank, config.alpha, config.steps, config.resolution, images
     )
     save_file(to_kohya(peft_state, config.alpha), folder / kohya_file_name(model), metadata=header)
+    for name in (LORA_FILE, kohya_file_name(model)):
+        # safetensors writes 0600; the model files are for other programs (and users) too.
+        (folder / name).chmod(folder.stat().st_mode & 0o666)
 
 
 def software_versions() -> str:

@@ -21,12 +21,11 @@ EXIT_FAILED = 1  # see `error` in progress.json
 EXIT_NO_DEVICE = 69  # no device may train now (no GPU and training.allow_cpu is false)
 EXIT_STOPPED = 75  # asked to stop (SIGTERM) or orphaned: resumable from its checkpoint
 
-# starting: the process is up; waiting: another worker still holds the run folder;
-# loading: base model; caching: latents and text embeddings; training; saving; sampling;
-# done: the model folder is complete; stopped: asked to stop, resumable; failed: see `error`.
+# starting: the process is up; loading: the base model; caching: latents and text embeddings;
+# training; saving; sampling; done: the model folder is complete; stopped: asked to stop, or
+# no device may train now (see `error`), resumable; failed: see `error`.
 State = Literal[
     "starting",
-    "waiting",
     "loading",
     "caching",
     "training",
@@ -60,6 +59,21 @@ class TrainingProgress:
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    def describe(self) -> str:
+        """One line for `bunny status`: `training 120/1500, loss 0.1234, 1.9 steps/s, 12 min left`
+        (`failed 40/1500, loss 0.2, <the error>`)."""
+        parts = [f"{self.state} {self.step}/{self.steps}"]
+        if self.loss is not None:
+            parts.append(f"loss {self.loss:.4f}")
+        if self.steps_per_second and self.state == "training":
+            parts.append(f"{self.steps_per_second:.3g} steps/s")
+        if self.seconds_left and self.state == "training":
+            minutes = self.seconds_left / 60
+            parts.append(f"{minutes:.0f} min left" if minutes >= 1 else "under a minute left")
+        if self.error:
+            parts.append(self.error)
+        return ", ".join(parts)
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> TrainingProgress:

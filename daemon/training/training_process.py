@@ -148,7 +148,10 @@ class TrainingProcess:
     def poll(self) -> TrainingStatus:
         code = self._process.poll()
         if code == EXIT_DONE and not self.run.complete:
-            finish_run(self.run)  # where the worker could not rename its own folder (Windows)
+            try:  # where the worker could not rename its own folder (Windows)
+                finish_run(self.run)
+            except OSError as exc:
+                log.error("training run could not be renamed", run=self.run.name, error=str(exc))
         status = TrainingStatus(self.run, code, read_progress(self.run.path))
         self._log(status)
         return status

@@ -53,9 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     lock = InstanceLock(run_dir / LOCK_FILE)
     try:
         _take(lock)
+    except StopRequestedError:
+        return EXIT_STOPPED  # the folder is another worker's still: nothing of ours to write
+    try:
         return run_training(run, spec, stop)
     except StopRequestedError:
-        log.info("training stopped before its first step")
+        log.info("training stopped outside its steps")
         _mark(run, spec, "stopped")
         return EXIT_STOPPED
     except Exception as exc:

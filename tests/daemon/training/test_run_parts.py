@@ -56,6 +56,11 @@ def test_progress_file_round_trips(tmp_path: Path) -> None:
     read = read_progress(tmp_path)
     assert read is not None and read.updated
     assert dataclasses.replace(read, updated="") == progress
+    assert progress.describe() == "training 3/10, loss 0.2500"
+    running = dataclasses.replace(progress, steps_per_second=1.94, seconds_left=725.0)
+    assert running.describe() == "training 3/10, loss 0.2500, 1.94 steps/s, 12 min left"
+    failed = TrainingProgress("failed", step=4, steps=10, error="OutOfMemoryError: CUDA")
+    assert failed.describe() == "failed 4/10, OutOfMemoryError: CUDA"
 
 
 def test_without_a_gpu_training_waits_unless_the_cpu_is_allowed() -> None:

@@ -107,6 +107,9 @@ def test_the_finished_run_has_its_files_and_its_final_name(
     assert {"pytorch_lora_weights.safetensors", f"{CHARACTER}-v1.safetensors"} <= names
     assert {"training.json", "dataset.json", "run.json", "progress.json", "samples"} <= names
     assert not {"checkpoint.pt", "dataset", "worker.lock"} & names  # only a resume needed them
+    mode = (folder / "run.json").stat().st_mode  # as the umask says, like every other file
+    assert (folder / "pytorch_lora_weights.safetensors").stat().st_mode == mode
+    assert (folder / f"{CHARACTER}-v1.safetensors").stat().st_mode == mode
     progress = trained.done.progress
     assert progress is not None and progress.state == "done" and progress.step == STEPS
     summary = read_summary(folder)
