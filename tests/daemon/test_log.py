@@ -13,6 +13,7 @@ import structlog
 
 from daemon.config import LogConfig
 from daemon.log import MASK, configure_logging, get_logger, secrets_from_environment
+from tests.logging_state import restored_logging
 
 GIVEN_SECRET = "hunter2-supersecret"
 ENV_SECRET = "sk-verysecret123"
@@ -20,19 +21,8 @@ ENV_SECRET = "sk-verysecret123"
 
 @pytest.fixture(autouse=True)
 def reset_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    level = root.level
-    saved = list(root.handlers)
-    yield
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-        if handler not in saved:
-            handler.close()
-    for handler in saved:
-        root.addHandler(handler)
-    root.setLevel(level)
-    structlog.contextvars.clear_contextvars()
-    structlog.reset_defaults()
+    with restored_logging():
+        yield
 
 
 def read_lines(path: Path) -> list[dict[str, Any]]:

@@ -26,6 +26,7 @@ from daemon.resilience import (
     RateLimiter,
     TransientError,
 )
+from tests.daemon.clients.scripted_server import fast_limits
 
 REQUEST = CaptionRequest(image_jpeg=b"\xff\xd8 jpeg \xff\xd9", prompt="p", max_tokens=20)
 
@@ -50,17 +51,8 @@ class Scripted:
 
 
 def limits(**changes: float) -> ProviderLimits:
-    settings: dict[str, float] = {
-        "requests_per_second": 1000,
-        "concurrency": 4,
-        "attempts": 3,
-        "backoff_initial_seconds": 0.01,
-        "backoff_max_seconds": 0.5,
-        "breaker_failures": 2,
-        "breaker_reset_seconds": 0.2,
-        **changes,
-    }
-    return ProviderLimits(**settings)  # type: ignore[arg-type]
+    defaults = {"concurrency": 4, "attempts": 3, "backoff_max_seconds": 0.5}
+    return fast_limits(**{**defaults, "breaker_reset_seconds": 0.2, **changes})
 
 
 def guarded(

@@ -143,26 +143,26 @@ def test_a_caption_is_never_asked_for_twice(tmp_path: Path, repo: Repository) ->
     assert "annlee" in api.calls[0].prompt and "Ann Lee" in api.calls[0].prompt
 
 
-def test_an_unavailable_provider_falls_back_to_the_next(tmp_path: Path, repo: Repository) -> None:
-    library = tmp_path / "library"
-    results = earlier(library, [face("00-00-01.000", "Ann Lee", 100, 300)])
-    down = ScriptedProvider("bedrock", {1: ProviderUnavailableError("bedrock", "breaker_open", "")})
-    report = captions(repo, CaptionChain([down, TemplateProvider()], "next")).run(
-        job(library, results)
-    )
-    assert report.images[0].provider == "template"
-
-
-def test_a_refused_image_goes_to_the_next_provider_even_when_waiting(
-    tmp_path: Path, repo: Repository
+@pytest.mark.parametrize(
+    ("failure", "when_unavailable"),
+    [
+        # The provider is down and the chain says go on: the next one captions.
+        (ProviderUnavailableError("bedrock", "breaker_open", ""), "next"),
+        # The provider refused this image for good: waiting would not help, so even a
+        # waiting chain goes on to the next provider.
+        (ProviderRefusedError("bedrock", "malformed reply"), "wait"),
+    ],
+)
+def test_the_next_provider_captions_what_the_first_cannot(
+    tmp_path: Path, repo: Repository, failure: Exception, when_unavailable: str
 ) -> None:
     library = tmp_path / "library"
     results = earlier(library, [face("00-00-01.000", "Ann Lee", 100, 300)])
-    refusing = ScriptedProvider("openai", {1: ProviderRefusedError("openai", "malformed reply")})
-    report = captions(repo, CaptionChain([refusing, TemplateProvider()], "wait")).run(
-        job(library, results)
-    )
+    first = ScriptedProvider("bedrock", {1: failure})
+    chain = CaptionChain([first, TemplateProvider()], when_unavailable)
+    report = captions(repo, chain).run(job(library, results))
     assert report.images[0].provider == "template"
+    assert len(first.calls) == 1
 
 
 def test_waiting_defers_the_stage_and_keeps_what_was_captioned(

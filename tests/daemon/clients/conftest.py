@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import structlog
 
 from daemon.config import LogConfig
 from daemon.log import configure_logging
 from tests.daemon.clients.scripted_server import Reply, ScriptedServer
+from tests.logging_state import restored_logging
 
 
 @pytest.fixture
@@ -32,19 +31,7 @@ def serve() -> Iterator[Callable[[Reply], ScriptedServer]]:
 def daemon_log(tmp_path: Path) -> Iterator[Path]:
     """The daemon's real logging at debug level into a file, with no secrets handed to the
     redactor: a secret found in the file was written by the code under test."""
-    root = logging.getLogger()
-    level, saved = root.level, list(root.handlers)
-    quiet = {name: logging.getLogger(name).level for name in ("botocore", "urllib3")}
     path = tmp_path / "bunny.log"
-    configure_logging(LogConfig(level="debug", console="off"), path, secrets=())
-    yield path
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-        if handler not in saved:
-            handler.close()
-    for handler in saved:
-        root.addHandler(handler)
-    root.setLevel(level)
-    for name, old in quiet.items():
-        logging.getLogger(name).setLevel(old)
-    structlog.reset_defaults()
+    with restored_logging("botocore", "urllib3"):
+        configure_logging(LogConfig(level="debug", console="off"), path, secrets=())
+        yield path

@@ -11,6 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from daemon.clients.caption_client import CaptionClient
+from daemon.config import ProviderLimits
+from daemon.resilience import BreakerBoard, BreakerState, GuardedClient
+
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00fake jpeg bytes \x00\x01\x02\xff\xd9"
 
 
@@ -100,3 +104,33 @@ def recording_sleep(sleeps: list[float]) -> Any:
         time.sleep(seconds)
 
     return sleep
+
+
+def fast_limits(**changes: float) -> ProviderLimits:
+    """Provider limits with waits short enough for tests; `changes` override any of them."""
+    settings: dict[str, float] = {
+        "requests_per_second": 1000,
+        "concurrency": 2,
+        "attempts": 4,
+        "backoff_initial_seconds": 0.01,
+        "backoff_max_seconds": 0.2,
+        "timeout_seconds": 2.0,
+        "breaker_failures": 2,
+        "breaker_reset_seconds": 0.3,
+        **changes,
+    }
+    return ProviderLimits(**settings)  # type: ignore[arg-type]
+
+
+class GuardedSetup:
+    """A client behind a fresh breaker board, with its back-off waits and states recorded."""
+
+    def __init__(self, server: ScriptedServer, raw: CaptionClient, limits: ProviderLimits) -> None:
+        self.server = server
+        self.sleeps: list[float] = []
+        self.states: list[BreakerState] = []
+        self.board = BreakerBoard(on_state=lambda _, state: self.states.append(state))
+        self.client = GuardedClient(raw, limits, self.board, recording_sleep(self.sleeps))
+
+    def state(self) -> BreakerState:
+        return self.board.states()[self.client.name]

@@ -15,18 +15,17 @@ from daemon.clients.bedrock import BedrockCaptionClient
 from daemon.clients.caption_client import CaptionRequest
 from daemon.config import BedrockConfig, ProviderLimits
 from daemon.resilience import (
-    BreakerBoard,
     BreakerState,
-    GuardedClient,
     ProviderRefusedError,
     ProviderUnavailableError,
 )
 from tests.daemon.clients.scripted_server import (
     JPEG,
+    GuardedSetup,
     Reply,
     ScriptedServer,
+    fast_limits,
     read_log,
-    recording_sleep,
 )
 
 ACCESS_KEY = "AKIAFAKEFAKEFAKE1234"
@@ -73,40 +72,16 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
-def limits(**changes: float) -> ProviderLimits:
-    settings: dict[str, float] = {
-        "requests_per_second": 1000,
-        "concurrency": 2,
-        "attempts": 4,
-        "backoff_initial_seconds": 0.01,
-        "backoff_max_seconds": 0.2,
-        "timeout_seconds": 2.0,
-        "breaker_failures": 2,
-        "breaker_reset_seconds": 0.3,
-        **changes,
-    }
-    return ProviderLimits(**settings)  # type: ignore[arg-type]
-
-
-class Setup:
+class Setup(GuardedSetup):
     def __init__(self, server: ScriptedServer, provider_limits: ProviderLimits) -> None:
-        self.server = server
-        self.sleeps: list[float] = []
-        self.states: list[BreakerState] = []
-        self.board = BreakerBoard(on_state=lambda _, state: self.states.append(state))
         config = BedrockConfig(model_id=MODEL, endpoint_url=server.url, limits=provider_limits)
-        self.client = GuardedClient(
-            BedrockCaptionClient(config), provider_limits, self.board, recording_sleep(self.sleeps)
-        )
-
-    def state(self) -> BreakerState:
-        return self.board.states()["bedrock"]
+        super().__init__(server, BedrockCaptionClient(config), provider_limits)
 
 
 @pytest.fixture
 def bedrock(serve: Callable[[Reply], ScriptedServer]) -> Callable[..., Setup]:
     def make(**changes: float) -> Setup:
-        return Setup(serve(OK), limits(**changes))
+        return Setup(serve(OK), fast_limits(**changes))
 
     return make
 

@@ -23,8 +23,10 @@ from daemon.resilience import (
 )
 from tests.daemon.clients.scripted_server import (
     JPEG,
+    GuardedSetup,
     Reply,
     ScriptedServer,
+    fast_limits,
     read_log,
     recording_sleep,
 )
@@ -57,43 +59,19 @@ INVALID = error(400, "Invalid image")
 MALFORMED = Reply(200, b"{'not': json", (("Content-Type", "application/json"),))
 
 
-def limits(**changes: float) -> ProviderLimits:
-    settings: dict[str, float] = {
-        "requests_per_second": 1000,
-        "concurrency": 2,
-        "attempts": 4,
-        "backoff_initial_seconds": 0.01,
-        "backoff_max_seconds": 0.2,
-        "timeout_seconds": 2.0,
-        "breaker_failures": 2,
-        "breaker_reset_seconds": 0.3,
-        **changes,
-    }
-    return ProviderLimits(**settings)  # type: ignore[arg-type]
-
-
-class Setup:
+class Setup(GuardedSetup):
     def __init__(self, server: ScriptedServer, provider_limits: ProviderLimits, key: bool) -> None:
-        self.server = server
-        self.sleeps: list[float] = []
-        self.states: list[BreakerState] = []
-        self.board = BreakerBoard(on_state=lambda _, state: self.states.append(state))
         config = OpenAIConfig(
             base_url=f"{server.url}/v1/", model="llava", api_key_env=KEY_ENV, limits=provider_limits
         )
         self.raw = OpenAICompatibleClient(config, environ={KEY_ENV: KEY} if key else {})
-        self.client = GuardedClient(
-            self.raw, provider_limits, self.board, recording_sleep(self.sleeps)
-        )
-
-    def state(self) -> BreakerState:
-        return self.board.states()["openai"]
+        super().__init__(server, self.raw, provider_limits)
 
 
 @pytest.fixture
 def openai(serve: Callable[[Reply], ScriptedServer]) -> Callable[..., Setup]:
     def make(key: bool = True, **changes: float) -> Setup:
-        return Setup(serve(OK), limits(**changes), key)
+        return Setup(serve(OK), fast_limits(**changes), key)
 
     return make
 
@@ -171,7 +149,7 @@ def test_connection_refused_is_transient() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # closed again: nothing listens there
-    provider_limits = limits(attempts=2)
+    provider_limits = fast_limits(attempts=2)
     config = OpenAIConfig(base_url=f"http://127.0.0.1:{port}/v1", limits=provider_limits)
     sleeps: list[float] = []
     client = GuardedClient(
