@@ -32,6 +32,15 @@ def write_caption(image: Path, text: str) -> bool:
     return True
 
 
+def restore_caption(image: Path, text: str) -> bool:
+    """Put a stored caption back where its `.txt` is missing; an existing one, perhaps
+    edited by the user, is left as it is. True when it was written."""
+    if caption_path(image).exists():
+        return False
+    write_text_atomic(caption_path(image), text + "\n")
+    return True
+
+
 def remove_orphan_captions(dataset_dirs: list[Path], prefix: str) -> list[Path]:
     """Our `.txt` files (`prefix*`) whose image is gone: the dataset stage dropped it."""
     removed = []

@@ -1,7 +1,8 @@
 """`captions`: one caption per dataset image, from the provider chain, written beside it.
 
 A caption is asked for once per image: it is stored the moment it arrives, and a later run
-(a restart, a re-run after new references, a deferred stage) takes the stored one. Only
+(a restart, a re-run after new references, a deferred stage) takes the stored one. A `.txt`
+the user edited is theirs: a later run puts a caption back only where the file is missing. Only
 `bunny recaption` marks captions stale to be asked for again. When the chain says to wait
 (a provider's breaker is open and `captions.when_unavailable` is `wait`), the captions made
 so far stay stored and the stage is deferred: the pipeline runs it again later, without
@@ -25,6 +26,7 @@ from handlers.caption_chain import CaptionChain, CaptionsWaitingError
 from handlers.caption_files import (
     metadata_is_stale,
     remove_orphan_captions,
+    restore_caption,
     write_caption,
     write_metadata,
 )
@@ -110,7 +112,7 @@ class CaptionsHandler:
         for image in images:
             stored = self.ledger.caption_of(image.file)
             if stored is not None and not stored.stale:
-                write_caption(job.library / image.file, stored.text)
+                restore_caption(job.library / image.file, stored.text)
                 done.append(
                     CaptionedImage(image.file, image.character, stored.provider, stored.text)
                 )

@@ -255,3 +255,17 @@ def test_a_folder_the_user_changed_gets_its_metadata_rebuilt(
     listed = [json.loads(line)["file_name"] for line in (bob / "metadata.jsonl").open()]
     assert listed == [f"{KEY}_00-00-01.000.jpg", f"{KEY}_00-00-02.000.jpg"]
     assert not metadata_is_stale(ann) and not metadata_is_stale(bob)
+
+
+def test_a_caption_the_user_edited_is_kept(tmp_path: Path, repo: Repository) -> None:
+    library = tmp_path / "library"
+    results = earlier(library, [face("00-00-01.000", "Ann Lee", 100, 300)])
+    chain = CaptionChain([TemplateProvider()], "next")
+    captions(repo, chain).run(job(library, results))
+    folder = library / "characters" / "Ann Lee" / "dataset"
+    edited = "annlee, a woman in a green hat, smiling"
+    (folder / f"{KEY}_00-00-01.000.txt").write_text(edited + "\n")
+    report = captions(repo, chain).run(job(library, results))
+    assert report.reused == 1
+    assert (folder / f"{KEY}_00-00-01.000.txt").read_text().strip() == edited
+    assert json.loads((folder / "metadata.jsonl").read_text())["text"] == edited
