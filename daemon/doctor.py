@@ -85,6 +85,9 @@ def collect_checks(config: Config) -> Iterator[Check]:
     yield _decoder_check()
     yield _face_models_check()
     yield _scene_embedder_check(config.scenes, "scenes" in config.pipeline.stages)
+    from daemon.provider_checks import caption_provider_checks  # it imports Check from here
+
+    yield from caption_provider_checks(config.captions, "captions" in config.pipeline.stages)
 
 
 def _folder_check(folder: Path) -> Check:

@@ -91,3 +91,45 @@ def test_corrupt_database_fails(config: Config) -> None:
     assert database.startswith("[FAIL]")
     assert str(config.database_path) in database
     assert "move the file aside" in fix_after(lines, "database")
+
+
+def test_doctor_checks_the_caption_providers_it_would_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    from daemon.config import CaptionsConfig, OpenAIConfig
+    from daemon.provider_checks import caption_provider_checks
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    up = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+    listener_closed = socket.socket()
+    listener_closed.bind(("127.0.0.1", 0))
+    down = f"http://127.0.0.1:{listener_closed.getsockname()[1]}/v1"
+    listener_closed.close()
+    try:
+
+        def checks(base_url: str, providers: tuple[str, ...]) -> dict[str, str]:
+            config = CaptionsConfig(providers=providers, openai=OpenAIConfig(base_url=base_url))  # type: ignore[arg-type]
+            return {c.name: c.level.value for c in caption_provider_checks(config, True)}
+
+        assert checks(up, ("openai", "bedrock")) == {
+            "captions": "ok",
+            "captions openai": "ok",
+            "captions bedrock": "FAIL",
+        }
+        # A provider that cannot work is only a warning when the template comes after it.
+        assert checks(down, ("openai", "template"))["captions openai"] == "warn"
+        assert checks(down, ("openai",))["captions openai"] == "FAIL"
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret-example-key")
+        assert checks(up, ("bedrock",))["captions bedrock"] == "ok"
+    finally:
+        listener.close()
