@@ -80,6 +80,26 @@ def _cmd_recaption(args: argparse.Namespace, config: Config) -> int:
     return recaption(config, args.character, args.provider)
 
 
+def _cmd_train(args: argparse.Namespace, config: Config) -> int:
+    from daemon.repository import Repository
+    from daemon.status import EXIT_NO_DATABASE, build_report, has_database
+    from daemon.store import utcnow
+    from daemon.training.trigger import request_training
+
+    if not has_database(config):
+        return EXIT_NO_DATABASE
+    repo = Repository(config.database_path)
+    try:
+        running = build_report(repo, utcnow()).daemon_running
+    finally:
+        repo.close()
+    code, message = request_training(config, args.name, running)
+    print(
+        message if code == 0 else f"bunny: {message}", file=sys.stdout if code == 0 else sys.stderr
+    )
+    return code
+
+
 def _cmd_retry(args: argparse.Namespace, config: Config) -> int:
     from daemon.status import retry_movies
 
@@ -208,6 +228,12 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--negative", help="negative prompt")
     gen.add_argument("-v", "--version", type=int, help="model version (default: the newest)")
     gen.set_defaults(func=_cmd_generate)
+
+    train = sub.add_parser(
+        "train", parents=[common], help="ask the daemon to train a character's LoRA now"
+    )
+    train.add_argument("name", help="the character's name")
+    train.set_defaults(func=_cmd_train)
 
     doctor = sub.add_parser("doctor", parents=[common], help="check the installation")
     doctor.set_defaults(func=_cmd_doctor)

@@ -34,6 +34,8 @@ from daemon.scheduler import (
 )
 from daemon.settle import SettleGate
 from daemon.store import MovieState, utcnow
+from daemon.training.trigger import POLL_SECONDS as TRAINING_POLL_SECONDS
+from daemon.training.trigger import TrainingJob
 from daemon.watcher import InboxWatcher
 from handlers.faces import ReferenceBook
 from handlers.near_duplicates import NearDuplicateIndex
@@ -126,8 +128,15 @@ class Daemon:
             repo, config.library, self._after_faces(), config.watcher.quiet_seconds
         )
         self._read_corrections(repo, corrections, moved)  # made while the daemon was down
+        # `run --once` trains nothing: it ends when the inbox is done, and a run takes hours.
+        training = None if once else TrainingJob(repo, config)
         scheduler = build_scheduler(
             [
+                *(
+                    [PeriodicJob("training", training.tick, TRAINING_POLL_SECONDS)]
+                    if training
+                    else []
+                ),
                 PeriodicJob("rescan", watcher.rescan, config.watcher.rescan_minutes * 60),
                 PeriodicJob("heartbeat", repo.beat, HEARTBEAT_SECONDS),
                 PeriodicJob(
@@ -159,6 +168,8 @@ class Daemon:
         for worker in workers:
             worker.start()
         try:
+            if training is not None:
+                training.resume_unfinished()  # before any new run
             self._intake_loop(gate, intake, repo, until_idle=once)
             if once and not self.stop_event.is_set():
                 self._read_corrections(repo, corrections, moved)
@@ -167,11 +178,27 @@ class Daemon:
             self.stop()
             watcher.stop()
             scheduler.shutdown(wait=False)
+            stopping = self._stop_training(training)
             self._join(workers, repo)
+            if stopping is not None:
+                stopping.join()
             repo.clear_heartbeat()
             repo.close()
             self._log.info("daemon stopped")
         return EXIT_MOVIE_FAILED if once and self._tally.unfinished else EXIT_OK
+
+    def _stop_training(self, training: TrainingJob | None) -> threading.Thread | None:
+        """Workers get SIGTERM (a checkpoint at the end of their step) while the pipeline
+        stops; one still running after the stop timeout is killed. Both resume at start."""
+        if training is None:
+            return None
+        thread = threading.Thread(
+            target=training.stop_all,
+            args=(self.config.pipeline.stop_timeout_seconds,),
+            name="training-stop",
+        )
+        thread.start()
+        return thread
 
     def _services(self, repo: Repository, book: ReferenceBook) -> StageServices:
         # The breakers of a process that is gone say nothing of this one's.

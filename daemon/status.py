@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from daemon.atomic import write_text_atomic
 from daemon.config import Config
-from daemon.repository import MovieRecord, Repository
+from daemon.repository import MovieRecord, Repository, TrainingRunRecord
 from daemon.scheduler import HEARTBEAT_SECONDS
 from daemon.store import MovieState, utcnow
 
@@ -48,6 +48,26 @@ class BreakerLine:
 
 
 @dataclass(frozen=True)
+class TrainingLine:
+    character: str
+    version: int | None
+    state: str  # the table's: requested, running, stopped, done, failed, refused
+    progress_state: str | None  # progress.json's: loading, caching, training, ...
+    step: int | None
+    steps: int | None
+    loss: float | None
+    steps_per_second: float | None
+    seconds_left: float | None
+    images: int | None
+    folder: str | None
+    requested_at: str
+    started_at: str | None
+    finished_at: str | None
+    error: str | None
+    summary: str  # one line, as the text status prints it
+
+
+@dataclass(frozen=True)
 class StatusReport:
     database: str
     daemon_running: bool
@@ -58,6 +78,8 @@ class StatusReport:
     movies: list[MovieLine]
     captions: list[CaptionLine]
     breakers: list[BreakerLine]  # the running daemon's caption providers
+    training: list[TrainingLine] = field(default_factory=list)
+    training_wait: str | None = None  # why no run starts now (no GPU)
 
 
 def has_database(config: Config) -> bool:
@@ -67,7 +89,7 @@ def has_database(config: Config) -> bool:
     return False
 
 
-def build_report(repo: Repository, now: datetime) -> StatusReport:
+def build_report(repo: Repository, now: datetime, library: Path | None = None) -> StatusReport:
     movies = repo.movies()
     beat = repo.heartbeat()
     age = (now - beat.at).total_seconds() if beat else None
@@ -87,6 +109,60 @@ def build_report(repo: Repository, now: datetime) -> StatusReport:
             BreakerLine(b.provider, b.state, b.since.isoformat() + "Z")
             for b in repo.breaker_states()
         ],
+        training=training_lines(repo, library) if library is not None else [],
+        training_wait=repo.training_wait(),
+    )
+
+
+def training_lines(repo: Repository, library: Path) -> list[TrainingLine]:
+    """Runs in progress, stopped or asked for, and each character's newest finished one."""
+    runs = repo.training_runs()
+    newest = {run.character: run for run in runs if run.state.value in FINISHED_TRAINING}
+    shown = [r for r in runs if r.state.value not in FINISHED_TRAINING or newest[r.character] is r]
+    return [_training_line(run, library) for run in shown]
+
+
+FINISHED_TRAINING = ("done", "failed", "refused")
+
+
+def _training_line(run: TrainingRunRecord, library: Path) -> TrainingLine:
+    from daemon.training.progress import read_progress
+    from daemon.training.run_folder import RunFolder
+
+    progress = None
+    if run.folder:
+        try:
+            progress = read_progress(RunFolder.of(library / run.folder).path)
+        except ValueError:
+            progress = None
+    if run.state.value == "requested":
+        summary = "requested with `bunny train`"
+    elif progress is not None:
+        summary = progress.describe()
+    else:
+        summary = run.state.value + (f", {run.error}" if run.error else "")
+    stale = progress is not None and progress.state not in ("done", "failed", "stopped")
+    if progress is not None and stale and run.state.value not in ("running", "requested"):
+        # a worker killed mid-step: its progress.json still says what it was doing
+        summary = f"{run.state.value} at {progress.step}/{progress.steps}"
+        summary += f", {run.error}" if run.error else ""
+    return TrainingLine(
+        character=run.character,
+        version=run.version,
+        state=run.state.value,
+        progress_state=progress.state if progress else None,
+        step=progress.step if progress else run.steps,
+        steps=progress.steps if progress else None,
+        loss=progress.loss if progress else run.final_loss,
+        steps_per_second=progress.steps_per_second if progress else None,
+        seconds_left=progress.seconds_left if progress else None,
+        images=run.images,
+        folder=run.folder,
+        requested_at=run.requested_at.isoformat() + "Z",
+        started_at=run.started_at.isoformat() + "Z" if run.started_at else None,
+        finished_at=run.finished_at.isoformat() + "Z" if run.finished_at else None,
+        error=run.error,
+        summary=summary,
     )
 
 
@@ -113,7 +189,7 @@ def print_status(config: Config, as_json: bool) -> int:
         return EXIT_NO_DATABASE
     repo = Repository(config.database_path)
     try:
-        report = build_report(repo, utcnow())
+        report = build_report(repo, utcnow(), config.library)
     finally:
         repo.close()
     print(json.dumps(asdict(report), indent=2) if as_json else render(report))
@@ -159,6 +235,18 @@ def _caption_lines(report: StatusReport) -> list[str]:
     if report.breakers and report.daemon_running:
         states = ", ".join(f"{b.provider} {b.state} since {b.since}" for b in report.breakers)
         lines.append(f"providers: {states}")
+    return lines + _training_text(report)
+
+
+def _training_text(report: StatusReport) -> list[str]:
+    lines = []
+    if report.training_wait and report.daemon_running:
+        lines += ["", f"training waits: {report.training_wait}"]
+    if report.training:
+        lines += ["", "training:"]
+    for t in report.training:
+        name = f"{t.character}-v{t.version}" if t.version else t.character
+        lines.append(f"  {name:<24}  {t.state:<9}  {t.summary}")
     return lines
 
 

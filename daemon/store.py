@@ -260,6 +260,42 @@ class CaptionRow(BaseModel):
         indexes = ((("file", "provider"), True),)
 
 
+class TrainingState(enum.StrEnum):
+    REQUESTED = "requested"  # `bunny train NAME`: the daemon's training job starts it
+    RUNNING = "running"
+    STOPPED = "stopped"  # stopped or killed with its folder kept: resumed from its checkpoint
+    DONE = "done"
+    FAILED = "failed"
+    REFUSED = "refused"  # the dataset did not pass validation; nothing was trained
+
+
+class TrainingRunRow(BaseModel):
+    """A training run of a character's LoRA (or a request for one), as the daemon saw it.
+
+    `basis_images` is the captioned image count the decision was made on: the next version is
+    due when that count has grown by `training.growth_fraction`. `images` is what validation
+    kept (dataset.json). The run folder itself holds the truth about progress.
+    """
+
+    id = pw.AutoField()
+    character = pw.CharField(index=True)
+    version = pw.IntegerField(null=True)
+    folder = pw.TextField(null=True)  # relative to the library
+    state = pw.CharField(index=True)
+    forced = pw.BooleanField(default=False)  # by `bunny train`: no threshold, no cooldown
+    requested_at = pw.DateTimeField(default=utcnow)
+    started_at = pw.DateTimeField(null=True)
+    finished_at = pw.DateTimeField(null=True)
+    basis_images = pw.IntegerField(null=True)
+    images = pw.IntegerField(null=True)
+    steps = pw.IntegerField(null=True)
+    final_loss = pw.FloatField(null=True)
+    error = pw.TextField(null=True)
+
+    class Meta:
+        table_name = "training_run"
+
+
 MODELS: list[type[BaseModel]] = [
     Meta,
     Movie,
@@ -274,6 +310,7 @@ MODELS: list[type[BaseModel]] = [
     Correction,
     FrameSceneRow,
     CaptionRow,
+    TrainingRunRow,
 ]
 
 
@@ -315,6 +352,10 @@ def _add_scenes_and_captions_v7() -> None:
     database.create_tables([FrameSceneRow, CaptionRow])
 
 
+def _add_training_runs_v8() -> None:
+    database.create_tables([TrainingRunRow])
+
+
 # Append a function to move the schema one version forward; never edit an old one.
 MIGRATIONS: list[Callable[[], None]] = [
     _create_v1,
@@ -324,6 +365,7 @@ MIGRATIONS: list[Callable[[], None]] = [
     _add_face_clusters_v5,
     _add_corrections_v6,
     _add_scenes_and_captions_v7,
+    _add_training_runs_v8,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

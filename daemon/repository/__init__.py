@@ -30,6 +30,7 @@ from daemon.repository.records import (
     StoredImage,
 )
 from daemon.repository.stage_runs import StageLedger
+from daemon.repository.training import RunEnd, TrainingLedger, TrainingRunRecord
 from daemon.store import open_database
 
 __all__ = [
@@ -47,13 +48,15 @@ __all__ = [
     "MovieRecord",
     "Relabel",
     "Repository",
+    "RunEnd",
     "StageRunRecord",
     "StoredFace",
     "StoredImage",
+    "TrainingRunRecord",
 ]
 
 
-class Repository(MovieQueue, StageLedger, CorrectionLog, CaptionStore):
+class Repository(MovieQueue, StageLedger, CorrectionLog, CaptionStore, TrainingLedger):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: pw.SqliteDatabase = open_database(path)

@@ -1,0 +1,328 @@
+"""The daemon's training job: which runs start when, and what becomes of them.
+
+`TrainingJob.tick()` is an apscheduler job every `POLL_SECONDS`. Each tick it
+- follows the running worker processes (progress to the log; the end of each into the
+  `training_run` table);
+- starts, while fewer than `training.max_concurrent` run, in this order: unfinished runs
+  (queued by `resume_unfinished()` at daemon start, and runs stopped or killed since),
+  `bunny train NAME` requests (no threshold, no cooldown; validation still applies), then,
+  every `training.check_minutes`, characters whose training is due: at least `min_images`
+  captioned dataset images and either no model yet or a dataset grown by `growth_fraction`
+  since the count the newest model was decided on, and no run of theirs in the last
+  `cooldown_minutes`. The counts come from the database's dataset images, so an image the
+  user deleted or moved away lowers its character's count;
+- when something would start but no device may train (no GPU and `training.allow_cpu`
+  false), starts nothing and keeps the reason for `bunny status`.
+
+`stop_all()` at daemon stop sends every worker SIGTERM (a checkpoint at the end of its step)
+and kills those still running after the timeout: either way the run is left in its
+`.partial` folder and resumed when the daemon starts again.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from daemon.config import Config, TrainingConfig
+from daemon.log import get_logger
+from daemon.repository import Repository, RunEnd
+from daemon.store import TrainingState, utcnow
+from daemon.training.dataset_freeze import DatasetRefusedError, read_frozen
+from daemon.training.policy import DeviceChoice, training_device, training_due
+from daemon.training.progress import read_progress
+from daemon.training.run_folder import (
+    SUMMARY_FILE,
+    RunFolder,
+    latest_model,
+    unfinished_runs,
+)
+from daemon.training.training_process import TrainingProcess, TrainingStatus, prepare_run
+
+log = get_logger("bunny.training")
+POLL_SECONDS = 30.0  # how soon a `bunny train` request or a run's end is seen
+MAX_KILLS = 3  # a run killed this many times in a row (a crash, out of memory) is failed
+
+
+class RunningProcess(Protocol):
+    run: RunFolder
+
+    def poll(self) -> TrainingStatus: ...
+
+    def stop(self, timeout: float = 30.0) -> TrainingStatus: ...
+
+
+Launcher = Callable[[RunFolder], RunningProcess]
+
+
+class TrainingJob:
+    def __init__(
+        self,
+        repo: Repository,
+        config: Config,
+        launch: Launcher = TrainingProcess.start,
+        device: Callable[[TrainingConfig], DeviceChoice] = training_device,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.repo = repo
+        self.config = config
+        self.library = config.library
+        self._launch = launch
+        self._device = device
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._running: dict[str, RunningProcess] = {}
+        self._resume: list[RunFolder] = []
+        self._kills: dict[str, int] = {}
+        self._checked_at: datetime | None = None
+        self._stopping = False
+        self._last_wait: str | None = None
+
+    @property
+    def running(self) -> list[RunFolder]:
+        return [process.run for process in self._running.values()]
+
+    def resume_unfinished(self) -> list[RunFolder]:
+        """At daemon start: match the table to the run folders, queue the unfinished runs to
+        be started again before any new one, and start them now."""
+        with self._lock:
+            self._reconcile()
+            for run in unfinished_runs(self.library):
+                progress = read_progress(run.partial_dir)
+                if progress is not None and progress.state == "failed":
+                    continue  # it stays as it ended; the next version gets a new number
+                self._resume.append(run)
+                log.info("training run to resume", run=run.name)
+            queued = list(self._resume)
+        self.tick()
+        return queued
+
+    def tick(self) -> None:
+        """The scheduler job; never raises."""
+        with self._lock:
+            if self._stopping:
+                return
+            try:
+                self._tick()
+            except Exception:
+                log.exception("training check failed; it runs again at the next tick")
+
+    def stop_all(self, timeout: float) -> None:
+        """SIGTERM to every worker, SIGKILL after `timeout` seconds in all: resumed at start."""
+        self._stopping = True
+        with self._lock:
+            deadline = time.monotonic() + timeout
+            for name, process in list(self._running.items()):
+                left = max(0.5, deadline - time.monotonic())
+                status = process.stop(timeout=left)
+                self._ended(name, status, stopping=True)
+
+    def _tick(self) -> None:
+        self._poll()
+        settings = self.config.training
+        now = self._clock()
+        check = self._checked_at is None or now - self._checked_at >= timedelta(
+            minutes=settings.check_minutes
+        )
+        requests = self.repo.training_requests()
+        due = self._due_characters(now) if check else []
+        if check:
+            self._checked_at = now
+        if not (self._resume or requests or due):
+            self._set_wait(None)
+            return
+        if len(self._running) >= settings.max_concurrent:
+            return
+        choice = self._device(settings)
+        if choice.device is None:
+            self._set_wait(choice.reason)
+            return
+        self._set_wait(None)
+        while self._resume and self._free():
+            self._start(self._resume.pop(0), resumed=True)
+        for request in requests:
+            if not self._free():
+                return
+            if request.character in self._busy():
+                continue  # it waits for the character's run in progress
+            self._start_new(request.character, None, request.id)
+        for character, basis in due:
+            if not self._free():
+                return
+            if character not in self._busy():
+                self._start_new(character, basis, None)
+
+    def _free(self) -> bool:
+        return len(self._running) < self.config.training.max_concurrent
+
+    def _busy(self) -> set[str]:
+        return {run.character for run in self.running} | {run.character for run in self._resume}
+
+    def _due_characters(self, now: datetime) -> list[tuple[str, int]]:
+        settings = self.config.training
+        cooldown = timedelta(minutes=settings.cooldown_minutes)
+        due = []
+        for progress in self.repo.caption_progress():
+            name, images = progress.character, progress.captioned
+            if name in self._busy():
+                continue
+            if not training_due(images, self._trained_basis(name), settings):
+                continue
+            last = self.repo.last_training_run(name)
+            since = (last.finished_at or last.started_at) if last else None
+            if since is not None and now - since < cooldown:
+                log.debug("training due but cooling down", character=name, since=str(since))
+                continue
+            due.append((name, images))
+        return due
+
+    def _trained_basis(self, character: str) -> int | None:
+        basis = self.repo.trained_basis(character)
+        if basis is not None:
+            return basis
+        model = latest_model(self.library, character)  # a model made before the table
+        if model is None:
+            return None
+        try:
+            raw = json.loads((model.path / SUMMARY_FILE).read_text(encoding="utf-8"))
+            return int(raw["dataset_images"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return 0  # a model of unknown size: the next is due at min_images
+
+    def _start_new(self, character: str, basis: int | None, request_id: int | None) -> None:
+        settings = self.config.training
+        record = self.repo.character(character)
+        trigger = record.trigger_word if record else character
+        # A run by hand skips the threshold; validation still refuses an unusable dataset.
+        least = 1 if request_id is not None else settings.min_images
+        try:
+            run = prepare_run(self.library, character, trigger, self.config, least)
+        except (DatasetRefusedError, ValueError, OSError) as exc:
+            log.warning("training run refused", character=character, error=str(exc))
+            self.repo.training_refused(character, str(exc), request_id)
+            return
+        if basis is None:
+            basis = self._captioned(character)
+        images = len(read_frozen(run.partial_dir).items)
+        self.repo.training_started(
+            character, run.version, self._relative(run), basis, images, request_id
+        )
+        self._start(run, resumed=False)
+
+    def _start(self, run: RunFolder, resumed: bool) -> None:
+        try:
+            process = self._launch(run)
+        except OSError as exc:
+            log.error("training process could not start", run=run.name, error=str(exc))
+            self.repo.training_ended(
+                run.character, run.version, RunEnd(TrainingState.FAILED, error=str(exc))
+            )
+            return
+        if resumed:  # its row says running again
+            self.repo.training_started(run.character, run.version, self._relative(run), None, None)
+        self._running[run.name] = process
+
+    def _poll(self) -> None:
+        for name, process in list(self._running.items()):
+            status = process.poll()
+            if status.outcome != "running":
+                self._ended(name, status, stopping=False)
+
+    def _ended(self, name: str, status: TrainingStatus, stopping: bool) -> None:
+        self._running.pop(name, None)
+        run, progress = status.run, status.progress
+        steps = progress.step if progress else None
+        loss = progress.loss if progress else None
+        outcome = status.outcome
+        if outcome == "done":
+            self._kills.pop(name, None)
+            end = RunEnd(TrainingState.DONE, *self._summary(run, steps, loss))
+        elif outcome == "failed":
+            error = (progress.error if progress else "") or "the worker failed"
+            end = RunEnd(TrainingState.FAILED, steps, loss, error)
+        elif outcome == "running":
+            end = RunEnd(TrainingState.STOPPED, steps, loss, "still running at stop")
+        else:
+            kills = self._kills.get(name, 0) + (outcome == "killed" and not stopping)
+            self._kills[name] = kills
+            if kills >= MAX_KILLS:
+                error = f"the worker was killed {kills} times in a row (crash or out of memory)"
+                log.error("training run given up", run=name, error=error)
+                end = RunEnd(TrainingState.FAILED, steps, loss, error)
+            else:
+                end = RunEnd(TrainingState.STOPPED, steps, loss, f"{outcome}; resumes")
+                if not stopping:
+                    self._resume.append(run)
+        self.repo.training_ended(run.character, run.version, end)
+
+    def _summary(
+        self, run: RunFolder, steps: int | None, loss: float | None
+    ) -> tuple[int | None, float | None]:
+        try:
+            raw = json.loads((run.path / SUMMARY_FILE).read_text(encoding="utf-8"))
+            return int(raw["steps"]), raw.get("final_loss")
+        except (OSError, ValueError, KeyError, TypeError):
+            return steps, loss
+
+    def _reconcile(self) -> None:
+        """Rows left running by a daemon that died: done, stopped (resumed) or gone."""
+        for record in self.repo.training_runs():
+            if record.state is not TrainingState.RUNNING or record.version is None:
+                continue
+            run = RunFolder(
+                self.library / "characters" / record.character / "models",
+                record.character,
+                record.version,
+            )
+            progress = read_progress(run.path)
+            if run.complete:
+                steps, loss = self._summary(run, None, None)
+                end = RunEnd(TrainingState.DONE, steps, loss)
+            elif progress is not None and progress.state == "failed":
+                end = RunEnd(TrainingState.FAILED, progress.step, progress.loss, progress.error)
+            elif run.partial_dir.is_dir():
+                end = RunEnd(TrainingState.STOPPED, error="the daemon stopped; resumes")
+            else:
+                end = RunEnd(TrainingState.FAILED, error="its run folder is gone")
+            self.repo.training_ended(record.character, record.version, end)
+
+    def _captioned(self, character: str) -> int:
+        counts = {p.character: p.captioned for p in self.repo.caption_progress()}
+        return counts.get(character, 0)
+
+    def _relative(self, run: RunFolder) -> str:
+        return run.partial_dir.relative_to(self.library).as_posix()
+
+    def _set_wait(self, reason: str | None) -> None:
+        if reason != self._last_wait:
+            if reason:
+                log.warning("training waits", reason=reason)
+            self.repo.save_training_wait(reason)
+            self._last_wait = reason
+
+
+def request_training(config: Config, character: str, daemon_running: bool) -> tuple[int, str]:
+    """`bunny train NAME`: a request row the daemon's training job picks up. (exit, message)"""
+    dataset = config.library / "characters" / character / "dataset"
+    repo = Repository(config.database_path)
+    try:
+        if repo.character(character) is None and not dataset.is_dir():
+            known = ", ".join(c.name for c in repo.characters()) or "none yet"
+            return 1, f"no character {character!r} (known: {known})"
+        repo.request_training(character)
+    finally:
+        repo.close()
+    if daemon_running:
+        when = f"within {POLL_SECONDS:.0f} s"
+        return 0, (
+            f"training of {character} requested; the daemon starts it {when} (after a run in "
+            "progress, and only with a device to train on). Follow it with `bunny status`."
+        )
+    return 0, (
+        f"training of {character} requested, but the daemon is not running: the run starts "
+        "when it does (`bunny run`, or start the service)."
+    )

@@ -1,0 +1,297 @@
+"""The daemon's training job on a real database and real dataset folders: when runs start,
+`bunny train`, resume at start, stop, and what `bunny status` shows. The worker process is
+a stand-in here except in the last test, which trains the tiny model for real."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from daemon.cli import main
+from daemon.config import Config
+from daemon.dataset_corrections import DatasetCorrections
+from daemon.repository import Repository
+from daemon.store import TrainingState, utcnow
+from daemon.training.policy import DeviceChoice
+from daemon.training.progress import (
+    EXIT_DONE,
+    EXIT_STOPPED,
+    TrainingProgress,
+    read_progress,
+    write_progress,
+)
+from daemon.training.run_folder import SUMMARY_FILE, RunFolder, finish_run
+from daemon.training.training_process import TrainingStatus, prepare_run
+from daemon.training.trigger import TrainingJob
+from handlers.captions import NewCaption
+from handlers.dataset import DatasetImage, DatasetReport
+from handlers.letterbox import CropBox
+from tests.daemon.training.conftest import SIZES, write_image
+
+CPU = DeviceChoice("cpu", "test CPU")
+
+
+class FakeProcess:
+    """A worker stand-in: runs until the test ends it."""
+
+    def __init__(self, run: RunFolder) -> None:
+        self.run = run
+        self.code: int | None = None
+
+    def poll(self) -> TrainingStatus:
+        return TrainingStatus(self.run, self.code, read_progress(self.run.path))
+
+    def stop(self, timeout: float = 30.0) -> TrainingStatus:
+        self.code = EXIT_STOPPED
+        return self.poll()
+
+    def finish(self, steps: int = 8) -> None:
+        summary = {"steps": steps, "final_loss": 0.125, "dataset_images": 0}
+        (self.run.partial_dir / SUMMARY_FILE).write_text(json.dumps(summary))
+        finish_run(self.run)
+        self.code = EXIT_DONE
+
+
+class Harness:
+    def __init__(self, library: Path, config: Config) -> None:
+        self.library = library
+        self.config = config
+        self.repo = Repository(config.database_path)
+        self.now = utcnow()
+        self.launched: list[FakeProcess] = []
+        self.device = CPU
+        self.counter = 0
+
+    def launch(self, run: RunFolder) -> FakeProcess:
+        process = FakeProcess(run)
+        self.launched.append(process)
+        return process
+
+    def job(self) -> TrainingJob:
+        return TrainingJob(
+            self.repo, self.config, self.launch, lambda _c: self.device, lambda: self.now
+        )
+
+    def later(self, minutes: float) -> None:
+        self.now += timedelta(minutes=minutes)
+
+    def add_images(self, character: str, count: int) -> list[str]:
+        """`count` captioned dataset images of the character, on disk and in the database."""
+        if self.repo.character(character) is None:
+            self.repo.save_character(character, character.lower(), "person")
+        files, images = [], []
+        for _ in range(count):
+            self.counter += 1
+            n = self.counter
+            movie = self.repo.add_movie(
+                hashlib.sha256(f"m{n}".encode()).hexdigest(), f"m{n}.mp4", Path(f"m{n}.mp4"), 1
+            )
+            file = f"characters/{character}/dataset/{movie.key}_f{n}.jpg"
+            path = self.library / file
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_image(path, SIZES[n % len(SIZES)], n)
+            path.with_suffix(".txt").write_text(f"{character.lower()}, shot {n}\n")
+            image = DatasetImage(character, f"f{n}", file, CropBox(0, 0, 48, 48), 48, 48)
+            images.append(image)
+            self.repo.finish_stage(movie.id, "dataset", 0.1, DatasetReport((image,), 0, 0))
+            caption = NewCaption(file, movie.key, character, "test", f"shot {n}", "sha")
+            self.repo.save_caption(caption)
+            files.append(file)
+        return files
+
+    def states(self) -> list[tuple[str, int | None, str]]:
+        return [(r.character, r.version, r.state.value) for r in self.repo.training_runs()]
+
+
+@pytest.fixture
+def harness(
+    tmp_path: Path, make_config: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Harness]:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BUNNY_CONFIG", raising=False)
+    library = tmp_path / "library"
+    config = make_config(
+        library, min_images=3, growth_fraction=0.5, cooldown_minutes=60.0, check_minutes=5.0
+    )
+    made = Harness(library, config)
+    yield made
+    made.repo.close()
+
+
+def test_threshold_growth_and_cooldown(harness: Harness) -> None:
+    job = harness.job()
+    harness.add_images("Ann", 2)
+    job.tick()
+    assert harness.launched == [], "2 captioned images, 3 needed"
+
+    harness.add_images("Ann", 1)
+    job.tick()
+    assert harness.launched == [], "the next check is due check_minutes later"
+    harness.later(5)
+    job.tick()
+    [first] = harness.launched
+    assert first.run.name == "Ann-v1"
+    [run] = harness.repo.training_runs()
+    assert (run.state, run.basis_images, run.images) == (TrainingState.RUNNING, 3, 3)
+    assert run.folder == "characters/Ann/models/Ann-v1.partial"
+
+    first.finish()
+    job.tick()
+    [run] = harness.repo.training_runs()
+    assert (run.state, run.steps, run.final_loss) == (TrainingState.DONE, 8, 0.125)
+
+    harness.add_images("Ann", 1)  # 4: grown by 1, 1.5 needed
+    harness.later(5)
+    job.tick()
+    assert len(harness.launched) == 1
+    harness.add_images("Ann", 1)  # 5: grown enough, but within the cooldown
+    harness.later(5)
+    job.tick()
+    assert len(harness.launched) == 1
+    harness.later(60)
+    job.tick()
+    assert [p.run.name for p in harness.launched] == ["Ann-v1", "Ann-v2"]
+    assert harness.repo.training_runs()[-1].basis_images == 5
+
+
+def test_one_run_at_a_time(harness: Harness) -> None:
+    job = harness.job()
+    harness.add_images("Ann", 3)
+    harness.add_images("Bob", 3)
+    job.tick()
+    [first] = harness.launched
+    assert first.run.name == "Ann-v1"
+    harness.later(5)
+    job.tick()
+    assert len(harness.launched) == 1, "max_concurrent is 1"
+    first.finish()
+    harness.later(5)
+    job.tick()
+    assert [p.run.name for p in harness.launched] == ["Ann-v1", "Bob-v1"]
+
+
+def test_a_deleted_dataset_image_lowers_the_count(harness: Harness) -> None:
+    job = harness.job()
+    files = harness.add_images("Ann", 3)
+    (harness.library / files[0]).unlink()  # the user says: not Ann
+    DatasetCorrections(harness.repo, harness.library).run()
+    job.tick()
+    assert harness.launched == []
+    assert [(p.character, p.captioned) for p in harness.repo.caption_progress()] == [("Ann", 2)]
+
+
+def test_no_device_waits_and_says_why(harness: Harness, capsys: pytest.CaptureFixture[str]) -> None:
+    harness.device = DeviceChoice(None, "no GPU: a CPU build; training waits for one")
+    job = harness.job()
+    harness.add_images("Ann", 3)
+    job.tick()
+    assert harness.launched == []
+    capsys.readouterr()  # the log so far
+    assert main(["status", "--library", str(harness.library), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["training_wait"] == "no GPU: a CPU build; training waits for one"
+    harness.device = CPU
+    harness.later(5)
+    job.tick()
+    assert len(harness.launched) == 1
+    assert harness.repo.training_wait() is None
+
+
+def test_bunny_train_bypasses_threshold_and_cooldown(
+    harness: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    job = harness.job()
+    harness.add_images("Ann", 1)
+    capsys.readouterr()
+    assert main(["train", "Nobody", "--library", str(harness.library)]) == 1
+    assert "no character 'Nobody'" in capsys.readouterr().err
+    assert main(["train", "Ann", "--library", str(harness.library)]) == 0
+    assert "the daemon is not running" in capsys.readouterr().out
+    job.tick()
+    [process] = harness.launched
+    assert process.run.name == "Ann-v1"
+    [run] = harness.repo.training_runs()
+    assert (run.state, run.forced, run.version) == (TrainingState.RUNNING, True, 1)
+    process.finish()
+    job.tick()
+    harness.repo.beat()  # a daemon is running now
+    capsys.readouterr()
+    assert main(["train", "Ann", "--library", str(harness.library)]) == 0
+    assert "the daemon starts it within 30 s" in capsys.readouterr().out
+    job.tick()  # no cooldown for a run by hand
+    assert [p.run.name for p in harness.launched] == ["Ann-v1", "Ann-v2"]
+
+
+def test_a_request_on_an_unusable_dataset_is_refused(harness: Harness) -> None:
+    job = harness.job()
+    harness.add_images("Ann", 1)
+    for image in (harness.library / "characters" / "Ann" / "dataset").glob("*.txt"):
+        image.unlink()  # no captions: validation refuses every image
+    harness.repo.request_training("Ann")
+    job.tick()
+    assert harness.launched == []
+    [run] = harness.repo.training_runs()
+    assert run.state is TrainingState.REFUSED
+    assert run.error and "usable" in run.error
+
+
+def test_unfinished_runs_resume_first_and_stop_leaves_them_resumable(
+    harness: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    harness.add_images("Ann", 3)
+    harness.add_images("Bob", 3)
+    # A daemon ran Ann-v1 and died: its row says running, its folder is partial.
+    run = prepare_run(harness.library, "Ann", "ann", harness.config)
+    harness.repo.training_started("Ann", 1, "characters/Ann/models/Ann-v1.partial", 3, 3)
+    write_progress(run.partial_dir, TrainingProgress("training", step=4, steps=8, loss=0.2))
+
+    job = harness.job()
+    assert [r.name for r in job.resume_unfinished()] == ["Ann-v1"]
+    [process] = harness.launched
+    assert process.run == run, "resumed before Bob's new run"
+    assert harness.states() == [("Ann", 1, "running")]
+
+    capsys.readouterr()  # the log so far
+    assert main(["status", "--library", str(harness.library), "--json"]) == 0
+    [line] = json.loads(capsys.readouterr().out)["training"]
+    assert (line["character"], line["version"], line["state"]) == ("Ann", 1, "running")
+    assert (line["step"], line["steps"], line["loss"]) == (4, 8, 0.2)
+    assert main(["status", "--library", str(harness.library)]) == 0
+    text = capsys.readouterr().out
+    assert "Ann-v1" in text and "training 4/8, loss 0.2000" in text
+
+    job.stop_all(timeout=1.0)
+    assert harness.states() == [("Ann", 1, "stopped")]
+    job.tick()
+    assert len(harness.launched) == 1, "a stopping job starts nothing"
+
+
+def test_a_killed_run_is_started_again(harness: Harness) -> None:
+    harness.add_images("Ann", 3)
+    job = harness.job()
+    job.tick()
+    [first] = harness.launched
+    first.code = -9  # killed (out of memory)
+    job.tick()
+    assert [p.run.name for p in harness.launched] == ["Ann-v1", "Ann-v1"]
+    assert harness.states() == [("Ann", 1, "running")]
+
+
+def test_a_real_run_on_the_tiny_model(harness: Harness) -> None:
+    harness.add_images("Ann", 3)
+    job = TrainingJob(harness.repo, harness.config)
+    job.tick()
+    deadline = time.monotonic() + 120
+    while job.running and time.monotonic() < deadline:
+        time.sleep(0.5)
+        job.tick()
+    [run] = harness.repo.training_runs()
+    assert (run.state, run.steps, run.images) == (TrainingState.DONE, 8, 3), run.error
+    assert run.final_loss is not None
+    assert (harness.library / "characters" / "Ann" / "models" / "Ann-v1" / SUMMARY_FILE).is_file()
