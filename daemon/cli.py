@@ -57,19 +57,19 @@ def _cmd_status(args: argparse.Namespace, config: Config) -> int:
 
 
 def _cmd_characters(_args: argparse.Namespace, config: Config) -> int:
-    from daemon.status import print_characters
+    from daemon.character_commands import print_characters
 
     return print_characters(config)
 
 
 def _cmd_name(args: argparse.Namespace, config: Config) -> int:
-    from daemon.status import name_cluster
+    from daemon.character_commands import name_cluster
 
     return name_cluster(config, args.cluster, args.name)
 
 
 def _cmd_corrections(args: argparse.Namespace, config: Config) -> int:
-    from daemon.status import print_corrections
+    from daemon.character_commands import print_corrections
 
     return print_corrections(config, args.triplets)
 

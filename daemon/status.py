@@ -8,7 +8,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from daemon.atomic import write_text_atomic
 from daemon.config import Config
 from daemon.repository import MovieRecord, Repository, TrainingRunRecord
 from daemon.scheduler import HEARTBEAT_SECONDS
@@ -268,67 +267,3 @@ def retry_movies(config: Config, key: str | None) -> int:
         return 0
     finally:
         repo.close()
-
-
-def print_characters(config: Config) -> int:
-    """`bunny characters`: each character, its words, references and the frames it is in."""
-    if not has_database(config):
-        return EXIT_NO_DATABASE
-    repo = Repository(config.database_path)
-    try:
-        summaries = repo.character_summaries()
-    finally:
-        repo.close()
-    if not summaries:
-        print("no characters yet: drop reference photos into <inbox>/faces/<name>/")
-        return 0
-    print(f"{'NAME':<24}  {'TRIGGER':<18}  {'CLASS':<10}  {'REFS':>4}  {'FRAMES':>6}")
-    for c in summaries:
-        print(
-            f"{c.name:<24}  {c.trigger_word:<18}  {c.class_word:<10}  "
-            f"{c.references:>4}  {c.frames:>6}"
-        )
-    return 0
-
-
-def name_cluster(config: Config, cluster: str, name: str) -> int:
-    """`bunny name CLUSTER NAME`: the cluster's faces become NAME's; its best become references."""
-    from daemon.face_clusters import adopt_cluster
-    from handlers.registry import stages_needing
-
-    if not has_database(config):
-        return EXIT_NO_DATABASE
-    later = stages_needing("faces", config.pipeline.stages)
-    repo = Repository(config.database_path)
-    try:
-        count = adopt_cluster(repo, config.library, cluster, name, later)
-    except ValueError as exc:
-        print(f"bunny: {exc}", file=sys.stderr)
-        return EXIT_NO_MATCH
-    finally:
-        repo.close()
-    print(f"{count} faces of {cluster} are now {name}'s; the daemon matches the rest again")
-    return 0
-
-
-def print_corrections(config: Config, triplets: Path | None) -> int:
-    """`bunny corrections`: the log of moves and deletions; `--triplets FILE` exports them."""
-    if not has_database(config):
-        return EXIT_NO_DATABASE
-    repo = Repository(config.database_path)
-    try:
-        entries = repo.corrections()
-        rows = repo.correction_triplets() if triplets else []
-    finally:
-        repo.close()
-    for e in entries:
-        target = e.to_character or "(nobody)"
-        print(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.kind.value:<7}  {e.from_character} -> {target}  "
-              f"{e.file_before}")  # fmt: skip
-    if not entries:
-        print("no corrections yet: move or delete images in <library>/characters/*/dataset/")
-    if triplets is not None:
-        lines = [json.dumps(row) for row in rows]
-        write_text_atomic(triplets, "\n".join(lines) + ("\n" if lines else ""))
-        print(f"{len(rows)} (anchor, positive, negative) triplets written to {triplets}")
-    return 0

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from daemon.character_commands import print_corrections
 from daemon.config import Config, FacesConfig
 from daemon.dataset_corrections import DatasetCorrections
 from daemon.references import refresh_references
 from daemon.repository import Repository
-from daemon.status import print_corrections
 from daemon.store import CorrectionKind
 from handlers.dataset import DatasetImage, DatasetReport
 from handlers.face_matching import FaceBox
