@@ -23,33 +23,26 @@ def caption_path(image: Path) -> Path:
     return image.with_suffix(".txt")
 
 
-def write_caption(image: Path, text: str) -> bool:
-    """Write the image's `.txt` unless it already says `text`; True when it was written."""
+def write_caption(image: Path, text: str) -> None:
+    """Write the image's `.txt` unless it already says `text`."""
     path = caption_path(image)
-    if path.exists() and path.read_text(encoding="utf-8").strip() == text:
-        return False
-    write_text_atomic(path, text + "\n")
-    return True
+    if not path.exists() or path.read_text(encoding="utf-8").strip() != text:
+        write_text_atomic(path, text + "\n")
 
 
-def restore_caption(image: Path, text: str) -> bool:
+def restore_caption(image: Path, text: str) -> None:
     """Put a stored caption back where its `.txt` is missing; an existing one, perhaps
-    edited by the user, is left as it is. True when it was written."""
-    if caption_path(image).exists():
-        return False
-    write_text_atomic(caption_path(image), text + "\n")
-    return True
+    edited by the user, is left as it is."""
+    if not caption_path(image).exists():
+        write_text_atomic(caption_path(image), text + "\n")
 
 
-def remove_orphan_captions(dataset_dirs: list[Path], prefix: str) -> list[Path]:
+def remove_orphan_captions(dataset_dirs: list[Path], prefix: str) -> None:
     """Our `.txt` files (`prefix*`) whose image is gone: the dataset stage dropped it."""
-    removed = []
     for folder in dataset_dirs:
         for path in folder.glob(f"{prefix}*.txt"):
             if not any(path.with_suffix(s).exists() for s in IMAGE_SUFFIXES):
                 path.unlink()
-                removed.append(path)
-    return removed
 
 
 def metadata_is_stale(dataset_dir: Path) -> bool:

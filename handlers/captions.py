@@ -119,8 +119,7 @@ class CaptionsHandler:
             else:
                 asked.append(image)
         reused = len(done)
-        for captioned in self._ask(job, asked, facts, reused, len(images)):
-            done.append(captioned)
+        done.extend(self._ask(job, asked, facts, reused, len(images)))
         self._file(job, images)
         return CaptionsReport(tuple(done), len(done) - reused, reused)
 
