@@ -84,7 +84,7 @@ def _cmd_train(args: argparse.Namespace, config: Config) -> int:
     from daemon.repository import Repository
     from daemon.status import EXIT_NO_DATABASE, build_report, has_database
     from daemon.store import utcnow
-    from daemon.training.trigger import request_training
+    from daemon.training.training_requests import request_training
 
     if not has_database(config):
         return EXIT_NO_DATABASE

@@ -157,6 +157,7 @@ class TrainingConfig:
     min_images: int = field(default=20, metadata=_limits(1, 1000000))
     growth_fraction: float = field(default=0.25, metadata=_limits(0, 100))
     check_minutes: float = field(default=5.0, metadata=_limits(0.05, 1440))
+    poll_seconds: float = field(default=30.0, metadata=_limits(0.5, 3600))
     cooldown_minutes: float = field(default=60.0, metadata=_limits(0, 100000))
     max_concurrent: int = field(default=1, metadata=_limits(1, 16))
     min_image_side: int = field(default=128, metadata=_limits(8, 8192))

@@ -11,19 +11,15 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import structlog
 
 from daemon.config import Config, ConfigError
-from daemon.dataset_corrections import DatasetCorrections
-from daemon.face_clusters import MovedClusters, UnknownFaceClusters
 from daemon.inbox import InboxLayout
 from daemon.instance_lock import InstanceLock
 from daemon.intake import IntakeSettings, MovieIntake
-from daemon.movie_summary import write_movie_summary
+from daemon.library_upkeep import LibraryUpkeep, UpkeepHooks
 from daemon.pipeline import Pipeline, PipelineSettings
-from daemon.references import ReferenceIntake, refresh_references
 from daemon.repository import Repository
 from daemon.resilience import BreakerBoard
 from daemon.scheduler import (
@@ -34,17 +30,11 @@ from daemon.scheduler import (
 )
 from daemon.settle import SettleGate
 from daemon.store import MovieState, utcnow
-from daemon.training.trigger import POLL_SECONDS as TRAINING_POLL_SECONDS
 from daemon.training.trigger import TrainingJob
 from daemon.watcher import InboxWatcher
 from handlers.faces import ReferenceBook
 from handlers.near_duplicates import NearDuplicateIndex
-from handlers.registry import (
-    StageServices,
-    build_handlers,
-    stage_order_problem,
-    stages_needing,
-)
+from handlers.registry import StageServices, build_handlers, stage_order_problem
 
 EXIT_OK = 0
 EXIT_MOVIE_FAILED = 1
@@ -64,9 +54,7 @@ class Daemon:
         self.stop_event = threading.Event()
         self._wake = threading.Event()
         self._tally = _RunTally()
-        self._refresh_lock = threading.Lock()
-        # Adopting moved cluster folders and clustering run on two scheduler threads.
-        self._clusters_lock = threading.Lock()
+        self._training: TrainingJob | None = None
         self._log = structlog.get_logger("daemon")
         problem = stage_order_problem(config.pipeline.stages)
         if problem:
@@ -100,9 +88,14 @@ class Daemon:
         )
         intake = MovieIntake(repo, IntakeSettings(self.layout, config.watcher.follow_symlinks))
         book = ReferenceBook()
-        self._references_changed(repo, book)
-        self._references = ReferenceIntake(repo, self.layout, config.library, book)
-        self._references_stamp = repo.references_stamp()
+        # `run --once` trains nothing: it ends when the inbox is done, and a run takes hours.
+        training = None if once else TrainingJob(repo, config)
+        self._training = training
+        upkeep = LibraryUpkeep(
+            repo, config, self.layout, book, UpkeepHooks(self._wake.set, self._datasets_changed)
+        )
+        upkeep.references_changed()
+        self._upkeep = upkeep
         pipeline = Pipeline(
             build_handlers(config, self._services(repo, book)),
             repo,
@@ -122,33 +115,18 @@ class Daemon:
             )
             for i in range(config.pipeline.workers)
         ]
-        clusters = UnknownFaceClusters(repo, config.library, config.faces)
-        corrections = DatasetCorrections(repo, config.library)
-        moved = MovedClusters(
-            repo, config.library, self._after_faces(), config.watcher.quiet_seconds
-        )
-        self._read_corrections(repo, corrections, moved)  # made while the daemon was down
-        # `run --once` trains nothing: it ends when the inbox is done, and a run takes hours.
-        training = None if once else TrainingJob(repo, config)
+        upkeep.read_corrections()  # made while the daemon was down
         scheduler = build_scheduler(
             [
                 *(
-                    [PeriodicJob("training", training.tick, TRAINING_POLL_SECONDS)]
+                    [PeriodicJob("training", training.tick, config.training.poll_seconds)]
                     if training
                     else []
                 ),
                 PeriodicJob("rescan", watcher.rescan, config.watcher.rescan_minutes * 60),
                 PeriodicJob("heartbeat", repo.beat, HEARTBEAT_SECONDS),
-                PeriodicJob(
-                    "corrections",
-                    lambda: self._read_corrections(repo, corrections, moved),
-                    CORRECTIONS_SECONDS,
-                ),
-                PeriodicJob(
-                    "cluster",
-                    lambda: self._cluster(repo, clusters, moved),
-                    config.faces.cluster_minutes * 60,
-                ),
+                PeriodicJob("corrections", upkeep.read_corrections, CORRECTIONS_SECONDS),
+                PeriodicJob("cluster", upkeep.cluster, config.faces.cluster_minutes * 60),
             ]
         )
         repo.beat()
@@ -172,8 +150,8 @@ class Daemon:
                 training.resume_unfinished()  # before any new run
             self._intake_loop(gate, intake, repo, until_idle=once)
             if once and not self.stop_event.is_set():
-                self._read_corrections(repo, corrections, moved)
-                self._cluster(repo, clusters, moved)
+                upkeep.read_corrections()
+                upkeep.cluster()
         finally:
             self.stop()
             watcher.stop()
@@ -215,76 +193,9 @@ class Daemon:
         self._log.info("near-duplicate index loaded", frames=len(index))
         return index
 
-    def _take_reference(self, path: Path, repo: Repository) -> None:
-        if self._references.take(path):
-            self._references_stamp = repo.references_stamp()
-            self._references_changed(repo, self._references.book)
-
-    def _references_changed(
-        self, repo: Repository, book: ReferenceBook, just_finished: int | None = None
-    ) -> None:
-        """Match stored faces again; what depends on the labels runs again for each movie."""
-        with self._refresh_lock:
-            relabelled = refresh_references(repo, book, self.config.faces)
-            repo.requeue_stages(relabelled, self._after_faces(), busy_too=False)
-            if just_finished is not None:
-                # It ran its later stages on the labels of the moment; they run again.
-                repo.requeue_stages({just_finished}, self._after_faces(), busy_too=True)
-            for movie_id in relabelled:
-                write_movie_summary(repo, self.config.library, movie_id)
-        self._wake.set()
-        names = [c.name for c in repo.characters()]
-        self._log.info("references loaded", characters=names, relabelled_movies=len(relabelled))
-
-    def _read_corrections(
-        self, repo: Repository, corrections: DatasetCorrections, moved: MovedClusters
-    ) -> None:
-        """The user's changes to the library: deleted references, moved or deleted dataset
-        images, cluster folders moved into characters/."""
-        try:
-            removed = repo.forget_missing_references(self.config.library)
-            for file in removed:
-                self._log.info("reference removed: its copy was deleted", reference=file)
-            with self._clusters_lock:
-                adopted = moved.run()
-            corrected = corrections.run()
-            # The corrected movies' datasets and captions are made again from the new labels.
-            movies = {correction.movie_id for correction in corrected}
-            repo.requeue_stages(movies, self._after_faces(), busy_too=False)
-            if corrected or removed or adopted:
-                self._reload_references(repo)
-        except Exception:
-            self._log.exception("reading corrections failed; they are read again next time")
-
-    def _cluster(
-        self, repo: Repository, clusters: UnknownFaceClusters, moved: MovedClusters
-    ) -> None:
-        try:
-            with self._clusters_lock:
-                # A folder moved since the last look is adopted before its faces are regrouped.
-                adopted = moved.run()
-                found = clusters.run()
-        except Exception:
-            self._log.exception("clustering unknown faces failed; it runs again next time")
-            return
-        sizes = {cluster: len(members) for cluster, members in found.items()}
-        self._log.info("unknown faces clustered", clusters=sizes)
-        if adopted:
-            self._reload_references(repo)
-
-    def _reload_references(self, repo: Repository) -> None:
-        self._references_stamp = repo.references_stamp()
-        self._references_changed(repo, self._references.book)
-
-    def _watch_references(self, repo: Repository) -> None:
-        """References added by another process (`bunny name`) are picked up here."""
-        stamp = repo.references_stamp()
-        if stamp != self._references_stamp:
-            self._references_stamp = stamp
-            self._references_changed(repo, self._references.book)
-
-    def _after_faces(self) -> tuple[str, ...]:
-        return stages_needing("faces", self.config.pipeline.stages)
+    def _datasets_changed(self) -> None:
+        if self._training is not None:
+            self._training.datasets_changed()
 
     def _intake_loop(
         self, gate: SettleGate, intake: MovieIntake, repo: Repository, until_idle: bool
@@ -294,13 +205,13 @@ class Daemon:
             for path in gate.due():
                 try:
                     if path.is_relative_to(self.layout.faces):
-                        self._take_reference(path, repo)
+                        self._upkeep.take_reference(path)
                     elif intake.take(path):
                         self._wake.set()
                 except Exception as exc:
                     # The file is offered again by the next rescan.
                     self._log.error("could not take file", file=str(path), error=str(exc))
-            self._watch_references(repo)
+            self._upkeep.watch_references()
             if until_idle and self._idle(gate, repo):
                 return
             self.stop_event.wait(poll)
@@ -315,13 +226,15 @@ class Daemon:
             try:
                 movie = repo.claim_next(utcnow())
                 if movie is not None:
-                    seen = self._references.book.generation
+                    seen = self._upkeep.book.generation
                     state = pipeline.process(movie)
                     self._note(movie.key, state)
-                    if self._references.book.generation != seen:
+                    if self._upkeep.book.generation != seen:
                         # References changed while this movie's faces were being matched:
                         # its faces, now stored, are matched again like everyone else's.
-                        self._references_changed(repo, self._references.book, movie.id)
+                        self._upkeep.references_changed(movie.id)
+                    if state is MovieState.DONE:
+                        self._datasets_changed()
             except Exception:
                 self._log.exception("worker error; it goes on with the next movie")
                 movie = None

@@ -291,6 +291,9 @@ class TrainingRunRow(BaseModel):
     steps = pw.IntegerField(null=True)
     final_loss = pw.FloatField(null=True)
     error = pw.TextField(null=True)
+    # Kills of its worker (a crash, out of memory) with no checkpoint gained since the last.
+    kills = pw.IntegerField(default=0)
+    killed_at_step = pw.IntegerField(null=True)
 
     class Meta:
         table_name = "training_run"
@@ -356,6 +359,17 @@ def _add_training_runs_v8() -> None:
     database.create_tables([TrainingRunRow])
 
 
+def _add_training_kills_v9() -> None:
+    # A database made at v8 by this version already has them (create_tables uses the model).
+    columns = _columns("training_run")
+    if "kills" not in columns:
+        database.execute_sql(
+            'ALTER TABLE "training_run" ADD COLUMN "kills" INTEGER NOT NULL DEFAULT 0'
+        )
+    if "killed_at_step" not in columns:
+        database.execute_sql('ALTER TABLE "training_run" ADD COLUMN "killed_at_step" INTEGER')
+
+
 # Append a function to move the schema one version forward; never edit an old one.
 MIGRATIONS: list[Callable[[], None]] = [
     _create_v1,
@@ -366,6 +380,7 @@ MIGRATIONS: list[Callable[[], None]] = [
     _add_corrections_v6,
     _add_scenes_and_captions_v7,
     _add_training_runs_v8,
+    _add_training_kills_v9,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -122,6 +122,20 @@ class TrainingLedger:
             (TrainingRunRow.character == character) & (TrainingRunRow.version == version)
         ).execute()
 
+    def training_killed(self, character: str, version: int, checkpoint_step: int) -> int:
+        """Count a kill of the run's worker; the count of kills in a row, where a kill after
+        a checkpoint the last one had not reached starts the count again."""
+        with database.atomic("IMMEDIATE"):
+            row = self._run_row(character, version)
+            if row is None:
+                return 1
+            progressed = row.killed_at_step is not None and checkpoint_step > row.killed_at_step
+            kills = 1 if progressed else int(row.kills) + 1
+            TrainingRunRow.update(kills=kills, killed_at_step=checkpoint_step).where(
+                TrainingRunRow.id == row.id
+            ).execute()
+            return kills
+
     def training_refused(self, character: str, error: str, request_id: int | None) -> None:
         """A run the dataset's validation refused: the cooldown counts from now."""
         fields = {"state": TrainingState.REFUSED.value, "error": error, "finished_at": utcnow()}

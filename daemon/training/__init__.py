@@ -7,8 +7,9 @@ The daemon side (no torch needed to import):
 - `run_folder`: where runs live (`library/characters/<name>/models/<name>-vN.partial/`, renamed
   to `<name>-vN/` once complete), the run's spec and its progress file.
 - `training_process`: `prepare_run` then `TrainingProcess.start/poll/stop`: the worker process.
-- `trigger`: `TrainingJob`, the daemon's scheduler job (when runs start, resume, stop) and
-  `request_training` (`bunny train NAME`).
+- `trigger`: `TrainingJob`, the daemon's scheduler job (when runs start, resume, stop);
+  `run_outcomes`: how each run ended, into the `training_run` table;
+  `training_requests`: `request_training` (`bunny train NAME`).
 
 The worker side (`python -m daemon.training.worker RUN_FOLDER`): `base_model` (the one loader
 of a base model, for training and generation), `buckets`, `lora_training` (the loop,

@@ -1,6 +1,6 @@
 """The daemon's training job: which runs start when, and what becomes of them.
 
-`TrainingJob.tick()` is an apscheduler job every `POLL_SECONDS`. Each tick it
+`TrainingJob.tick()` is an apscheduler job every `training.poll_seconds`. Each tick it
 - follows the running worker processes (progress to the log; the end of each into the
   `training_run` table);
 - starts, while fewer than `training.max_concurrent` run, in this order: unfinished runs
@@ -9,14 +9,16 @@
   every `training.check_minutes`, characters whose training is due: at least `min_images`
   captioned dataset images and either no model yet or a dataset grown by `growth_fraction`
   since the count the newest model was decided on, and no run of theirs in the last
-  `cooldown_minutes`. The counts come from the database's dataset images, so an image the
+  `cooldown_minutes`. `datasets_changed()` (a movie done, a correction) makes the next tick
+  check at once. The counts come from the database's dataset images, so an image the
   user deleted or moved away lowers its character's count;
 - when something would start but no device may train (no GPU and `training.allow_cpu`
   false), starts nothing and keeps the reason for `bunny status`.
 
 `stop_all()` at daemon stop sends every worker SIGTERM (a checkpoint at the end of its step)
 and kills those still running after the timeout: either way the run is left in its
-`.partial` folder and resumed when the daemon starts again.
+`.partial` folder and resumed when the daemon starts again. How each run ended goes to the
+table through `RunOutcomes` (run_outcomes.py).
 """
 
 from __future__ import annotations
@@ -41,11 +43,10 @@ from daemon.training.run_folder import (
     latest_model,
     unfinished_runs,
 )
+from daemon.training.run_outcomes import RunOutcomes
 from daemon.training.training_process import TrainingProcess, TrainingStatus, prepare_run
 
 log = get_logger("bunny.training")
-POLL_SECONDS = 30.0  # how soon a `bunny train` request or a run's end is seen
-MAX_KILLS = 3  # a run killed this many times in a row (a crash, out of memory) is failed
 
 
 class RunningProcess(Protocol):
@@ -77,8 +78,9 @@ class TrainingJob:
         self._lock = threading.Lock()
         self._running: dict[str, RunningProcess] = {}
         self._resume: list[RunFolder] = []
-        self._kills: dict[str, int] = {}
+        self._outcomes = RunOutcomes(repo, config.library)
         self._checked_at: datetime | None = None
+        self._recheck = threading.Event()
         self._stopping = False
         self._last_wait: str | None = None
 
@@ -90,16 +92,26 @@ class TrainingJob:
         """At daemon start: match the table to the run folders, queue the unfinished runs to
         be started again before any new one, and start them now."""
         with self._lock:
-            self._reconcile()
+            self._outcomes.reconcile()
+            failed = {
+                (record.character, record.version)
+                for record in self.repo.training_runs()
+                if record.state is TrainingState.FAILED
+            }
             for run in unfinished_runs(self.library):
                 progress = read_progress(run.partial_dir)
-                if progress is not None and progress.state == "failed":
+                gave_up = (run.character, run.version) in failed
+                if gave_up or (progress is not None and progress.state == "failed"):
                     continue  # it stays as it ended; the next version gets a new number
                 self._resume.append(run)
                 log.info("training run to resume", run=run.name)
             queued = list(self._resume)
         self.tick()
         return queued
+
+    def datasets_changed(self) -> None:
+        """Captioned images came or went: the next tick checks who is due, whatever the time."""
+        self._recheck.set()
 
     def tick(self) -> None:
         """The scheduler job; never raises."""
@@ -125,8 +137,13 @@ class TrainingJob:
         self._poll()
         settings = self.config.training
         now = self._clock()
-        check = self._checked_at is None or now - self._checked_at >= timedelta(
-            minutes=settings.check_minutes
+        # Cleared before the check reads the database, so a change after it is not lost.
+        recheck = self._recheck.is_set()
+        self._recheck.clear()
+        check = (
+            recheck
+            or self._checked_at is None
+            or now - self._checked_at >= timedelta(minutes=settings.check_minutes)
         )
         requests = self.repo.training_requests()
         due = self._due_characters(now) if check else []
@@ -234,61 +251,8 @@ class TrainingJob:
 
     def _ended(self, name: str, status: TrainingStatus, stopping: bool) -> None:
         self._running.pop(name, None)
-        run, progress = status.run, status.progress
-        steps = progress.step if progress else None
-        loss = progress.loss if progress else None
-        outcome = status.outcome
-        if outcome == "done":
-            self._kills.pop(name, None)
-            end = RunEnd(TrainingState.DONE, *self._summary(run, steps, loss))
-        elif outcome == "failed":
-            error = (progress.error if progress else "") or "the worker failed"
-            end = RunEnd(TrainingState.FAILED, steps, loss, error)
-        elif outcome == "running":
-            end = RunEnd(TrainingState.STOPPED, steps, loss, "still running at stop")
-        else:
-            kills = self._kills.get(name, 0) + (outcome == "killed" and not stopping)
-            self._kills[name] = kills
-            if kills >= MAX_KILLS:
-                error = f"the worker was killed {kills} times in a row (crash or out of memory)"
-                log.error("training run given up", run=name, error=error)
-                end = RunEnd(TrainingState.FAILED, steps, loss, error)
-            else:
-                end = RunEnd(TrainingState.STOPPED, steps, loss, f"{outcome}; resumes")
-                if not stopping:
-                    self._resume.append(run)
-        self.repo.training_ended(run.character, run.version, end)
-
-    def _summary(
-        self, run: RunFolder, steps: int | None, loss: float | None
-    ) -> tuple[int | None, float | None]:
-        try:
-            raw = json.loads((run.path / SUMMARY_FILE).read_text(encoding="utf-8"))
-            return int(raw["steps"]), raw.get("final_loss")
-        except (OSError, ValueError, KeyError, TypeError):
-            return steps, loss
-
-    def _reconcile(self) -> None:
-        """Rows left running by a daemon that died: done, stopped (resumed) or gone."""
-        for record in self.repo.training_runs():
-            if record.state is not TrainingState.RUNNING or record.version is None:
-                continue
-            run = RunFolder(
-                self.library / "characters" / record.character / "models",
-                record.character,
-                record.version,
-            )
-            progress = read_progress(run.path)
-            if run.complete:
-                steps, loss = self._summary(run, None, None)
-                end = RunEnd(TrainingState.DONE, steps, loss)
-            elif progress is not None and progress.state == "failed":
-                end = RunEnd(TrainingState.FAILED, progress.step, progress.loss, progress.error)
-            elif run.partial_dir.is_dir():
-                end = RunEnd(TrainingState.STOPPED, error="the daemon stopped; resumes")
-            else:
-                end = RunEnd(TrainingState.FAILED, error="its run folder is gone")
-            self.repo.training_ended(record.character, record.version, end)
+        if self._outcomes.record(status, stopping):
+            self._resume.append(status.run)
 
     def _captioned(self, character: str) -> int:
         counts = {p.character: p.captioned for p in self.repo.caption_progress()}
@@ -303,26 +267,3 @@ class TrainingJob:
                 log.warning("training waits", reason=reason)
             self.repo.save_training_wait(reason)
             self._last_wait = reason
-
-
-def request_training(config: Config, character: str, daemon_running: bool) -> tuple[int, str]:
-    """`bunny train NAME`: a request row the daemon's training job picks up. (exit, message)"""
-    dataset = config.library / "characters" / character / "dataset"
-    repo = Repository(config.database_path)
-    try:
-        if repo.character(character) is None and not dataset.is_dir():
-            known = ", ".join(c.name for c in repo.characters()) or "none yet"
-            return 1, f"no character {character!r} (known: {known})"
-        repo.request_training(character)
-    finally:
-        repo.close()
-    if daemon_running:
-        when = f"within {POLL_SECONDS:.0f} s"
-        return 0, (
-            f"training of {character} requested; the daemon starts it {when} (after a run in "
-            "progress, and only with a device to train on). Follow it with `bunny status`."
-        )
-    return 0, (
-        f"training of {character} requested, but the daemon is not running: the run starts "
-        "when it does (`bunny run`, or start the service)."
-    )

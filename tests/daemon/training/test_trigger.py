@@ -160,6 +160,18 @@ def test_threshold_growth_and_cooldown(harness: Harness) -> None:
     assert harness.repo.training_runs()[-1].basis_images == 5
 
 
+def test_a_finished_movie_makes_the_next_tick_check_at_once(harness: Harness) -> None:
+    job = harness.job()
+    harness.add_images("Ann", 2)
+    job.tick()
+    harness.add_images("Ann", 1)
+    job.tick()
+    assert harness.launched == [], "without news, the next check is check_minutes later"
+    job.datasets_changed()
+    job.tick()
+    assert [p.run.name for p in harness.launched] == ["Ann-v1"]
+
+
 def test_one_run_at_a_time(harness: Harness) -> None:
     job = harness.job()
     harness.add_images("Ann", 3)
@@ -281,6 +293,44 @@ def test_a_killed_run_is_started_again(harness: Harness) -> None:
     job.tick()
     assert [p.run.name for p in harness.launched] == ["Ann-v1", "Ann-v1"]
     assert harness.states() == [("Ann", 1, "running")]
+
+
+def kill(process: FakeProcess, checkpoint_step: int) -> None:
+    write_progress(process.run.path, TrainingProgress("training", checkpoint_step=checkpoint_step))
+    process.code = -9
+
+
+def test_three_kills_in_a_row_fail_the_run_even_across_daemon_restarts(harness: Harness) -> None:
+    harness.add_images("Ann", 3)
+    job = harness.job()
+    job.tick()
+    for attempt in range(3):
+        kill(harness.launched[-1], checkpoint_step=0)
+        job.tick()  # the daemon sees the kill
+        if attempt < 2:
+            job.stop_all(timeout=1)
+            job = harness.job()  # a daemon started again: the count is in the table
+            job.resume_unfinished()
+    [run] = harness.repo.training_runs()
+    assert run.state is TrainingState.FAILED
+    assert run.error is not None and "killed 3 times in a row" in run.error
+    launched = len(harness.launched)
+    job.tick()
+    assert len(harness.launched) == launched, "a failed run is not started again"
+    job.stop_all(timeout=1)
+    assert harness.job().resume_unfinished() == [], "nor by the next daemon"
+    assert len(harness.launched) == launched
+
+
+def test_kills_with_progress_between_them_keep_resuming(harness: Harness) -> None:
+    harness.add_images("Ann", 3)
+    job = harness.job()
+    job.tick()
+    for checkpoint in (0, 100, 200, 300):
+        kill(harness.launched[-1], checkpoint_step=checkpoint)
+        job.tick()
+    assert harness.states() == [("Ann", 1, "running")]
+    assert len(harness.launched) == 5
 
 
 def test_a_real_run_on_the_tiny_model(harness: Harness) -> None:

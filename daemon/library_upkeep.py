@@ -1,0 +1,125 @@
+"""Keeping labels and datasets in step with the references and with the user's hand edits.
+
+The daemon calls it from three places: the intake loop (a reference photo settled in
+inbox/faces, or references added by `bunny name` in another process), the every-minute
+corrections job, and the clustering job. Whenever labels change, what depends on them
+(`stages_needing("faces")`) runs again for each movie affected, and `on_datasets_changed`
+is told, so training can look at the new counts at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+
+from daemon.config import Config
+from daemon.dataset_corrections import DatasetCorrections
+from daemon.face_clusters import MovedClusters, UnknownFaceClusters
+from daemon.inbox import InboxLayout
+from daemon.movie_summary import write_movie_summary
+from daemon.references import ReferenceIntake, refresh_references
+from daemon.repository import Repository
+from handlers.faces import ReferenceBook
+from handlers.registry import stages_needing
+
+
+@dataclass(frozen=True)
+class UpkeepHooks:
+    wake_workers: Callable[[], None]  # stages were queued again
+    datasets_changed: Callable[[], None]  # dataset images may have come or gone
+
+
+class LibraryUpkeep:
+    def __init__(
+        self,
+        repo: Repository,
+        config: Config,
+        layout: InboxLayout,
+        book: ReferenceBook,
+        hooks: UpkeepHooks,
+    ) -> None:
+        self.repo = repo
+        self.config = config
+        self.hooks = hooks
+        self._log = structlog.get_logger("daemon")
+        self._refresh_lock = threading.Lock()
+        # Adopting moved cluster folders and clustering run on two scheduler threads.
+        self._clusters_lock = threading.Lock()
+        self.references = ReferenceIntake(repo, layout, config.library, book)
+        self._corrections = DatasetCorrections(repo, config.library)
+        self._clusters = UnknownFaceClusters(repo, config.library, config.faces)
+        self._moved = MovedClusters(
+            repo, config.library, self.after_faces(), config.watcher.quiet_seconds
+        )
+        self._stamp = repo.references_stamp()
+
+    @property
+    def book(self) -> ReferenceBook:
+        return self.references.book
+
+    def after_faces(self) -> tuple[str, ...]:
+        return stages_needing("faces", self.config.pipeline.stages)
+
+    def take_reference(self, path: Path) -> None:
+        """A settled file under inbox/faces."""
+        if self.references.take(path):
+            self.references_changed()
+
+    def watch_references(self) -> None:
+        """References added by another process (`bunny name`) are picked up here."""
+        if self.repo.references_stamp() != self._stamp:
+            self.references_changed()
+
+    def references_changed(self, just_finished: int | None = None) -> None:
+        """Match stored faces again; what depends on the labels runs again for each movie."""
+        self._stamp = self.repo.references_stamp()
+        with self._refresh_lock:
+            relabelled = refresh_references(self.repo, self.book, self.config.faces)
+            self.repo.requeue_stages(relabelled, self.after_faces(), busy_too=False)
+            if just_finished is not None:
+                # It ran its later stages on the labels of the moment; they run again.
+                self.repo.requeue_stages({just_finished}, self.after_faces(), busy_too=True)
+            for movie_id in relabelled:
+                write_movie_summary(self.repo, self.config.library, movie_id)
+        self.hooks.wake_workers()
+        names = [c.name for c in self.repo.characters()]
+        self._log.info("references loaded", characters=names, relabelled_movies=len(relabelled))
+
+    def read_corrections(self) -> None:
+        """The user's changes to the library: deleted references, moved or deleted dataset
+        images, cluster folders moved into characters/. Never raises."""
+        try:
+            removed = self.repo.forget_missing_references(self.config.library)
+            for file in removed:
+                self._log.info("reference removed: its copy was deleted", reference=file)
+            with self._clusters_lock:
+                adopted = self._moved.run()
+            corrected = self._corrections.run()
+            # The corrected movies' datasets and captions are made again from the new labels.
+            movies = {correction.movie_id for correction in corrected}
+            self.repo.requeue_stages(movies, self.after_faces(), busy_too=False)
+            if corrected:
+                self.hooks.datasets_changed()
+            if corrected or removed or adopted:
+                self.references_changed()
+        except Exception:
+            self._log.exception("reading corrections failed; they are read again next time")
+
+    def cluster(self) -> None:
+        """Group the unknown faces; never raises."""
+        try:
+            with self._clusters_lock:
+                # A folder moved since the last look is adopted before its faces are regrouped.
+                adopted = self._moved.run()
+                found = self._clusters.run()
+        except Exception:
+            self._log.exception("clustering unknown faces failed; it runs again next time")
+            return
+        sizes = {cluster: len(members) for cluster, members in found.items()}
+        self._log.info("unknown faces clustered", clusters=sizes)
+        if adopted:
+            self.references_changed()
