@@ -40,6 +40,14 @@ def make_clip(clip_dir: Path) -> Callable[..., Path]:
     return factory
 
 
+@pytest.fixture(scope="session")
+def tiny_base_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random Stable Diffusion pipeline folder, loaded like a user's base model."""
+    from tests.daemon.training.tiny_models import build_tiny_pipeline
+
+    return build_tiny_pipeline(tmp_path_factory.mktemp("base") / "tiny-sd")
+
+
 def wait_for(condition: Callable[[], Any], timeout: float = 30.0, every: float = 0.1) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

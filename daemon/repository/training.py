@@ -27,6 +27,7 @@ class TrainingRunRecord:
     steps: int | None
     final_loss: float | None
     error: str | None
+    kills: int = 0  # of its worker, in a row with no new checkpoint (see run_outcomes.py)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ def _record(row: TrainingRunRow) -> TrainingRunRecord:
         steps=row.steps,
         final_loss=row.final_loss,
         error=row.error,
+        kills=row.kills,
     )
 
 

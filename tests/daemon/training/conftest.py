@@ -1,4 +1,5 @@
-"""Fixtures for training: a tiny base model (built once per session) and a small dataset."""
+"""Fixtures for training: tiny-model settings and a small dataset (the tiny base model is
+built once per session in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,16 +12,10 @@ import pytest
 from PIL import Image
 
 from daemon.config import Config, LogConfig, TrainingConfig
-from tests.daemon.training.tiny_models import build_tiny_pipeline
 
 SIZES = [(48, 48), (64, 40), (40, 64), (56, 56), (64, 48), (48, 64)]
 CHARACTER = "Amélie Poulain"
 TRIGGER = "amelie"
-
-
-@pytest.fixture(scope="session")
-def tiny_base_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_tiny_pipeline(tmp_path_factory.mktemp("base") / "tiny-sd")
 
 
 def tiny_training(base_model: Path, **changes: object) -> TrainingConfig:
