@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from daemon.config import Config, ConfigError, load_config
+from daemon.service_commands import add_service_arguments
 
 EXIT_CONFIG = 2
 EXIT_ALREADY_RUNNING = 3
@@ -36,13 +37,10 @@ def load(args: argparse.Namespace) -> Config:
 
 def _cmd_run(args: argparse.Namespace, config: Config) -> int:
     from daemon.instance_lock import AlreadyRunningError
-    from daemon.log import configure_logging, secrets_from_environment
+    from daemon.log import configure_daemon_logging
     from daemon.service import Daemon
 
-    # The caption key's variable may have any name; its value is masked like the others.
-    caption_key = os.environ.get(config.captions.openai.api_key_env, "")
-    secrets = secrets_from_environment() | ({caption_key} if caption_key else set())
-    configure_logging(config.log, config.log_path, secrets)
+    configure_daemon_logging(config)
     try:
         return Daemon(config).run(once=args.once)
     except AlreadyRunningError as exc:
@@ -51,7 +49,7 @@ def _cmd_run(args: argparse.Namespace, config: Config) -> int:
 
 
 def _cmd_status(args: argparse.Namespace, config: Config) -> int:
-    from daemon.status import print_status
+    from daemon.status_text import print_status
 
     return print_status(config, as_json=args.json)
 
@@ -82,7 +80,7 @@ def _cmd_recaption(args: argparse.Namespace, config: Config) -> int:
 
 def _cmd_train(args: argparse.Namespace, config: Config) -> int:
     from daemon.repository import Repository
-    from daemon.status import EXIT_NO_DATABASE, build_report, has_database
+    from daemon.status import EXIT_NO_DATABASE, daemon_running, has_database
     from daemon.store import utcnow
     from daemon.training.training_requests import request_training
 
@@ -90,7 +88,7 @@ def _cmd_train(args: argparse.Namespace, config: Config) -> int:
         return EXIT_NO_DATABASE
     repo = Repository(config.database_path)
     try:
-        running = build_report(repo, utcnow()).daemon_running
+        running = daemon_running(repo, utcnow())
     finally:
         repo.close()
     code, message = request_training(config, args.name, running)
@@ -101,7 +99,7 @@ def _cmd_train(args: argparse.Namespace, config: Config) -> int:
 
 
 def _cmd_retry(args: argparse.Namespace, config: Config) -> int:
-    from daemon.status import retry_movies
+    from daemon.retry import retry_movies
 
     return retry_movies(config, args.movie)
 
@@ -148,6 +146,13 @@ def _image_size(text: str) -> tuple[int, int]:
     if any(side < 8 or side % 8 for side in size):
         raise argparse.ArgumentTypeError(f"{text!r}: sides must be multiples of 8")
     return size
+
+
+def _cmd_service(args: argparse.Namespace, config: Config) -> int:
+    from daemon.service_commands import run_service_command
+
+    # The file the config was read from: the one the installed service runs with.
+    return run_service_command(args, config.source)
 
 
 def _cmd_doctor(args: argparse.Namespace, config: Config) -> int:
@@ -237,6 +242,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     doctor = sub.add_parser("doctor", parents=[common], help="check the installation")
     doctor.set_defaults(func=_cmd_doctor)
+
+    service = sub.add_parser(
+        "service", help="install, remove, start or stop the Windows service (Windows only)"
+    )
+    add_service_arguments(service)
+    service.set_defaults(func=_cmd_service)
     return parser
 
 

@@ -206,6 +206,12 @@ class LogConfig:
 
 
 @dataclass(frozen=True)
+class DiskConfig:
+    min_free_gb: float = field(default=5.0, metadata=_limits(0, 1000000))
+    check_seconds: float = field(default=30.0, metadata=_limits(0.1, 3600))
+
+
+@dataclass(frozen=True)
 class Config:
     inbox: Path = Path("inbox")
     library: Path = Path("library")
@@ -221,6 +227,7 @@ class Config:
     captions: CaptionsConfig = CaptionsConfig()
     training: TrainingConfig = TrainingConfig()
     after_done: Literal["keep", "move"] = "keep"
+    disk: DiskConfig = DiskConfig()
     log: LogConfig = LogConfig()
     source: Path | None = field(default=None, compare=False)
 

@@ -20,7 +20,7 @@ from typing import Any
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-from daemon.config import LogConfig
+from daemon.config import Config, LogConfig
 
 # Whole words of a name (OPENAI_API_KEY, hf-token, db.password), so that "keyframes" or
 # "author" are not taken for secrets.
@@ -127,6 +127,14 @@ def configure_logging(config: LogConfig, log_path: Path, secrets: Iterable[str])
     # Third-party chatter that would drown the daemon's own lines.
     for noisy in ("apscheduler", "watchdog", "botocore", "urllib3", "PIL", "peewee", "tzlocal"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def configure_daemon_logging(config: Config) -> None:
+    """The daemon's logging, the same for `bunny run` and the Windows service."""
+    # The caption key's variable may have any name; its value is masked like the others.
+    caption_key = os.environ.get(config.captions.openai.api_key_env, "")
+    secrets = secrets_from_environment() | ({caption_key} if caption_key else set())
+    configure_logging(config.log, config.log_path, secrets)
 
 
 def get_logger(name: str = "bunny") -> Any:

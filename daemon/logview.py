@@ -97,3 +97,21 @@ def _follow(path: Path, position: int) -> Iterator[dict[str, Any]]:
                     yield entry
         else:
             time.sleep(FOLLOW_POLL_SECONDS)
+
+
+def last_error(path: Path, tail_bytes: int = 512 * 1024) -> dict[str, Any] | None:
+    """The newest error-level entry of the log, looking at the current file, then the last
+    rotated one; only their last `tail_bytes` are read."""
+    for file in (path, path.with_name(path.name + ".1")):
+        try:
+            with file.open("rb") as handle:
+                size = handle.seek(0, 2)
+                handle.seek(max(0, size - tail_bytes))
+                text = handle.read().decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        for line in reversed(text.splitlines()):
+            entry = _parse(line)
+            if entry and LEVELS.get(str(entry.get("level")), 20) >= LEVELS["error"]:
+                return entry
+    return None

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import structlog
 
 from daemon.config import Config, ConfigError
+from daemon.disk_guard import DiskGuard
 from daemon.inbox import InboxLayout
 from daemon.instance_lock import InstanceLock
 from daemon.intake import IntakeSettings, MovieIntake
@@ -30,6 +31,7 @@ from daemon.scheduler import (
 )
 from daemon.settle import SettleGate
 from daemon.store import MovieState, utcnow
+from daemon.systemd_notify import SystemdNotifier
 from daemon.training.trigger import TrainingJob
 from daemon.watcher import InboxWatcher
 from handlers.faces import ReferenceBook
@@ -55,6 +57,7 @@ class Daemon:
         self._wake = threading.Event()
         self._tally = _RunTally()
         self._training: TrainingJob | None = None
+        self._notify = SystemdNotifier()
         self._log = structlog.get_logger("daemon")
         problem = stage_order_problem(config.pipeline.stages)
         if problem:
@@ -80,6 +83,8 @@ class Daemon:
         self.layout.create()
         config.library.mkdir(parents=True, exist_ok=True)
         repo = Repository(config.database_path)
+        self._disk = DiskGuard(config.library, config.disk, repo.save_disk_reading)
+        self._disk.check()
         for movie in repo.requeue_abandoned():
             self._log.info("resuming a movie left running", movie=movie.key, stage=movie.stage)
         gate = SettleGate(config.watcher.quiet_seconds)
@@ -89,7 +94,7 @@ class Daemon:
         intake = MovieIntake(repo, IntakeSettings(self.layout, config.watcher.follow_symlinks))
         book = ReferenceBook()
         # `run --once` trains nothing: it ends when the inbox is done, and a run takes hours.
-        training = None if once else TrainingJob(repo, config)
+        training = None if once else TrainingJob(repo, config, paused=self._disk.pause_reason)
         self._training = training
         upkeep = LibraryUpkeep(
             repo, config, self.layout, book, UpkeepHooks(self._wake.set, self._datasets_changed)
@@ -124,7 +129,8 @@ class Daemon:
                     else []
                 ),
                 PeriodicJob("rescan", watcher.rescan, config.watcher.rescan_minutes * 60),
-                PeriodicJob("heartbeat", repo.beat, HEARTBEAT_SECONDS),
+                PeriodicJob("heartbeat", lambda: self._beat(repo), HEARTBEAT_SECONDS),
+                PeriodicJob("disk", self._disk.check, config.disk.check_seconds),
                 PeriodicJob("corrections", upkeep.read_corrections, CORRECTIONS_SECONDS),
                 PeriodicJob("cluster", upkeep.cluster, config.faces.cluster_minutes * 60),
             ]
@@ -145,6 +151,7 @@ class Daemon:
         scheduler.start()
         for worker in workers:
             worker.start()
+        self._notify.ready(self._status_line(repo))
         try:
             if training is not None:
                 training.resume_unfinished()  # before any new run
@@ -153,6 +160,7 @@ class Daemon:
                 upkeep.read_corrections()
                 upkeep.cluster()
         finally:
+            self._notify.stopping()
             self.stop()
             watcher.stop()
             scheduler.shutdown(wait=False)
@@ -163,7 +171,8 @@ class Daemon:
             repo.clear_heartbeat()
             repo.close()
             self._log.info("daemon stopped")
-        return EXIT_MOVIE_FAILED if once and self._tally.unfinished else EXIT_OK
+        unfinished = self._tally.unfinished or self._disk.paused
+        return EXIT_MOVIE_FAILED if once and unfinished else EXIT_OK
 
     def _stop_training(self, training: TrainingJob | None) -> threading.Thread | None:
         """Workers get SIGTERM (a checkpoint at the end of their step) while the pipeline
@@ -212,8 +221,9 @@ class Daemon:
                     # The file is offered again by the next rescan.
                     self._log.error("could not take file", file=str(path), error=str(exc))
             self._upkeep.watch_references()
-            if until_idle and self._idle(gate, repo):
-                return
+            self._notify.watchdog()
+            if until_idle and (self._idle(gate, repo) or self._disk.paused):
+                return  # paused, `--once` could only wait: it ends, and says so by its status
             self.stop_event.wait(poll)
 
     def _idle(self, gate: SettleGate, repo: Repository) -> bool:
@@ -221,10 +231,22 @@ class Daemon:
         # is never missed: no worker bookkeeping is needed.
         return gate.pending() == 0 and repo.count_unfinished(utcnow()) == 0
 
+    def _beat(self, repo: Repository) -> None:
+        repo.beat()
+        self._notify.status(self._status_line(repo))
+
+    def _status_line(self, repo: Repository) -> str:
+        """What `systemctl status` shows."""
+        pause = self._disk.pause_reason()
+        if pause is not None:
+            return f"paused: {pause}"
+        unfinished = repo.count_unfinished(utcnow())
+        return f"{unfinished} movie(s) to process" if unfinished else "idle: waiting for movies"
+
     def _work(self, repo: Repository, pipeline: Pipeline) -> None:
         while not self.stop_event.is_set():
             try:
-                movie = repo.claim_next(utcnow())
+                movie = None if self._disk.paused else repo.claim_next(utcnow())
                 if movie is not None:
                     seen = self._upkeep.book.generation
                     state = pipeline.process(movie)

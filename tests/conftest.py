@@ -82,8 +82,8 @@ class DaemonProcess:
         (self.inbox / "movies").mkdir(parents=True, exist_ok=True)
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, *extra: str) -> subprocess.Popen[bytes]:
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+    def start(self, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        env = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
         self.process = subprocess.Popen(
             [sys.executable, "-m", "daemon.cli", "run", "--config", str(self.config), *extra],
             cwd=self.root,

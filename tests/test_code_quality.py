@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CODE = ("daemon", "handlers", "windows_service", "tests", "scripts")
 
 
 def run_tool(*command: str) -> subprocess.CompletedProcess[str]:
@@ -16,12 +17,12 @@ def run_tool(*command: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_is_clean() -> None:
-    result = run_tool("ruff", "check", "daemon", "handlers", "tests", "scripts")
+    result = run_tool("ruff", "check", *CODE)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_ruff_format_is_clean() -> None:
-    result = run_tool("ruff", "format", "--check", "daemon", "handlers", "tests", "scripts")
+    result = run_tool("ruff", "format", "--check", *CODE)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

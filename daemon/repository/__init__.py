@@ -12,6 +12,7 @@ import peewee as pw
 
 from daemon.repository.captions import BreakerRecord, CaptionProgress, CaptionStore
 from daemon.repository.corrections import CorrectionLog
+from daemon.repository.daemon_state import DaemonStateStore, DiskReading
 from daemon.repository.queue import MovieQueue
 from daemon.repository.records import (
     MOVIE_KEY_LENGTH,
@@ -41,6 +42,7 @@ __all__ = [
     "CharacterSummary",
     "CorrectionLogEntry",
     "CorrectionRecord",
+    "DiskReading",
     "FrameRecord",
     "Heartbeat",
     "InboxFileRecord",
@@ -56,7 +58,9 @@ __all__ = [
 ]
 
 
-class Repository(MovieQueue, StageLedger, CorrectionLog, CaptionStore, TrainingLedger):
+class Repository(
+    MovieQueue, StageLedger, CorrectionLog, CaptionStore, TrainingLedger, DaemonStateStore
+):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: pw.SqliteDatabase = open_database(path)

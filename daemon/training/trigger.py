@@ -13,7 +13,8 @@
   check at once. The counts come from the database's dataset images, so an image the
   user deleted or moved away lowers its character's count;
 - when something would start but no device may train (no GPU and `training.allow_cpu`
-  false), starts nothing and keeps the reason for `bunny status`.
+  false) or new work is paused (the disk guard), starts nothing and keeps the reason for
+  `bunny status`.
 
 `stop_all()` at daemon stop sends every worker SIGTERM (a checkpoint at the end of its step)
 and kills those still running after the timeout: either way the run is left in its
@@ -68,6 +69,7 @@ class TrainingJob:
         launch: Launcher = TrainingProcess.start,
         device: Callable[[TrainingConfig], DeviceChoice] = training_device,
         clock: Callable[[], datetime] = utcnow,
+        paused: Callable[[], str | None] = lambda: None,
     ) -> None:
         self.repo = repo
         self.config = config
@@ -75,6 +77,7 @@ class TrainingJob:
         self._launch = launch
         self._device = device
         self._clock = clock
+        self._paused = paused  # why no new work may start now (the disk guard), or None
         self._lock = threading.Lock()
         self._running: dict[str, RunningProcess] = {}
         self._resume: list[RunFolder] = []
@@ -153,6 +156,10 @@ class TrainingJob:
             self._set_wait(None)
             return
         if len(self._running) >= settings.max_concurrent:
+            return
+        pause = self._paused()
+        if pause is not None:
+            self._set_wait(pause)
             return
         choice = self._device(settings)
         if choice.device is None:

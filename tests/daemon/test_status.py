@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from daemon.cli import main
-from daemon.repository import MovieRecord, Repository
+from daemon.repository import DiskReading, MovieRecord, Repository
 from daemon.store import MovieState, utcnow
 
 
@@ -51,8 +52,12 @@ def movies(repo: Repository) -> dict[str, MovieRecord]:
     return made
 
 
-def status_json(library: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
-    assert main(["status", "--library", str(library), "--json"]) == 0
+def status_json(
+    library: Path, capsys: pytest.CaptureFixture[str], exit_status: int | None = None
+) -> dict[str, Any]:
+    code = main(["status", "--library", str(library), "--json"])
+    if exit_status is not None:
+        assert code == exit_status
     result: dict[str, Any] = json.loads(capsys.readouterr().out)
     return result
 
@@ -119,8 +124,9 @@ def test_status_text_output(
     movies: dict[str, MovieRecord],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["status", "--library", str(library)]) == 0
+    assert main(["status", "--library", str(library)]) == 2  # critical: not running
     out = capsys.readouterr().out
+    assert "health:   critical: the daemon is not running" in out
     assert "not running" in out
     assert "2 movie(s) waiting to run" in out
     assert "last error: shots: decoder crashed" in out
@@ -128,7 +134,7 @@ def test_status_text_output(
 
 
 def test_status_without_database(library: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["status", "--library", str(library / "empty"), "--json"]) == 1
+    assert main(["status", "--library", str(library / "empty"), "--json"]) == 3  # unknown
     captured = capsys.readouterr()
     assert "no database" in captured.err
     assert str(library / "empty" / "bunny.db") in captured.err
@@ -208,3 +214,59 @@ def test_retry_with_nothing_to_retry(
 def test_retry_without_database(library: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["retry", "--library", str(library / "empty")]) == 1
     assert "no database" in capsys.readouterr().err
+
+
+def test_health_is_the_exit_status_for_monitoring(
+    library: Path, repo: Repository, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add(repo, "a.mp4")
+    repo.beat(pid=4321)
+    healthy = status_json(library, capsys, exit_status=0)
+    assert healthy["health"] == {"state": "ok", "problems": []}
+
+    failed = add(repo, "b.mp4")
+    repo.mark_failed(failed.id, "faces: out of memory", attempts=4)
+    repo.save_breaker_state("openai", "open")
+    warning = status_json(library, capsys, exit_status=1)
+    assert warning["health"] == {
+        "state": "warning",
+        "problems": [
+            "1 movie(s) failed (`bunny retry`)",
+            "caption provider openai is unavailable",
+        ],
+    }
+
+    free = shutil.disk_usage(library).free
+    repo.save_disk_reading(DiskReading(str(library), free, free * 2, utcnow()))
+    paused = status_json(library, capsys, exit_status=2)
+    assert paused["health"]["state"] == "critical"
+    assert paused["health"]["problems"][0].startswith("new work paused:")
+    assert paused["disk"]["paused"] is True and paused["disk"]["free_gb"] > 0
+
+    repo.clear_heartbeat()
+    down = status_json(library, capsys, exit_status=2)
+    assert down["health"]["problems"][0] == "the daemon is not running"
+    assert down["disk"]["paused"] is False, "a stopped daemon's last reading says nothing"
+
+
+def test_last_error_comes_from_the_log(
+    library: Path, repo: Repository, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logs = library / "logs"
+    logs.mkdir()
+    entries = [
+        {"timestamp": "2026-11-20T10:00:00Z", "level": "error", "event": "old failure"},
+        {"timestamp": "2026-11-21T09:00:00Z", "level": "error", "event": "stage failed",
+         "movie": "abc123", "stage": "faces", "error": "dlib crashed"},
+        {"timestamp": "2026-11-21T09:00:01Z", "level": "info", "event": "all well"},
+    ]  # fmt: skip
+    (logs / "bunny.log.1").write_text(json.dumps(entries[0]) + "\n", encoding="utf-8")
+    (logs / "bunny.log").write_text(
+        "".join(json.dumps(e) + "\n" for e in entries[1:]), encoding="utf-8"
+    )
+    report = status_json(library, capsys)
+    assert report["last_error"] == (
+        "2026-11-21 09:00:00 ERROR   stage failed [movie=abc123 stage=faces] error=dlib crashed"
+    )
+    (logs / "bunny.log").write_text(json.dumps(entries[2]) + "\n", encoding="utf-8")
+    assert status_json(library, capsys)["last_error"].endswith("ERROR   old failure")

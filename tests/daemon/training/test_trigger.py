@@ -205,6 +205,7 @@ def test_no_device_waits_and_says_why(harness: Harness, capsys: pytest.CaptureFi
     job.tick()
     assert harness.launched == []
     capsys.readouterr()  # the log so far
+    harness.repo.beat()  # as the daemon would: status's exit says it is healthy
     assert main(["status", "--library", str(harness.library), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["training_wait"] == "no GPU: a CPU build; training waits for one"
@@ -270,6 +271,7 @@ def test_unfinished_runs_resume_first_and_stop_leaves_them_resumable(
     assert harness.states() == [("Ann", 1, "running")]
 
     capsys.readouterr()  # the log so far
+    harness.repo.beat()  # as the daemon would: status's exit says it is healthy
     assert main(["status", "--library", str(harness.library), "--json"]) == 0
     [line] = json.loads(capsys.readouterr().out)["training"]
     assert (line["character"], line["version"], line["state"]) == ("Ann", 1, "running")

@@ -1,0 +1,46 @@
+"""What the running daemon measures of itself, kept for `bunny status` in another process."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from daemon.store import Meta
+
+DISK_KEY = "disk"
+
+
+@dataclass(frozen=True)
+class DiskReading:
+    path: str  # the library
+    free_bytes: int
+    floor_bytes: int  # 0: the guard is off
+    at: datetime
+
+    @property
+    def paused(self) -> bool:
+        return self.free_bytes < self.floor_bytes
+
+    def describe(self) -> str:
+        """`12.3 GB free in /srv/library (floor 5 GB)`."""
+        floor = f" (floor {self.floor_bytes / 1e9:g} GB)" if self.floor_bytes else ""
+        return f"{self.free_bytes / 1e9:.1f} GB free in {self.path}{floor}"
+
+
+class DaemonStateStore:
+    def save_disk_reading(self, reading: DiskReading) -> None:
+        value = asdict(reading) | {"at": reading.at.isoformat()}
+        Meta.replace(key=DISK_KEY, value=json.dumps(value)).execute()
+
+    def disk_reading(self) -> DiskReading | None:
+        row = Meta.get_or_none(Meta.key == DISK_KEY)
+        if row is None:
+            return None
+        raw = json.loads(row.value)
+        return DiskReading(
+            path=str(raw["path"]),
+            free_bytes=int(raw["free_bytes"]),
+            floor_bytes=int(raw["floor_bytes"]),
+            at=datetime.fromisoformat(raw["at"]),
+        )

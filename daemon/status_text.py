@@ -1,0 +1,101 @@
+"""`bunny status` printed: the report as text for a person or JSON for a program, and its
+health as the exit status."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+
+from daemon.config import Config
+from daemon.health import Health
+from daemon.repository import Repository
+from daemon.status import StatusReport, build_report
+from daemon.store import utcnow
+
+
+def print_status(config: Config, as_json: bool) -> int:
+    """Print the report; the exit status is its health (0 ok, 1 warning, 2 critical, 3
+    unknown: no database)."""
+    if not config.database_path.exists():
+        print(
+            f"no database at {config.database_path}: the daemon has not run on this library",
+            file=sys.stderr,
+        )
+        return int(Health.UNKNOWN)
+    repo = Repository(config.database_path)
+    try:
+        report = build_report(repo, utcnow(), config)
+    finally:
+        repo.close()
+    print(json.dumps(asdict(report), indent=2) if as_json else render(report))
+    return int(Health[report.health.state.upper()])
+
+
+def render(report: StatusReport) -> str:
+    if report.daemon_running:
+        daemon = (
+            f"running (pid {report.daemon_pid}, heartbeat {report.heartbeat_age_seconds} s ago)"
+        )
+    else:
+        daemon = "not running"
+    counts = ", ".join(f"{n} {state}" for state, n in report.counts.items() if n)
+    lines = [
+        f"health:   {_health_text(report)}",
+        f"daemon:   {daemon}",
+        f"database: {report.database}",
+        f"queue:    {report.queue_length} movie(s) waiting to run; {counts or 'no movies yet'}",
+    ]
+    if report.disk is not None:
+        floor = f", floor {report.disk.floor_gb:g} GB" if report.disk.floor_gb else ""
+        paused = "  (new work paused)" if report.disk.paused else ""
+        lines.append(
+            f"disk:     {report.disk.free_gb:g} GB free in {report.disk.path}{floor}{paused}"
+        )
+    if report.last_error:
+        lines.append(f"last error in the log: {report.last_error}")
+    if report.movies:
+        lines.append("")
+        lines.append(
+            f"{'ID':<12}  {'STATE':<8}  {'STAGE':<10}  {'PROGRESS':>8}  {'TRIES':>5}  NAME"
+        )
+    for m in report.movies:
+        progress = f"{m.progress:.0%}" if m.state in ("running", "queued", "waiting") else ""
+        lines.append(
+            f"{m.id:<12}  {m.state:<8}  {m.stage or '-':<10}  {progress:>8}  {m.attempts:>5}  "
+            f"{m.name}"
+        )
+        if m.last_error and m.state != "done":
+            lines.append(f"{'':<12}  last error: {m.last_error}")
+        if m.next_attempt_at:
+            lines.append(f"{'':<12}  next try: {m.next_attempt_at}")
+    return "\n".join(lines + _caption_lines(report))
+
+
+def _health_text(report: StatusReport) -> str:
+    if not report.health.problems:
+        return report.health.state
+    return f"{report.health.state}: " + "; ".join(report.health.problems)
+
+
+def _caption_lines(report: StatusReport) -> list[str]:
+    lines = []
+    if report.captions:
+        done = ", ".join(f"{c.character} {c.captioned}/{c.images}" for c in report.captions)
+        lines += ["", f"captions: {done}"]
+    if report.breakers and report.daemon_running:
+        states = ", ".join(f"{b.provider} {b.state} since {b.since}" for b in report.breakers)
+        lines.append(f"providers: {states}")
+    return lines + _training_text(report)
+
+
+def _training_text(report: StatusReport) -> list[str]:
+    lines = []
+    if report.training_wait and report.daemon_running:
+        lines += ["", f"training waits: {report.training_wait}"]
+    if report.training:
+        lines += ["", "training:"]
+    for t in report.training:
+        name = f"{t.character}-v{t.version}" if t.version else t.character
+        lines.append(f"  {name:<24}  {t.state:<9}  {t.summary}")
+    return lines
