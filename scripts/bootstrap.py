@@ -70,6 +70,8 @@ def install(dev: bool) -> None:
         print(f"creating {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     pip(*torch_args())
+    # Editable either way: after `git pull` the daemon runs the new code on its next start,
+    # and only a changed pyproject.toml (the stamp) installs anything again.
     pip("-e", f"{ROOT}[dev]" if dev else str(ROOT))
     pip("--no-deps", FACE_RECOGNITION)
     STAMP.write_text(f"{wanted} {recipe.hexdigest()}\n")
