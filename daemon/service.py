@@ -7,9 +7,7 @@ until everything in the inbox has ended done, rejected or failed.
 from __future__ import annotations
 
 import os
-import signal
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import structlog
@@ -22,7 +20,6 @@ from daemon.intake import IntakeSettings, MovieIntake
 from daemon.library_upkeep import LibraryUpkeep, UpkeepHooks
 from daemon.pipeline import Pipeline, PipelineSettings
 from daemon.repository import Repository
-from daemon.resilience import BreakerBoard
 from daemon.scheduler import (
     CORRECTIONS_SECONDS,
     HEARTBEAT_SECONDS,
@@ -30,13 +27,14 @@ from daemon.scheduler import (
     build_scheduler,
 )
 from daemon.settle import SettleGate
+from daemon.stage_services import build_stage_services
+from daemon.stop_signals import install_stop_handlers
 from daemon.store import MovieState, utcnow
 from daemon.systemd_notify import SystemdNotifier
 from daemon.training.trigger import TrainingJob
 from daemon.watcher import InboxWatcher
 from handlers.faces import ReferenceBook
-from handlers.near_duplicates import NearDuplicateIndex
-from handlers.registry import StageServices, build_handlers, stage_order_problem
+from handlers.registry import build_handlers, stage_order_problem
 
 EXIT_OK = 0
 EXIT_MOVIE_FAILED = 1
@@ -102,7 +100,7 @@ class Daemon:
         upkeep.references_changed()
         self._upkeep = upkeep
         pipeline = Pipeline(
-            build_handlers(config, self._services(repo, book)),
+            build_handlers(config, build_stage_services(repo, config, book)),
             repo,
             PipelineSettings(
                 library=config.library,
@@ -113,7 +111,7 @@ class Daemon:
             ),
             self.stop_event,
         )
-        self._install_signal_handlers()
+        install_stop_handlers(self.stop)
         workers = [
             threading.Thread(
                 target=self._work, args=(repo, pipeline), name=f"worker-{i}", daemon=True
@@ -187,21 +185,6 @@ class Daemon:
         thread.start()
         return thread
 
-    def _services(self, repo: Repository, book: ReferenceBook) -> StageServices:
-        # The breakers of a process that is gone say nothing of this one's.
-        repo.clear_breaker_states()
-        breakers = BreakerBoard(
-            lambda provider, state: repo.save_breaker_state(provider, state.value)
-        )
-        return StageServices(self._duplicate_index(repo), book, breakers=breakers, captions=repo)
-
-    def _duplicate_index(self, repo: Repository) -> NearDuplicateIndex:
-        index = NearDuplicateIndex(self.config.quality.duplicate_distance)
-        for frame, phash in repo.kept_frame_hashes():
-            index.add(phash, frame)
-        self._log.info("near-duplicate index loaded", frames=len(index))
-        return index
-
     def _datasets_changed(self) -> None:
         if self._training is not None:
             self._training.datasets_changed()
@@ -241,7 +224,9 @@ class Daemon:
         if pause is not None:
             return f"paused: {pause}"
         unfinished = repo.count_unfinished(utcnow())
-        return f"{unfinished} movie(s) to process" if unfinished else "idle: waiting for movies"
+        line = f"{unfinished} movie(s) to process" if unfinished else "idle: waiting for movies"
+        training = [run.name for run in self._training.running] if self._training else []
+        return line + "".join(f"; training {name}" for name in training)
 
     def _work(self, repo: Repository, pipeline: Pipeline) -> None:
         while not self.stop_event.is_set():
@@ -279,17 +264,3 @@ class Daemon:
             # A stage that ignores cancellation: leave it, and requeue its movie for next time.
             for movie in repo.requeue_abandoned():
                 self._log.warning("stage still running at stop; requeued", movie=movie.key)
-
-    def _install_signal_handlers(self) -> None:
-        if threading.current_thread() is not threading.main_thread():
-            return  # the Windows service stops us through stop()
-
-        def handle(signum: int, _frame: object) -> None:
-            self._log.info("stop requested", signal=signal.Signals(signum).name)
-            self.stop()
-
-        signals: list[Callable[..., object] | int] = [signal.SIGINT, signal.SIGTERM]
-        if hasattr(signal, "SIGBREAK"):
-            signals.append(signal.SIGBREAK)
-        for signum in signals:
-            signal.signal(signum, handle)  # type: ignore[arg-type]

@@ -89,7 +89,8 @@ class TrainingJob:
 
     @property
     def running(self) -> list[RunFolder]:
-        return [process.run for process in self._running.values()]
+        # A copy (atomic under the GIL): the heartbeat thread reads it while a tick changes it.
+        return [process.run for process in self._running.copy().values()]
 
     def resume_unfinished(self) -> list[RunFolder]:
         """At daemon start: match the table to the run folders, queue the unfinished runs to
