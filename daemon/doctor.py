@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import enum
 import importlib
 import importlib.metadata
 import os
@@ -11,15 +10,14 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from daemon.config import Config, ScenesConfig, TrainingConfig
+from daemon.checks import INSTALL_HINT, Check, Level
+from daemon.config import Config, DiskConfig, ScenesConfig
 from daemon.inbox import InboxLayout
+from daemon.provider_checks import caption_provider_checks
 from daemon.store import SCHEMA_VERSION
-
-INSTALL_HINT = "run: python3 scripts/bootstrap.py install"
-LOW_DISK_BYTES = 5 * 1024**3
+from daemon.training_checks import base_model_check, training_device_check
 
 # (import name, distribution, what it is for)
 LIBRARIES: tuple[tuple[str, str, str], ...] = (
@@ -46,20 +44,6 @@ LIBRARIES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-class Level(enum.StrEnum):
-    OK = "ok"
-    WARN = "warn"
-    FAIL = "FAIL"
-
-
-@dataclass(frozen=True)
-class Check:
-    level: Level
-    name: str
-    detail: str
-    fix: str = ""
-
-
 def run_doctor(config: Config, print_line: Callable[[str], None] = print) -> int:
     failures = 0
     for check in collect_checks(config):
@@ -79,88 +63,15 @@ def collect_checks(config: Config) -> Iterator[Check]:
     for folder in (layout.movies, layout.faces, config.library):
         yield _folder_check(folder)
     yield _database_check(config.database_path)
-    yield _disk_check(config.library)
+    yield _disk_check(config.library, config.disk)
     for module, distribution, purpose in LIBRARIES:
         yield _library_check(module, distribution, purpose)
     yield _decoder_check()
     yield _face_models_check()
     yield _scene_embedder_check(config.scenes, "scenes" in config.pipeline.stages)
-    yield _training_device_check(config.training)
-    yield _base_model_check(config.training)
-    from daemon.provider_checks import caption_provider_checks  # it imports Check from here
-
+    yield training_device_check(config.training)
+    yield base_model_check(config.training)
     yield from caption_provider_checks(config.captions, "captions" in config.pipeline.stages)
-
-
-def _training_device_check(config: TrainingConfig) -> Check:
-    try:
-        from daemon.training.policy import training_device
-
-        choice = training_device(config)
-    except Exception as exc:
-        return Check(Level.FAIL, "training device", f"cannot ask PyTorch: {exc}", INSTALL_HINT)
-    if choice.device is None:
-        return Check(
-            Level.WARN,
-            "training device",
-            choice.reason,
-            "install a CUDA build of PyTorch on a machine with an NVIDIA GPU, or set "
-            "training.allow_cpu: true (very slow)",
-        )
-    level = Level.WARN if choice.device == "cpu" else Level.OK
-    return Check(level, "training device", choice.reason)
-
-
-def _base_model_check(config: TrainingConfig) -> Check:
-    """Whether `training.base_model` looks loadable, without loading or downloading it."""
-    name, source = "base model", config.base_model
-    path = Path(source).expanduser()
-    if path.is_dir():
-        missing = [
-            p
-            for p in ("model_index.json", "unet", "vae", "text_encoder")
-            if not (path / p).exists()
-        ]
-        if missing:
-            return Check(
-                Level.FAIL,
-                name,
-                f"{path} is not a diffusers folder (no {', '.join(missing)})",
-                "point training.base_model at a diffusers folder, a checkpoint file or a hub id",
-            )
-        return Check(Level.OK, name, f"diffusers folder {path}")
-    if path.suffix.lower() in (".safetensors", ".ckpt") or path.is_absolute():
-        if not path.is_file():
-            return Check(Level.FAIL, name, f"no such file {path}", "fix training.base_model")
-        if config.base_model_config is None:
-            return Check(
-                Level.WARN,
-                name,
-                f"checkpoint file {path}; its configs are fetched from the hub at first use",
-                "set training.base_model_config to a diffusers folder of the same family",
-            )
-        return Check(Level.OK, name, f"checkpoint file {path}")
-    if source.startswith((".", "~")) or source.count("/") != 1:
-        return Check(
-            Level.FAIL,
-            name,
-            f"{source!r} is neither a folder, a checkpoint file nor a hub id (owner/name)",
-            "fix training.base_model",
-        )
-    try:
-        from huggingface_hub import try_to_load_from_cache
-
-        cached = try_to_load_from_cache(source, "model_index.json")
-    except Exception as exc:
-        return Check(Level.WARN, name, f"hub id {source}; cannot read the cache: {exc}")
-    if isinstance(cached, str):
-        return Check(Level.OK, name, f"hub id {source}, in the Hugging Face cache")
-    return Check(
-        Level.OK,
-        name,
-        f"hub id {source}, not cached yet: the first run downloads it (a few GB, needs "
-        "huggingface.co)",
-    )
 
 
 def _folder_check(folder: Path) -> Check:
@@ -221,15 +132,21 @@ def _database_check(path: Path) -> Check:
     return Check(Level.OK, "database", f"{path}, schema {version}, journal {mode}")
 
 
-def _disk_check(library: Path) -> Check:
+def _disk_check(library: Path, settings: DiskConfig) -> Check:
     existing = library if library.exists() else library.parent
     try:
         free = shutil.disk_usage(existing).free
     except OSError as exc:
         return Check(Level.WARN, "disk", f"cannot read free space: {exc}")
-    text = f"{free / 1024**3:.1f} GiB free in the library's file system"
-    if free < LOW_DISK_BYTES:
-        return Check(Level.WARN, "disk", text, "free some space: frames and models need room")
+    text = f"{free / 1e9:.1f} GB free in the library's file system"
+    if free < settings.min_free_gb * 1e9:
+        return Check(
+            Level.WARN,
+            "disk",
+            f"{text}: under disk.min_free_gb ({settings.min_free_gb:g} GB), so the daemon "
+            "starts no new work",
+            "free some space (frames and models need room), or lower disk.min_free_gb",
+        )
     return Check(Level.OK, "disk", text)
 
 

@@ -12,8 +12,8 @@ import socket
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
+from daemon.checks import Check, Level
 from daemon.config import BedrockConfig, CaptionsConfig, OpenAIConfig
-from daemon.doctor import Check, Level
 
 CONNECT_SECONDS = 3.0
 

@@ -19,6 +19,7 @@ from tests.media import write_clip
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_MEDIA = ROOT.parent / "shared" / "media"
+HAMILTON = SHARED_MEDIA / "faces" / "face_recognition" / "examples"
 
 
 @pytest.fixture(scope="session")
@@ -128,6 +129,18 @@ class DaemonProcess:
         if self.alive():
             self.signal(signal.SIGKILL)
             self.wait()
+
+
+def drop_hamilton_and_lin(daemon: DaemonProcess) -> None:
+    """Lin-Manuel Miranda's reference photo (trigger `lmm`, a man) and the Hamilton clip,
+    dropped into the daemon's inbox as a user would."""
+    import shutil
+
+    lin = daemon.inbox / "faces" / "Lin-Manuel Miranda"
+    lin.mkdir(parents=True)
+    shutil.copyfile(HAMILTON / "lin-manuel-miranda.png", lin / "reference.png")
+    (lin / "character.yaml").write_text("trigger_word: lmm\nclass_word: man\n", encoding="utf-8")
+    shutil.copyfile(HAMILTON / "short_hamilton_clip.mp4", daemon.inbox / "movies" / "h.mp4")
 
 
 @pytest.fixture

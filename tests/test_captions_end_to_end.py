@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import shutil
 import subprocess
 import sys
 import threading
@@ -15,9 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SHARED_MEDIA, DaemonProcess, wait_for
+from tests.conftest import HAMILTON, DaemonProcess, drop_hamilton_and_lin, wait_for
 
-HAMILTON = SHARED_MEDIA / "faces" / "face_recognition" / "examples"
 SECRET = "sk-test-3c1d9f0a77b24e61"
 
 
@@ -115,11 +113,7 @@ def test_a_caption_api_outage_mid_run_loses_and_duplicates_nothing(
         },
     )
     monkeypatch.setenv("BUNNY_TEST_CAPTION_KEY", SECRET)  # the daemon inherits it
-    lin = daemon.inbox / "faces" / "Lin-Manuel Miranda"
-    lin.mkdir(parents=True)
-    shutil.copyfile(HAMILTON / "lin-manuel-miranda.png", lin / "reference.png")
-    (lin / "character.yaml").write_text("trigger_word: lmm\nclass_word: man\n", encoding="utf-8")
-    shutil.copyfile(HAMILTON / "short_hamilton_clip.mp4", daemon.inbox / "movies" / "h.mp4")
+    drop_hamilton_and_lin(daemon)
     daemon.start()
 
     # The provider goes down by itself after its first caption.

@@ -17,7 +17,7 @@ import pytest
 
 from daemon.config import Config
 from daemon.store import InboxFile, InboxFileStatus, Movie, MovieState, StageRun, StageStatus
-from tests.conftest import SHARED_MEDIA, DaemonProcess, wait_for
+from tests.conftest import HAMILTON, DaemonProcess, wait_for
 from tests.media import textured, truncate_copy, write_segments
 
 
@@ -264,9 +264,6 @@ def test_a_dropped_movie_ends_with_its_frames_in_the_library_and_the_database(
     assert summary["state"] == "done"
     assert len(summary["stages"]["shots"]["result"]["shots"]) == 4
     assert (daemon.inbox / "movies" / "film.mp4").read_bytes() == clip.read_bytes()
-
-
-HAMILTON = SHARED_MEDIA / "faces" / "face_recognition" / "examples"
 
 
 @pytest.mark.media

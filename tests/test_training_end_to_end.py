@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,10 +23,9 @@ from PIL import Image
 from daemon.repository import TrainingRunRecord
 from daemon.store import TrainingState
 from daemon.training.progress import TrainingProgress, read_progress
-from tests.conftest import SHARED_MEDIA, DaemonProcess, wait_for
+from tests.conftest import HAMILTON, DaemonProcess, drop_hamilton_and_lin, wait_for
 from tests.daemon.training.conftest import write_dataset
 
-HAMILTON = SHARED_MEDIA / "faces" / "face_recognition" / "examples"
 STEPS = 40
 
 
@@ -170,11 +168,7 @@ def test_captioned_frames_of_a_movie_become_a_lora_with_no_user_action(
         tiny_base_model, min_images=2, steps=6, step_delay_seconds=0, checkpoint_every=3
     )
     daemon = daemon_factory(training=settings)
-    lin = daemon.inbox / "faces" / "Lin-Manuel Miranda"
-    lin.mkdir(parents=True)
-    shutil.copyfile(HAMILTON / "lin-manuel-miranda.png", lin / "reference.png")
-    (lin / "character.yaml").write_text("trigger_word: lmm\nclass_word: man\n", encoding="utf-8")
-    shutil.copyfile(HAMILTON / "short_hamilton_clip.mp4", daemon.inbox / "movies" / "h.mp4")
+    drop_hamilton_and_lin(daemon)
     daemon.start()
 
     character = daemon.library / "characters" / "Lin-Manuel Miranda"

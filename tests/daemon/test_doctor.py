@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from daemon.config import Config
+from daemon.config import Config, DiskConfig
 from daemon.doctor import run_doctor
 from daemon.repository import Repository
 from daemon.store import SCHEMA_VERSION
@@ -133,3 +134,14 @@ def test_doctor_checks_the_caption_providers_it_would_call(
         assert checks(up, ("bedrock",))["captions bedrock"] == "ok"
     finally:
         listener.close()
+
+
+def test_disk_under_the_pause_floor_is_a_warning(config: Config) -> None:
+    roomy = dataclasses.replace(config, disk=DiskConfig(min_free_gb=0))
+    assert line_for(doctor(roomy)[1], "disk").startswith("[  ok]")
+    cramped = dataclasses.replace(config, disk=DiskConfig(min_free_gb=1_000_000))
+    code, lines = doctor(cramped)
+    assert code == 0, "a warning, not a failure"
+    assert line_for(lines, "disk").startswith("[warn]")
+    assert "under disk.min_free_gb (1e+06 GB)" in line_for(lines, "disk")
+    assert "lower disk.min_free_gb" in fix_after(lines, "disk")
