@@ -14,6 +14,7 @@ from pathlib import Path
 
 from daemon.checks import INSTALL_HINT, Check, Level
 from daemon.config import Config, DiskConfig, ScenesConfig
+from daemon.disk_guard import BYTES_PER_GB
 from daemon.inbox import InboxLayout
 from daemon.provider_checks import caption_provider_checks
 from daemon.store import SCHEMA_VERSION
@@ -138,8 +139,8 @@ def _disk_check(library: Path, settings: DiskConfig) -> Check:
         free = shutil.disk_usage(existing).free
     except OSError as exc:
         return Check(Level.WARN, "disk", f"cannot read free space: {exc}")
-    text = f"{free / 1e9:.1f} GB free in the library's file system"
-    if free < settings.min_free_gb * 1e9:
+    text = f"{free / BYTES_PER_GB:.1f} GB free in the library's file system"
+    if free < settings.min_free_gb * BYTES_PER_GB:
         return Check(
             Level.WARN,
             "disk",

@@ -3,8 +3,9 @@
 The daemon calls it from three places: the intake loop (a reference photo settled in
 inbox/faces, or references added by `bunny name` in another process), the every-minute
 corrections job, and the clustering job. Whenever labels change, what depends on them
-(`stages_needing("faces")`) runs again for each movie affected, and `on_datasets_changed`
-is told, so training can look at the new counts at once.
+(`stages_needing("faces")`) runs again for each movie affected, and a correction that
+changed a dataset is passed on (`UpkeepHooks.datasets_changed`), so training can look at
+the new counts at once.
 """
 
 from __future__ import annotations

@@ -216,7 +216,8 @@ class Daemon:
 
     def _beat(self, repo: Repository) -> None:
         repo.beat()
-        self._notify.status(self._status_line(repo))
+        if self._notify.active:  # the line costs a query; only systemd reads it
+            self._notify.status(self._status_line(repo))
 
     def _status_line(self, repo: Repository) -> str:
         """What `systemctl status` shows."""

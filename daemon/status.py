@@ -91,14 +91,18 @@ def has_database(config: Config) -> bool:
 
 def daemon_running(repo: Repository, now: datetime) -> bool:
     beat = repo.heartbeat()
-    return beat is not None and (now - beat.at).total_seconds() < ALIVE_AFTER_SECONDS
+    return _alive((now - beat.at).total_seconds() if beat else None)
+
+
+def _alive(age: float | None) -> bool:
+    return age is not None and age < ALIVE_AFTER_SECONDS
 
 
 def build_report(repo: Repository, now: datetime, config: Config) -> StatusReport:
     movies = repo.movies()
     beat = repo.heartbeat()
     age = (now - beat.at).total_seconds() if beat else None
-    running = daemon_running(repo, now)
+    running = _alive(age)
     counts = {state.value: 0 for state in MovieState}
     for movie in movies:
         counts[movie.state.value] += 1

@@ -17,7 +17,7 @@ import pytest
 
 from daemon.config import Config
 from daemon.store import InboxFile, InboxFileStatus, Movie, MovieState, StageRun, StageStatus
-from tests.conftest import HAMILTON, DaemonProcess, wait_for
+from tests.conftest import HAMILTON, DaemonProcess, drop_hamilton_and_lin, wait_for
 from tests.media import textured, truncate_copy, write_segments
 
 
@@ -330,13 +330,7 @@ def test_references_then_a_movie_give_a_character_dataset(
     daemon_factory: Callable[..., DaemonProcess],
 ) -> None:
     daemon = daemon_factory()
-    lin = daemon.inbox / "faces" / "Lin-Manuel Miranda"
-    lin.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(HAMILTON / "lin-manuel-miranda.png", lin / "reference.png")
-    (lin / "character.yaml").write_text("trigger_word: lmm\nclass_word: man\n", encoding="utf-8")
-    movies = daemon.inbox / "movies"
-    movies.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(HAMILTON / "short_hamilton_clip.mp4", movies / "hamilton.mp4")
+    drop_hamilton_and_lin(daemon)
     assert daemon.run_once(timeout=240).returncode == 0
 
     dataset = daemon.library / "characters" / "Lin-Manuel Miranda" / "dataset"
@@ -357,4 +351,5 @@ def test_references_then_a_movie_give_a_character_dataset(
     assert (character.trigger_word, character.class_word) == ("lmm", "man")
     reference = daemon.library / "characters" / "Lin-Manuel Miranda" / "reference"
     assert len(list(reference.iterdir())) == 1
+    lin = daemon.inbox / "faces" / "Lin-Manuel Miranda"
     assert (lin / "reference.png").exists(), "the user's reference photo stays in the inbox"

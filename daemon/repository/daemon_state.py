@@ -22,11 +22,6 @@ class DiskReading:
     def paused(self) -> bool:
         return self.free_bytes < self.floor_bytes
 
-    def describe(self) -> str:
-        """`12.3 GB free in /srv/library (floor 5 GB)`."""
-        floor = f" (floor {self.floor_bytes / 1e9:g} GB)" if self.floor_bytes else ""
-        return f"{self.free_bytes / 1e9:.1f} GB free in {self.path}{floor}"
-
 
 class DaemonStateStore:
     def save_disk_reading(self, reading: DiskReading) -> None:
