@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+COPY_CHUNK = 1024 * 1024
 
 
 def write_bytes_atomic(path: Path, data: bytes, durable: bool = True) -> None:
@@ -20,6 +23,36 @@ def write_bytes_atomic(path: Path, data: bytes, durable: bool = True) -> None:
             handle.flush()
             os.fsync(handle.fileno())
     temporary.replace(path)
+
+
+def copy_file_atomic(source: Path, target: Path, max_bytes: int) -> None:
+    """Copy in chunks, never the whole file in memory; ValueError when `source` holds more
+    than `max_bytes` (it grew after its size was checked), and then no copy is left."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp")
+    try:
+        with source.open("rb") as reader, temporary.open("wb") as writer:
+            shutil.copyfileobj(_Capped(reader, max_bytes), writer, COPY_CHUNK)
+            writer.flush()
+            os.fsync(writer.fileno())
+    except ValueError:
+        temporary.unlink(missing_ok=True)
+        raise
+    temporary.replace(target)
+
+
+class _Capped:
+    """A reader that refuses to read past `limit` bytes."""
+
+    def __init__(self, reader: BinaryIO, limit: int) -> None:
+        self._reader, self._limit, self._read = reader, limit, 0
+
+    def read(self, size: int = COPY_CHUNK) -> bytes:
+        chunk = self._reader.read(min(size, self._limit - self._read + 1))
+        self._read += len(chunk)
+        if self._read > self._limit:
+            raise ValueError(f"the file grew past {self._limit} bytes while it was copied")
+        return chunk
 
 
 def write_text_atomic(path: Path, text: str) -> None:

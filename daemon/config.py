@@ -20,7 +20,10 @@ from typing import Any, Literal
 
 import yaml
 
+from daemon.display_text import REASON_LIMIT, shown, shown_value
+
 DEFAULT_TEMP_SUFFIXES = (".part", ".crdownload", ".tmp", ".partial", ".download", "~")
+DEFAULT_MAX_REFERENCE_MB = 50.0
 
 
 class ConfigError(Exception):
@@ -75,6 +78,7 @@ class FacesConfig:
     cluster_threshold: float = field(default=0.5, metadata=_limits(0.05, 1.5))
     cluster_min_size: int = field(default=3, metadata=_limits(2, 100000))
     cluster_minutes: float = field(default=10.0, metadata=_limits(0.05, 1440))
+    max_reference_mb: float = field(default=DEFAULT_MAX_REFERENCE_MB, metadata=_limits(0.1, 100000))
 
 
 @dataclass(frozen=True)
@@ -255,7 +259,7 @@ def load_config(
         except FileNotFoundError:
             raise ConfigError(f"{path}: config file not found") from None
         except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+            raise ConfigError(f"{path}: not valid YAML: {shown(str(exc), REASON_LIMIT)}") from None
         base = path.resolve().parent
         if not isinstance(raw, dict):
             raise ConfigError(f"{path}: the top level must be a mapping of settings")
@@ -285,12 +289,15 @@ def _check_prompt(prompt: str, where: str) -> None:
     try:
         names = {field for _, field, _, _ in string.Formatter().parse(prompt) if field is not None}
     except ValueError as exc:
-        raise ConfigError(f"{where}: 'captions.prompt' is not a valid template: {exc}") from None
+        raise ConfigError(
+            f"{where}: 'captions.prompt' is not a valid template: {shown(str(exc))}"
+        ) from None
     unknown = sorted(names - set(PROMPT_FIELDS))
     if unknown:
         allowed = ", ".join("{" + name + "}" for name in PROMPT_FIELDS)
         raise ConfigError(
-            f"{where}: 'captions.prompt' uses {{{unknown[0]}}}; the placeholders are {allowed}"
+            f"{where}: 'captions.prompt' uses {{{shown(unknown[0])}}}; the placeholders are "
+            f"{allowed}"
         )
 
 
@@ -316,7 +323,7 @@ def _build(cls: type, raw: Any, prefix: str, where: str, base: Path) -> Any:
     fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "source"}
     unknown = sorted(set(raw) - set(fields))
     if unknown:
-        key = str(unknown[0])
+        key = shown(str(unknown[0]))
         close = difflib.get_close_matches(key, list(fields), n=1)
         hint = f"; did you mean '{prefix}{close[0]}'?" if close else ""
         raise ConfigError(
@@ -349,11 +356,13 @@ def _convert(
             value = "off"  # YAML 1.1 reads a bare `off` as false
         if value not in args:
             allowed = ", ".join(repr(a) for a in args)
-            raise ConfigError(f"{where}: '{key}' must be one of {allowed}, got {value!r}")
+            raise ConfigError(
+                f"{where}: '{key}' must be one of {allowed}, got {shown_value(value)}"
+            )
         return value
     if origin is tuple:
         if isinstance(value, str) or not isinstance(value, list | tuple):
-            raise ConfigError(f"{where}: '{key}' must be a list, got {value!r}")
+            raise ConfigError(f"{where}: '{key}' must be a list, got {shown_value(value)}")
         item = args[0]
         return tuple(
             _convert(item, v, f"{key}[{i}]", where, base, meta) for i, v in enumerate(value)
@@ -366,25 +375,27 @@ def _scalar(
 ) -> Any:
     if hint is Path:
         if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"{where}: '{key}' must be a path (a string), got {value!r}")
+            raise ConfigError(
+                f"{where}: '{key}' must be a path (a string), got {shown_value(value)}"
+            )
         path = Path(value).expanduser()
         return path if path.is_absolute() else base / path
     if hint is bool:
         if not isinstance(value, bool):
-            raise ConfigError(f"{where}: '{key}' must be true or false, got {value!r}")
+            raise ConfigError(f"{where}: '{key}' must be true or false, got {shown_value(value)}")
         return value
     if hint is str:
         if not isinstance(value, str):
-            raise ConfigError(f"{where}: '{key}' must be a string, got {value!r}")
+            raise ConfigError(f"{where}: '{key}' must be a string, got {shown_value(value)}")
         return value
     if hint in (int, float):
         number_ok = isinstance(value, int | float) and not isinstance(value, bool)
         if not number_ok or (hint is int and not isinstance(value, int)):
             kind = "an integer" if hint is int else "a number"
-            raise ConfigError(f"{where}: '{key}' must be {kind}, got {value!r}")
+            raise ConfigError(f"{where}: '{key}' must be {kind}, got {shown_value(value)}")
         low, high = meta.get("min"), meta.get("max")
         if (low is not None and value < low) or (high is not None and value > high):
             span = f"from {low} to {high}" if high is not None else f"at least {low}"
-            raise ConfigError(f"{where}: '{key}' must be {span}, got {value!r}")
+            raise ConfigError(f"{where}: '{key}' must be {span}, got {shown_value(value)}")
         return hint(value)
     raise ConfigError(f"{where}: '{key}' has an unsupported type {hint!r}")  # pragma: no cover

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from daemon.atomic import write_text_atomic
+from daemon.display_text import REASON_LIMIT, escaped, shown
 
 NAME_MAX_BYTES = 255
 REASON_SUFFIX = ".reason.txt"
@@ -67,7 +68,8 @@ def move_aside(path: Path, folder: Path, reason: str) -> Path:
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     write_text_atomic(
         reason_file,
-        f"file: {target.name}\nfrom: {path}\nwhen: {stamp}\nreason: {reason}\n",
+        f"file: {escaped(target.name)}\nfrom: {escaped(str(path))}\nwhen: {stamp}\n"
+        f"reason: {shown(reason, REASON_LIMIT)}\n",
     )
     return target
 

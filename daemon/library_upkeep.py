@@ -50,7 +50,9 @@ class LibraryUpkeep:
         self._refresh_lock = threading.Lock()
         # Adopting moved cluster folders and clustering run on two scheduler threads.
         self._clusters_lock = threading.Lock()
-        self.references = ReferenceIntake(repo, layout, config.library, book)
+        self.references = ReferenceIntake(
+            repo, layout, config.library, book, config.faces.max_reference_mb
+        )
         self._corrections = DatasetCorrections(repo, config.library)
         self._clusters = UnknownFaceClusters(repo, config.library, config.faces)
         self._moved = MovedClusters(

@@ -21,6 +21,7 @@ import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from daemon.config import Config, LogConfig
+from daemon.log_fields import BoundFields, EscapeControls
 
 # Whole words of a name (OPENAI_API_KEY, hf-token, db.password), so that "keyframes" or
 # "author" are not taken for secrets.
@@ -83,6 +84,8 @@ def configure_logging(config: LogConfig, log_path: Path, secrets: Iterable[str])
         structlog.stdlib.ProcessorFormatter.remove_processors_meta,
         structlog.processors.format_exc_info,
         redact,
+        # After the masking: a cut must not leave half a secret unmasked.
+        BoundFields(),
     ]
     structlog.configure(
         processors=[
@@ -120,7 +123,7 @@ def configure_logging(config: LogConfig, log_path: Path, secrets: Iterable[str])
         console = logging.StreamHandler(sys.stderr)
         console.setFormatter(
             structlog.stdlib.ProcessorFormatter(
-                processors=[*final, renderer], foreign_pre_chain=shared
+                processors=[*final, EscapeControls(), renderer], foreign_pre_chain=shared
             )
         )
         root.addHandler(console)

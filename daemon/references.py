@@ -16,9 +16,10 @@ from pathlib import Path
 import structlog
 import yaml
 
-from daemon.atomic import write_bytes_atomic
+from daemon.atomic import copy_file_atomic
 from daemon.character_names import DEFAULT_CLASS_WORD, character_name, default_trigger_word
-from daemon.config import FacesConfig
+from daemon.config import DEFAULT_MAX_REFERENCE_MB, FacesConfig
+from daemon.display_text import REASON_LIMIT, shown, shown_value
 from daemon.inbox import InboxLayout, move_aside, sha256_of
 from daemon.repository import CharacterRecord, InboxFileRecord, Relabel, Repository
 from daemon.store import InboxFileStatus
@@ -27,6 +28,10 @@ from handlers.faces import ReferenceBook, finite_distance
 from handlers.image_measures import rgb_of_file
 
 CHARACTER_FILE = "character.yaml"
+# trigger_word and class_word, with room for comments; anything larger is not one.
+MAX_CHARACTER_FILE_BYTES = 4096
+MAX_WORD_CHARACTERS = 64
+BYTES_PER_MB = 1024 * 1024
 PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
 
 
@@ -41,32 +46,68 @@ class CharacterWords:
 
 
 def read_character_file(path: Path, name: str) -> CharacterWords:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise CharacterFileError(f"{path}: not readable YAML: {exc}") from exc
+    raw = _character_document(path)
     if not isinstance(raw, dict):
         raise CharacterFileError(f"{path}: must be a mapping (trigger_word, class_word)")
-    unknown = sorted(set(raw) - {"trigger_word", "class_word"})
+    unknown = sorted(str(key) for key in set(raw) - {"trigger_word", "class_word"})
     if unknown:
         raise CharacterFileError(
-            f"{path}: unknown key '{unknown[0]}' (allowed: class_word, trigger_word)"
+            f"{path}: unknown key '{shown(unknown[0])}' (allowed: class_word, trigger_word)"
         )
     words = {key: raw.get(key) for key in ("trigger_word", "class_word")}
     for key, value in words.items():
-        if value is not None and (not isinstance(value, str) or not value.strip()):
-            raise CharacterFileError(f"{path}: '{key}' must be a non-empty word, got {value!r}")
+        if value is not None and not _is_word(value):
+            raise CharacterFileError(
+                f"{path}: '{key}' must be a non-empty word: one line of at most "
+                f"{MAX_WORD_CHARACTERS} printable characters, got {shown_value(value)}"
+            )
     return CharacterWords(
         trigger_word=(words["trigger_word"] or default_trigger_word(name)).strip(),
         class_word=(words["class_word"] or DEFAULT_CLASS_WORD).strip(),
     )
 
 
+def _character_document(path: Path) -> object:
+    """The parsed file; refused before parsing when too large or when it uses anchors and
+    aliases (a few hundred bytes of aliases expand into gigabytes once walked)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_CHARACTER_FILE_BYTES:
+            raise CharacterFileError(
+                f"{path}: {size} bytes; a character file is at most "
+                f"{MAX_CHARACTER_FILE_BYTES} bytes (trigger_word and class_word)"
+            )
+        text = path.read_text(encoding="utf-8")
+        if any(
+            isinstance(t, yaml.AnchorToken | yaml.AliasToken)
+            for t in yaml.scan(text, Loader=yaml.SafeLoader)
+        ):
+            raise CharacterFileError(f"{path}: YAML anchors and aliases (&, *) are not allowed")
+        return yaml.safe_load(text) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        reason = shown(str(exc), REASON_LIMIT)
+        raise CharacterFileError(f"{path}: not readable YAML: {reason}") from exc
+
+
+def _is_word(value: object) -> bool:
+    return (
+        isinstance(value, str)
+        and 0 < len(value.strip()) <= MAX_WORD_CHARACTERS
+        and value.strip().isprintable()
+    )
+
+
 class ReferenceIntake:
     def __init__(
-        self, repo: Repository, inbox: InboxLayout, library: Path, book: ReferenceBook
+        self,
+        repo: Repository,
+        inbox: InboxLayout,
+        library: Path,
+        book: ReferenceBook,
+        max_photo_mb: float = DEFAULT_MAX_REFERENCE_MB,
     ) -> None:
         self._repo, self._inbox, self._library, self.book = repo, inbox, library, book
+        self._max_photo_bytes = int(max_photo_mb * BYTES_PER_MB)
         self._log = structlog.get_logger("references")
 
     def take(self, path: Path) -> bool:
@@ -96,11 +137,17 @@ class ReferenceIntake:
         relative = path.relative_to(self._inbox.faces)
         return relative.parts[0] if len(relative.parts) > 1 else path.stem
 
-    def _words(self, name: str, path: Path) -> CharacterRecord:
+    def _words(self, name: str, path: Path) -> None:
+        """Checks the file now; the words are saved only for a character that exists (made
+        with its first accepted photo, which reads this file then)."""
         words = read_character_file(path, name)
-        record = self._repo.save_character(name, words.trigger_word, words.class_word)
+        if self._repo.character(name) is None:
+            self._log.info(
+                "character words read; saved with the first accepted photo", character=name
+            )
+            return
+        self._repo.save_character(name, words.trigger_word, words.class_word)
         self._log.info("character words set", character=name, trigger_word=words.trigger_word)
-        return record
 
     def _character(self, name: str, folder: Path) -> CharacterRecord:
         known = self._repo.character(name)
@@ -108,26 +155,37 @@ class ReferenceIntake:
             return known
         settings = folder / CHARACTER_FILE
         if settings.is_file():
-            return self._words(name, settings)
+            words = read_character_file(settings, name)
+            return self._repo.save_character(name, words.trigger_word, words.class_word)
         return self._repo.save_character(name, default_trigger_word(name), DEFAULT_CLASS_WORD)
 
     def _photo(self, name: str, path: Path) -> bool:
         if path.suffix.lower() not in PHOTO_SUFFIXES:
-            raise ValueError(f"not a photo ({path.suffix or 'no suffix'}); use JPEG or PNG")
+            raise ValueError(f"not a photo ({shown(path.suffix or 'no suffix')}); use JPEG or PNG")
+        self._check_size(path.stat().st_size)
         digest = sha256_of(path)
-        character = self._character(name, path.parent)
-        if self._repo.has_reference(character.id, digest):
+        known = self._repo.character(name)
+        if known is not None and self._repo.has_reference(known.id, digest):
             return False
         faces = detect_faces(rgb_of_file(str(path)))
         face = largest_face_rule(faces)
         if face is None:
             raise ValueError(_why_no_face(len(faces)))
+        # Made only now: a rejected photo leaves no character behind.
+        character = self._character(name, path.parent)
         copy = self._library / "characters" / name / "reference" / f"{digest[:12]}{path.suffix}"
-        write_bytes_atomic(copy, path.read_bytes())
+        copy_file_atomic(path, copy, self._max_photo_bytes)
         relative = str(copy.relative_to(self._library))
         self._repo.add_reference(character.id, digest, relative, face.box, face.encoding)
         self._log.info("reference added", character=name, box=face.box, copy=relative)
         return True
+
+    def _check_size(self, size: int) -> None:
+        if size > self._max_photo_bytes:
+            raise ValueError(
+                f"the photo is {size / BYTES_PER_MB:,.1f} MB; a reference photo is at most "
+                f"{self._max_photo_bytes / BYTES_PER_MB:g} MB (faces.max_reference_mb)"
+            )
 
     def _reject(self, path: Path, reason: str) -> None:
         moved = move_aside(path, self._inbox.rejected, reason)

@@ -35,7 +35,18 @@ class CharacterStore:
         return {c.name: c.id for c in Character.select(Character.id, Character.name)}
 
     def characters(self) -> list[CharacterRecord]:
-        return [character_record(c) for c in Character.select().order_by(Character.name)]
+        """Characters with a reference, a face or a dataset image. A row without any was left
+        by versions that made the character before its first photo was accepted; it is kept
+        (it holds the words) but listed nowhere."""
+        in_use = (
+            Character.id.in_(ReferenceFace.select(ReferenceFace.character))
+            | Character.id.in_(
+                FaceRow.select(FaceRow.character).where(FaceRow.character.is_null(False))
+            )
+            | Character.id.in_(DatasetImageRow.select(DatasetImageRow.character))
+        )
+        query = Character.select().where(in_use).order_by(Character.name)
+        return [character_record(c) for c in query]
 
     def character_summaries(self) -> list[CharacterSummary]:
         references = grouped_counts(
