@@ -9,6 +9,7 @@ from pathlib import Path
 
 from daemon.atomic import write_text_atomic
 from daemon.config import Config
+from daemon.display_text import REASON_LIMIT, shown
 from daemon.repository import Repository
 from daemon.status import EXIT_NO_DATABASE, EXIT_NO_MATCH, has_database
 
@@ -28,7 +29,7 @@ def print_characters(config: Config) -> int:
     print(f"{'NAME':<24}  {'TRIGGER':<18}  {'CLASS':<10}  {'REFS':>4}  {'FRAMES':>6}")
     for c in summaries:
         print(
-            f"{c.name:<24}  {c.trigger_word:<18}  {c.class_word:<10}  "
+            f"{shown(c.name):<24}  {shown(c.trigger_word):<18}  {shown(c.class_word):<10}  "
             f"{c.references:>4}  {c.frames:>6}"
         )
     return 0
@@ -46,11 +47,14 @@ def name_cluster(config: Config, cluster: str, name: str) -> int:
     try:
         count = adopt_cluster(repo, config.library, cluster, name, later)
     except ValueError as exc:
-        print(f"bunny: {exc}", file=sys.stderr)
+        print(f"bunny: {shown(str(exc), REASON_LIMIT)}", file=sys.stderr)
         return EXIT_NO_MATCH
     finally:
         repo.close()
-    print(f"{count} faces of {cluster} are now {name}'s; the daemon matches the rest again")
+    print(
+        f"{count} faces of {shown(cluster)} are now {shown(name)}'s; "
+        "the daemon matches the rest again"
+    )
     return 0
 
 
@@ -66,12 +70,14 @@ def print_corrections(config: Config, triplets: Path | None) -> int:
         repo.close()
     for e in entries:
         target = e.to_character or "(nobody)"
-        print(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.kind.value:<7}  {e.from_character} -> {target}  "
-              f"{e.file_before}")  # fmt: skip
+        print(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.kind.value:<7}  {shown(e.from_character)} -> "
+              f"{shown(target)}  {shown(e.file_before)}")  # fmt: skip
     if not entries:
         print("no corrections yet: move or delete images in <library>/characters/*/dataset/")
     if triplets is not None:
         lines = [json.dumps(row) for row in rows]
         write_text_atomic(triplets, "\n".join(lines) + ("\n" if lines else ""))
-        print(f"{len(rows)} (anchor, positive, negative) triplets written to {triplets}")
+        print(
+            f"{len(rows)} (anchor, positive, negative) triplets written to {shown(str(triplets))}"
+        )
     return 0

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from daemon.config import Config, ConfigError, load_config
+from daemon.display_text import REASON_LIMIT, shown, shown_lines
 from daemon.service_commands import add_service_arguments
 
 EXIT_CONFIG = 2
@@ -44,7 +45,7 @@ def _cmd_run(args: argparse.Namespace, config: Config) -> int:
     try:
         return Daemon(config).run(once=args.once)
     except AlreadyRunningError as exc:
-        print(f"bunny: {exc}", file=sys.stderr)
+        print(f"bunny: {shown(str(exc), REASON_LIMIT)}", file=sys.stderr)
         return EXIT_ALREADY_RUNNING
 
 
@@ -92,6 +93,7 @@ def _cmd_train(args: argparse.Namespace, config: Config) -> int:
     finally:
         repo.close()
     code, message = request_training(config, args.name, running)
+    message = shown(message, REASON_LIMIT)  # it names the character as typed
     print(
         message if code == 0 else f"bunny: {message}", file=sys.stdout if code == 0 else sys.stderr
     )
@@ -129,10 +131,10 @@ def _cmd_generate(args: argparse.Namespace, config: Config) -> int:
     try:
         paths = generate(config, request)
     except (GenerationError, BaseModelError, ValueError) as exc:
-        print(f"bunny: {exc}", file=sys.stderr)
+        print(f"bunny: {shown_lines(str(exc))}", file=sys.stderr)
         return 1
     for path in paths:
-        print(path)
+        print(shown(str(path), REASON_LIMIT))
     return 0
 
 
@@ -256,12 +258,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load(args)
     except ConfigError as exc:
-        print(f"bunny: config error: {exc}", file=sys.stderr)
+        print(f"bunny: config error: {shown_lines(str(exc))}", file=sys.stderr)
         return EXIT_CONFIG
     try:
         return int(args.func(args, config))
     except ConfigError as exc:
-        print(f"bunny: config error: {exc}", file=sys.stderr)
+        print(f"bunny: config error: {shown_lines(str(exc))}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130

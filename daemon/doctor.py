@@ -15,6 +15,7 @@ from pathlib import Path
 from daemon.checks import INSTALL_HINT, Check, Level
 from daemon.config import Config, DiskConfig, ScenesConfig
 from daemon.disk_guard import BYTES_PER_GB
+from daemon.display_text import shown_lines
 from daemon.inbox import InboxLayout
 from daemon.provider_checks import caption_provider_checks
 from daemon.store import SCHEMA_VERSION
@@ -48,9 +49,10 @@ LIBRARIES: tuple[tuple[str, str, str], ...] = (
 def run_doctor(config: Config, print_line: Callable[[str], None] = print) -> int:
     failures = 0
     for check in collect_checks(config):
-        print_line(f"[{check.level.value:>4}] {check.name}: {check.detail}")
+        # A detail may quote a path or a config value: shown, not sent to the terminal raw.
+        print_line(shown_lines(f"[{check.level.value:>4}] {check.name}: {check.detail}"))
         if check.fix and check.level is not Level.OK:
-            print_line(f"       fix: {check.fix}")
+            print_line(f"       fix: {shown_lines(check.fix)}")
         failures += check.level is Level.FAIL
     print_line(
         "all checks passed" if failures == 0 else f"{failures} check(s) failed; see 'fix' above"

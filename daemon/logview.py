@@ -11,9 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from daemon.display_text import bounded, escaped
+
 LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
 FIRST_FIELDS = ("timestamp", "level", "event", "movie", "stage", "job")
 FOLLOW_POLL_SECONDS = 0.25
+MULTILINE_FIELDS = ("exception", "stack")  # tracebacks: printed as the lines they are
+FIELD_LIMIT = 10_000  # older logs hold unbounded lines (a 351 MB config value)
 
 
 @dataclass(frozen=True)
@@ -31,14 +35,25 @@ class LogFilter:
 
 
 def format_entry(entry: dict[str, Any]) -> str:
-    stamp = str(entry.get("timestamp", ""))[:19].replace("T", " ")
-    level = str(entry.get("level", "?")).upper()
-    head = f"{stamp} {level:<7} {entry.get('event', '')}"
+    """One line (a traceback adds its own); every value's control characters, ESC, CR and
+    bidi overrides escaped, so a logged file name cannot drive the terminal."""
+    stamp = _field(entry.get("timestamp", ""))[:19].replace("T", " ")
+    level = _field(entry.get("level", "?")).upper()
+    head = f"{stamp} {level:<7} {_field(entry.get('event', ''))}"
     context = " ".join(
-        f"{k}={entry[k]}" for k in ("movie", "stage", "job") if entry.get(k) is not None
+        f"{k}={_field(entry[k])}" for k in ("movie", "stage", "job") if entry.get(k) is not None
     )
-    rest = " ".join(f"{k}={v}" for k, v in entry.items() if k not in FIRST_FIELDS and k != "logger")
+    rest = " ".join(
+        f"{_field(k)}={_field(v, k)}"
+        for k, v in entry.items()
+        if k not in FIRST_FIELDS and k != "logger"
+    )
     return " ".join(part for part in (head, f"[{context}]" if context else "", rest) if part)
+
+
+def _field(value: Any, key: str = "") -> str:
+    keep = "\n" if key in MULTILINE_FIELDS else ""
+    return escaped(bounded(str(value), FIELD_LIMIT), keep)
 
 
 def _parse(line: str) -> dict[str, Any] | None:

@@ -8,6 +8,7 @@ import sys
 from dataclasses import asdict
 
 from daemon.config import Config
+from daemon.display_text import REASON_LIMIT, escaped, shown
 from daemon.health import Health
 from daemon.repository import Repository
 from daemon.status import StatusReport, build_report
@@ -28,11 +29,14 @@ def print_status(config: Config, as_json: bool) -> int:
         report = build_report(repo, utcnow(), config)
     finally:
         repo.close()
+    # JSON escapes every control character itself (ensure_ascii).
     print(json.dumps(asdict(report), indent=2) if as_json else render(report))
     return int(Health[report.health.state.upper()])
 
 
 def render(report: StatusReport) -> str:
+    """The report as lines; what the user's files named (movies, characters, errors about
+    them) is shown with control characters escaped, so no name drives the terminal."""
     if report.daemon_running:
         daemon = (
             f"running (pid {report.daemon_pid}, heartbeat {report.heartbeat_age_seconds} s ago)"
@@ -53,7 +57,7 @@ def render(report: StatusReport) -> str:
             f"disk:     {report.disk.free_gb:g} GB free in {report.disk.path}{floor}{paused}"
         )
     if report.last_error:
-        lines.append(f"last error in the log: {report.last_error}")
+        lines.append(f"last error in the log: {shown(report.last_error, REASON_LIMIT)}")
     if report.movies:
         lines.append("")
         lines.append(
@@ -63,25 +67,28 @@ def render(report: StatusReport) -> str:
         progress = f"{m.progress:.0%}" if m.state in ("running", "queued", "waiting") else ""
         lines.append(
             f"{m.id:<12}  {m.state:<8}  {m.stage or '-':<10}  {progress:>8}  {m.attempts:>5}  "
-            f"{m.name}"
+            f"{shown(m.name)}"
         )
         if m.last_error and m.state != "done":
-            lines.append(f"{'':<12}  last error: {m.last_error}")
+            lines.append(f"{'':<12}  last error: {shown(m.last_error, REASON_LIMIT)}")
         if m.next_attempt_at:
             lines.append(f"{'':<12}  next try: {m.next_attempt_at}")
-    return "\n".join(lines + _caption_lines(report))
+    # Every line once more: a field missed above still reaches the terminal escaped.
+    return escaped("\n".join(lines + _caption_lines(report)), keep="\n")
 
 
 def _health_text(report: StatusReport) -> str:
     if not report.health.problems:
         return report.health.state
-    return f"{report.health.state}: " + "; ".join(report.health.problems)
+    return f"{report.health.state}: " + "; ".join(
+        shown(p, REASON_LIMIT) for p in report.health.problems
+    )
 
 
 def _caption_lines(report: StatusReport) -> list[str]:
     lines = []
     if report.captions:
-        done = ", ".join(f"{c.character} {c.captioned}/{c.images}" for c in report.captions)
+        done = ", ".join(f"{shown(c.character)} {c.captioned}/{c.images}" for c in report.captions)
         lines += ["", f"captions: {done}"]
     if report.breakers and report.daemon_running:
         states = ", ".join(f"{b.provider} {b.state} since {b.since}" for b in report.breakers)
@@ -96,6 +103,6 @@ def _training_text(report: StatusReport) -> list[str]:
     if report.training:
         lines += ["", "training:"]
     for t in report.training:
-        name = f"{t.character}-v{t.version}" if t.version else t.character
-        lines.append(f"  {name:<24}  {t.state:<9}  {t.summary}")
+        name = shown(f"{t.character}-v{t.version}" if t.version else t.character)
+        lines.append(f"  {name:<24}  {t.state:<9}  {shown(t.summary, REASON_LIMIT)}")
     return lines
