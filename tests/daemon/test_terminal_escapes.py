@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from daemon.character_names import character_name
 from daemon.cli import main
 from daemon.config import FacesConfig, load_config
 from daemon.doctor import run_doctor
@@ -27,6 +28,19 @@ RAW = ("\x1b", "\r", "\u202e", "\x9b", "\x07")
 def assert_escaped(text: str) -> None:
     assert not [c for c in RAW if c in text], f"raw control characters in {text!r}"
     assert "\\x1b[31m" in text
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"), [(f"{RED}Red", "[31mRed"), (HOSTILE, "[31mred over evil 2J")]
+)
+def test_names_lose_their_control_characters_where_they_are_made(raw: str, name: str) -> None:
+    assert character_name(raw) == name
+
+
+def test_a_name_that_cannot_be_one_is_quoted_bounded() -> None:
+    with pytest.raises(ValueError, match="cannot name a character") as caught:
+        character_name("\x1b" * 100_000)
+    assert len(str(caught.value)) < 1000 and "\x1b" not in str(caught.value)
 
 
 @pytest.fixture
