@@ -10,16 +10,20 @@ so frames of earlier movies are relabelled without decoding anything.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
-import yaml
 
 from daemon.atomic import copy_file_atomic
+from daemon.character_file import (
+    CHARACTER_FILE,
+    CharacterFileError,
+    CharacterWords,
+    read_character_file,
+)
 from daemon.character_names import DEFAULT_CLASS_WORD, character_name, default_trigger_word
 from daemon.config import DEFAULT_MAX_REFERENCE_MB, FacesConfig
-from daemon.display_text import REASON_LIMIT, shown, shown_value
+from daemon.display_text import shown
 from daemon.inbox import InboxLayout, move_aside, sha256_of
 from daemon.repository import CharacterRecord, InboxFileRecord, Relabel, Repository
 from daemon.store import InboxFileStatus
@@ -27,74 +31,17 @@ from handlers.face_matching import ReferenceSet, detect_faces, largest_face_rule
 from handlers.faces import ReferenceBook, finite_distance
 from handlers.image_measures import rgb_of_file
 
-CHARACTER_FILE = "character.yaml"
-# trigger_word and class_word, with room for comments; anything larger is not one.
-MAX_CHARACTER_FILE_BYTES = 4096
-MAX_WORD_CHARACTERS = 64
+# The character file's names stay importable from here, where they were first.
+__all__ = [
+    "CharacterFileError",
+    "ReferenceIntake",
+    "character_name",
+    "read_character_file",
+    "refresh_references",
+]
+
 BYTES_PER_MB = 1024 * 1024
 PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
-
-
-class CharacterFileError(ValueError):
-    """character.yaml is not valid; the message names the file and the key."""
-
-
-@dataclass(frozen=True)
-class CharacterWords:
-    trigger_word: str
-    class_word: str
-
-
-def read_character_file(path: Path, name: str) -> CharacterWords:
-    raw = _character_document(path)
-    if not isinstance(raw, dict):
-        raise CharacterFileError(f"{path}: must be a mapping (trigger_word, class_word)")
-    unknown = sorted(str(key) for key in set(raw) - {"trigger_word", "class_word"})
-    if unknown:
-        raise CharacterFileError(
-            f"{path}: unknown key '{shown(unknown[0])}' (allowed: class_word, trigger_word)"
-        )
-    words = {key: raw.get(key) for key in ("trigger_word", "class_word")}
-    for key, value in words.items():
-        if value is not None and not _is_word(value):
-            raise CharacterFileError(
-                f"{path}: '{key}' must be a non-empty word: one line of at most "
-                f"{MAX_WORD_CHARACTERS} printable characters, got {shown_value(value)}"
-            )
-    return CharacterWords(
-        trigger_word=(words["trigger_word"] or default_trigger_word(name)).strip(),
-        class_word=(words["class_word"] or DEFAULT_CLASS_WORD).strip(),
-    )
-
-
-def _character_document(path: Path) -> object:
-    """The parsed file; refused before parsing when too large or when it uses anchors and
-    aliases (a few hundred bytes of aliases expand into gigabytes once walked)."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_CHARACTER_FILE_BYTES:
-            raise CharacterFileError(
-                f"{path}: {size} bytes; a character file is at most "
-                f"{MAX_CHARACTER_FILE_BYTES} bytes (trigger_word and class_word)"
-            )
-        text = path.read_text(encoding="utf-8")
-        if any(
-            isinstance(t, yaml.AnchorToken | yaml.AliasToken)
-            for t in yaml.scan(text, Loader=yaml.SafeLoader)
-        ):
-            raise CharacterFileError(f"{path}: YAML anchors and aliases (&, *) are not allowed")
-        return yaml.safe_load(text) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        reason = shown(str(exc), REASON_LIMIT)
-        raise CharacterFileError(f"{path}: not readable YAML: {reason}") from exc
-
-
-def _is_word(value: object) -> bool:
-    return (
-        isinstance(value, str)
-        and 0 < len(value.strip()) <= MAX_WORD_CHARACTERS
-        and value.strip().isprintable()
-    )
 
 
 class ReferenceIntake:
@@ -149,15 +96,22 @@ class ReferenceIntake:
         self._repo.save_character(name, words.trigger_word, words.class_word)
         self._log.info("character words set", character=name, trigger_word=words.trigger_word)
 
-    def _character(self, name: str, folder: Path) -> CharacterRecord:
+    def _new_words(self, name: str, folder: Path) -> CharacterWords | None:
+        """A new character's words (its character.yaml's, else the defaults); None when the
+        character exists. Raises on a bad character.yaml before anything is written."""
+        if self._repo.character(name) is not None:
+            return None
+        settings = folder / CHARACTER_FILE
+        if settings.is_file():
+            return read_character_file(settings, name)
+        return CharacterWords(default_trigger_word(name), DEFAULT_CLASS_WORD)
+
+    def _character(self, name: str, words: CharacterWords | None) -> CharacterRecord:
         known = self._repo.character(name)
         if known is not None:
             return known
-        settings = folder / CHARACTER_FILE
-        if settings.is_file():
-            words = read_character_file(settings, name)
-            return self._repo.save_character(name, words.trigger_word, words.class_word)
-        return self._repo.save_character(name, default_trigger_word(name), DEFAULT_CLASS_WORD)
+        words = words or CharacterWords(default_trigger_word(name), DEFAULT_CLASS_WORD)
+        return self._repo.save_character(name, words.trigger_word, words.class_word)
 
     def _photo(self, name: str, path: Path) -> bool:
         if path.suffix.lower() not in PHOTO_SUFFIXES:
@@ -171,10 +125,11 @@ class ReferenceIntake:
         face = largest_face_rule(faces)
         if face is None:
             raise ValueError(_why_no_face(len(faces)))
-        # Made only now: a rejected photo leaves no character behind.
-        character = self._character(name, path.parent)
+        words = self._new_words(name, path.parent)
         copy = self._library / "characters" / name / "reference" / f"{digest[:12]}{path.suffix}"
         copy_file_atomic(path, copy, self._max_photo_bytes)
+        # Made only now, with the copy in place: a rejected photo leaves no character behind.
+        character = self._character(name, words)
         relative = str(copy.relative_to(self._library))
         self._repo.add_reference(character.id, digest, relative, face.box, face.encoding)
         self._log.info("reference added", character=name, box=face.box, copy=relative)

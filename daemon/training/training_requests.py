@@ -11,8 +11,10 @@ def request_training(config: Config, character: str, daemon_running: bool) -> tu
     dataset = config.library / "characters" / character / "dataset"
     repo = Repository(config.database_path)
     try:
-        if repo.character(character) is None and not dataset.is_dir():
-            known = ", ".join(c.name for c in repo.characters()) or "none yet"
+        # An empty character (no reference, face or image) left by older versions is unknown.
+        listed = [c.name for c in repo.characters()]
+        if character not in listed and not dataset.is_dir():
+            known = ", ".join(listed) or "none yet"
             return 1, f"no character {character!r} (known: {known})"
         repo.request_training(character)
     finally:

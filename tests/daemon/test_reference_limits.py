@@ -12,9 +12,10 @@ import cv2
 import numpy as np
 import pytest
 
+from daemon.character_file import CharacterFileError, read_character_file
 from daemon.cli import main
 from daemon.inbox import InboxLayout
-from daemon.references import CharacterFileError, ReferenceIntake, read_character_file
+from daemon.references import ReferenceIntake
 from daemon.repository import Repository
 from handlers.faces import ReferenceBook
 from tests.alias_bomb import alias_bomb
@@ -169,6 +170,9 @@ def test_empty_characters_of_older_versions_are_listed_nowhere(
     assert main(["characters", "--library", str(tmp_path / "library")]) == 0
     out = capsys.readouterr().out
     assert "Bomb Big" not in out and "no characters yet" in out
+    assert main(["train", "Bomb Big", "--library", str(tmp_path / "library")]) == 1
+    assert "no character 'Bomb Big' (known: none yet)" in capsys.readouterr().err
+    assert repo.training_runs() == []
 
 
 @pytest.mark.parametrize(
