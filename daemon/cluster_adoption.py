@@ -76,6 +76,9 @@ class ClusterAdoption:
                 plan = self.plan(cluster, faces, name, later, None)
                 self._finish(self._repo.begin_adoption(plan))
                 return len(faces)
+        return self._adopted_before(cluster, name)
+
+    def _adopted_before(self, cluster: str, name: str) -> int:
         done = self._repo.adopted_as(cluster)
         if done is None:
             folder = self._library / UNKNOWN_FOLDER

@@ -8,7 +8,7 @@ face's id and crop file). The id is the group's oldest face (`c000123`), so it s
 same from one clustering to the next while the group keeps that face.
 
 A group is adopted in one of two ways; either way its faces become that character's for
-good, and its largest faces (up to ADOPTED_REFERENCES) become references, which the
+good, and its largest faces (up to five) become references, which the
 running daemon picks up and matches every stored face against:
 
 - `bunny name <cluster-id> <name>`: every face of the group.
@@ -26,6 +26,9 @@ running daemon picks up and matches every stored face against:
     `characters/<name>/adopted/<cluster-id>/` (the marker is consumed: a folder is adopted
     once), beside the usual reference/ and dataset/; files the user added stay where they
     are, and a folder left empty by a name that had to change is removed.
+
+Either way the adoption is one unit that a kill cannot leave half done (ClusterAdoption):
+whoever adopts next, or the daemon at start, finishes one a kill interrupted.
 """
 
 from __future__ import annotations

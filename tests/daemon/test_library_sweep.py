@@ -25,29 +25,27 @@ def our_copy(folder: Path, data: bytes) -> Path:
     return path
 
 
-def test_leftovers_of_killed_writes_go_and_the_users_files_stay(tmp_path: Path) -> None:
+def test_leftovers_of_killed_writes_go_at_start_and_the_users_files_stay(
+    tmp_path: Path, daemon_factory: Callable[..., DaemonProcess]
+) -> None:
     library = tmp_path / "library"
-    repo = Repository(library / "bunny.db")
-    try:
-        reference = library / "characters" / "Ann" / "reference"
-        orphan = our_copy(reference, b"a photo whose row never came")
-        half = reference / f".{orphan.name}.tmp"
-        half.write_bytes(b"a photo cut sh")
-        stray_image = library / "characters" / "Ann" / "dataset" / ".m_00-00-01.000.jpg.tmp"
-        stray_image.parent.mkdir(parents=True)
-        stray_image.write_bytes(b"half a jpeg")
-        users = reference / "my favourite.png"
-        users.write_bytes(b"the user's own photo")
-        lookalike = reference / "0123456789ab.png"  # our kind of name, not our content
-        lookalike.write_bytes(b"the user's photo that happens to be named like a copy")
-        notes = library / "characters" / "Ann" / ".notes.tmp"  # not in a folder we write
-        notes.write_bytes(b"the user's")
-        removed = LeftoverSweep(repo, library).run()
-    finally:
-        repo.close()
-    assert sorted(removed) == sorted(
-        str(p.relative_to(library)) for p in (orphan, half, stray_image)
-    )
+    reference = library / "characters" / "Ann" / "reference"
+    orphan = our_copy(reference, b"a photo whose row never came")
+    half = reference / f".{orphan.name}.tmp"
+    half.write_bytes(b"a photo cut sh")
+    stray_image = library / "characters" / "Ann" / "dataset" / ".m_00-00-01.000.jpg.tmp"
+    stray_image.parent.mkdir(parents=True)
+    stray_image.write_bytes(b"half a jpeg")
+    users = reference / "my favourite.png"
+    users.write_bytes(b"the user's own photo")
+    lookalike = reference / "0123456789ab.png"  # our kind of name, not our content
+    lookalike.write_bytes(b"the user's photo that happens to be named like a copy")
+    notes = library / "characters" / "Ann" / ".notes.tmp"  # not in a folder we write
+    notes.write_bytes(b"the user's")
+    daemon = daemon_factory(watcher={"quiet_seconds": 0.1})
+    completed = daemon.run_once()
+    assert completed.returncode == 0, completed.stderr.decode()
+    assert not orphan.exists() and not half.exists() and not stray_image.exists()
     assert users.exists() and lookalike.exists() and notes.exists()
 
 
