@@ -147,7 +147,8 @@ class DatasetHandler:
         unchosen = sorted(path for path in found if path not in keep)
         if not unchosen:
             return
-        job.context.record_deletions(tuple(str(p.relative_to(job.library)) for p in unchosen))
+        # As the rows name them: forward slashes on every system.
+        job.context.record_deletions(tuple(p.relative_to(job.library).as_posix() for p in unchosen))
         for path in unchosen:
             path.unlink(missing_ok=True)
 
