@@ -48,6 +48,7 @@ class KillPoint:
     path: str  # absolute
     ordinal: int  # the thread's count of this call: of this path with `by_path`, else all
     by_path: bool  # -P can pick this call out by its path
+    thread: str  # the dry run's thread id: which calls were made by the same thread
     main_thread: bool
 
     def describe(self) -> str:
@@ -96,7 +97,7 @@ def kill_points(log: Path, wanted: Callable[[str], bool]) -> list[KillPoint]:
         per_path[(tid, call, path)] += 1
         if wanted(path):
             ordinal = per_path[(tid, call, path)] if absolute else per_call[(tid, call)]
-            points.append(KillPoint(call, path, ordinal, absolute, tid == main))
+            points.append(KillPoint(call, path, ordinal, absolute, tid, tid == main))
     return points
 
 
