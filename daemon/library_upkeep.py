@@ -69,9 +69,13 @@ class LibraryUpkeep:
 
     def recover(self) -> None:
         """At start, before anything else writes: adoptions a kill interrupted are finished
-        and the leftovers of interrupted writes removed."""
-        ClusterAdoption(self.repo, self.config.library).finish_open()
-        LeftoverSweep(self.repo, self.config.library).run()
+        and the leftovers of interrupted writes removed. Never raises: the daemon starts
+        anyway, and the corrections job tries the adoptions again every minute."""
+        try:
+            ClusterAdoption(self.repo, self.config.library).finish_open()
+            LeftoverSweep(self.repo, self.config.library).run()
+        except Exception:
+            self._log.exception("finishing interrupted work failed; the daemon goes on")
 
     def take_reference(self, path: Path) -> None:
         """A settled file under inbox/faces."""
