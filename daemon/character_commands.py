@@ -37,6 +37,7 @@ def print_characters(config: Config) -> int:
 
 def name_cluster(config: Config, cluster: str, name: str) -> int:
     """`bunny name CLUSTER NAME`: the cluster's faces become NAME's; its best become references."""
+    from daemon.adoption_lock import AdoptionBusyError
     from daemon.face_clusters import adopt_cluster
     from handlers.registry import stages_needing
 
@@ -46,7 +47,7 @@ def name_cluster(config: Config, cluster: str, name: str) -> int:
     repo = Repository(config.database_path)
     try:
         count = adopt_cluster(repo, config.library, cluster, name, later)
-    except ValueError as exc:
+    except (ValueError, AdoptionBusyError) as exc:
         print(f"bunny: {shown(str(exc), REASON_LIMIT)}", file=sys.stderr)
         return EXIT_NO_MATCH
     finally:

@@ -33,7 +33,8 @@ class DatasetCorrections:
             if (self._library / image.file).exists():
                 continue
             correction = self._correction(image)
-            self._repo.record_correction(correction)
+            if not self._repo.record_correction(correction):
+                continue  # the dataset stage removed it, not the user
             self._log.info(
                 "correction recorded",
                 kind=correction.kind.value,

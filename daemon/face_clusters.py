@@ -8,7 +8,7 @@ face's id and crop file). The id is the group's oldest face (`c000123`), so it s
 same from one clustering to the next while the group keeps that face.
 
 A group is adopted in one of two ways; either way its faces become that character's for
-good, and its largest faces (up to ADOPTED_REFERENCES) become references, which the
+good, and its largest faces (up to five) become references, which the
 running daemon picks up and matches every stored face against:
 
 - `bunny name <cluster-id> <name>`: every face of the group.
@@ -26,12 +26,13 @@ running daemon picks up and matches every stored face against:
     `characters/<name>/adopted/<cluster-id>/` (the marker is consumed: a folder is adopted
     once), beside the usual reference/ and dataset/; files the user added stay where they
     are, and a folder left empty by a name that had to change is removed.
+
+Either way the adoption is one unit that a kill cannot leave half done (ClusterAdoption):
+whoever adopts next, or the daemon at start, finishes one a kill interrupted.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
 import re
 import shutil
@@ -39,29 +40,24 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import numpy.typing as npt
 import structlog
 
 from daemon.atomic import write_bytes_atomic, write_json_atomic
-from daemon.character_names import DEFAULT_CLASS_WORD, character_name, default_trigger_word
+from daemon.character_names import character_name
+from daemon.cluster_adoption import (
+    CHARACTERS_FOLDER,
+    MARKER,
+    UNKNOWN_FOLDER,
+    ClusterAdoption,
+)
 from daemon.config import FacesConfig
-from daemon.inbox import move_into
-from daemon.repository import Repository, StoredFace
-from handlers.face_matching import FaceBox
-from handlers.frame_files import jpeg_bytes, read_frame
+from daemon.face_crops import crop_name, face_crop_jpeg
+from daemon.repository import CropFiling, Repository, StoredFace
 
-UNKNOWN_FOLDER = "unknown"
-CHARACTERS_FOLDER = "characters"
 ADOPTED_FOLDER = "adopted"
-MARKER = "cluster.json"
 CLUSTER_NAME = re.compile(r"^c\d{6,}$")
 # <movie-id>_<frame>_<number>.jpg: what crop_name writes, so only our crops are ever removed.
 CROP_FILE = re.compile(r"^[0-9a-f]+_.+_\d+\.jpg$")
-# A crop shows the face with this share of its size around it.
-CROP_MARGIN = 0.5
-ADOPTED_REFERENCES = 5
-CROP_JPEG_QUALITY = 95
 
 
 def cluster_labels(encodings: list[tuple[float, ...]], threshold: float) -> list[int]:
@@ -134,65 +130,14 @@ def _write_marker(path: Path, cluster: str, crops: dict[str, StoredFace]) -> Non
     write_json_atomic(path, document)
 
 
-def crop_name(movie_key: str, face: StoredFace) -> str:
-    return f"{movie_key}_{face.frame}_{face.number}.jpg"
-
-
-def face_crop_jpeg(frame_path: Path, box: FaceBox) -> bytes:
-    crop = _with_margin(read_frame(frame_path), box)
-    return jpeg_bytes(crop, CROP_JPEG_QUALITY, f"a face of {frame_path}")
-
-
-def _with_margin(picture: npt.NDArray[np.uint8], box: FaceBox) -> npt.NDArray[np.uint8]:
-    height, width = picture.shape[:2]
-    dx, dy = round(box.width * CROP_MARGIN), round(box.height * CROP_MARGIN)
-    top, bottom = max(0, box.top - dy), min(height, box.bottom + dy)
-    left, right = max(0, box.left - dx), min(width, box.right + dx)
-    return picture[top:bottom, left:right]
-
-
 def adopt_cluster(
     repo: Repository, library: Path, cluster: str, raw_name: str, later: tuple[str, ...]
 ) -> int:
-    """Name a cluster: its faces become the character's; returns how many faces that was.
+    """`bunny name`: the cluster's faces become the character's; returns how many.
 
     `later` are the stages after `faces`: they run again for the movies these faces are in.
     """
-    faces = repo.cluster_faces(cluster)
-    if not faces:
-        raise ValueError(f"no cluster '{cluster}' (see the folders in {library / UNKNOWN_FOLDER})")
-    adopt_faces(repo, library, cluster, faces, raw_name, later)
-    return len(faces)
-
-
-def adopt_faces(
-    repo: Repository,
-    library: Path,
-    cluster: str,
-    faces: list[StoredFace],
-    raw_name: str,
-    later: tuple[str, ...],
-) -> str:
-    """`faces` (of `cluster`) become the character's; its largest become references.
-
-    Returns the character's folder-safe name.
-    """
-    name = character_name(raw_name)
-    character = repo.character(name) or repo.save_character(
-        name, default_trigger_word(name), DEFAULT_CLASS_WORD
-    )
-    movies = repo.name_faces(faces, character.name)
-    repo.requeue_stages(movies, later, busy_too=False)
-    for face in sorted(faces, key=lambda f: f.box.area, reverse=True)[:ADOPTED_REFERENCES]:
-        key = repo.movie_key(face.movie_id)
-        frame = library / "movies" / key / "frames" / f"{face.frame}.jpg"
-        data = face_crop_jpeg(frame, face.box)
-        digest = hashlib.sha256(data).hexdigest()
-        relative = f"{CHARACTERS_FOLDER}/{name}/reference/{digest[:12]}.jpg"
-        write_bytes_atomic(library / relative, data)
-        repo.add_reference(character.id, digest, relative, face.box, face.encoding)
-    shutil.rmtree(library / UNKNOWN_FOLDER / cluster, ignore_errors=True)
-    return name
+    return ClusterAdoption(repo, library).adopt_cluster(cluster, raw_name, later)
 
 
 @dataclass(frozen=True)
@@ -218,10 +163,13 @@ class MovedClusters:
     ) -> None:
         self._repo, self._library, self._later = repo, library, later
         self._quiet = quiet_seconds
+        self._adoption = ClusterAdoption(repo, library)
         self._warned: set[tuple[Path, str]] = set()
         self._log = structlog.get_logger("clusters")
 
     def run(self) -> list[Adoption]:
+        # A folder whose adoption a kill interrupted is filed before markers are looked at.
+        self._adoption.finish_open()
         characters = self._library / CHARACTERS_FOLDER
         markers = sorted(characters.glob(f"*/{MARKER}")) + sorted(characters.glob(f"*/*/{MARKER}"))
         adopted = []
@@ -256,8 +204,11 @@ class MovedClusters:
             )
             marker.unlink()
             return None
-        adopt_faces(self._repo, self._library, cluster, kept, name, self._later)
-        filed_in = self._file_crops(folder, name, cluster, set(members) | listed)
+        target = _free_folder(self._library / CHARACTERS_FOLDER / name / ADOPTED_FOLDER, cluster)
+        filed_in = str(target.relative_to(self._library))
+        crops = tuple(sorted(set(members) | listed))
+        filing = CropFiling(str(folder.relative_to(self._library)), filed_in, crops)
+        self._adoption.adopt(cluster, kept, name, self._later, filing)
         adoption = Adoption(cluster, name, len(kept), len(members) - len(kept), filed_in)
         self._log.info(
             "cluster adopted from a moved folder",
@@ -268,19 +219,6 @@ class MovedClusters:
             filed_in=filed_in,
         )
         return adoption
-
-    def _file_crops(self, folder: Path, name: str, cluster: str, crops: set[str]) -> str:
-        """Our crops and the marker (last: it is what makes a folder adoptable) move away."""
-        character_folder = self._library / CHARACTERS_FOLDER / name
-        target = _free_folder(character_folder / ADOPTED_FOLDER, cluster)
-        for crop in sorted(crops):
-            if (folder / crop).is_file():
-                move_into(folder / crop, target)
-        move_into(folder / MARKER, target)
-        if folder != character_folder:
-            with contextlib.suppress(OSError):
-                folder.rmdir()  # only when empty: files the user added stay
-        return str(target.relative_to(self._library))
 
     def _warn_once(self, marker: Path, reason: str) -> None:
         if (marker, reason) not in self._warned:

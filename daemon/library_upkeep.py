@@ -17,10 +17,12 @@ from pathlib import Path
 
 import structlog
 
+from daemon.cluster_adoption import ClusterAdoption
 from daemon.config import Config
 from daemon.dataset_corrections import DatasetCorrections
 from daemon.face_clusters import MovedClusters, UnknownFaceClusters
 from daemon.inbox import InboxLayout
+from daemon.library_sweep import LeftoverSweep
 from daemon.movie_summary import write_movie_summary
 from daemon.references import ReferenceIntake, refresh_references
 from daemon.repository import Repository
@@ -66,6 +68,16 @@ class LibraryUpkeep:
 
     def after_faces(self) -> tuple[str, ...]:
         return stages_needing("faces", self.config.pipeline.stages)
+
+    def recover(self) -> None:
+        """At start, before anything else writes: adoptions a kill interrupted are finished
+        and the leftovers of interrupted writes removed. Never raises: the daemon starts
+        anyway, and the corrections job tries the adoptions again every minute."""
+        try:
+            ClusterAdoption(self.repo, self.config.library).finish_open()
+            LeftoverSweep(self.repo, self.config.library).run()
+        except Exception:
+            self._log.exception("finishing interrupted work failed; the daemon goes on")
 
     def take_reference(self, path: Path) -> None:
         """A settled file under inbox/faces."""

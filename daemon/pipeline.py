@@ -119,6 +119,9 @@ class Pipeline:
             report_progress=_ProgressWriter(self._repo, movie.id, handler.name, self._log),
             stop_event=self._stop,
             log=self._log,
+            record_deletions=lambda files: self._repo.record_pending_deletions(
+                movie.id, handler.name, files
+            ),
         )
         job = MovieJob(movie.key, movie.path, self._settings.library, earlier, context)
         started = time.monotonic()

@@ -97,6 +97,7 @@ class Daemon:
         upkeep = LibraryUpkeep(
             repo, config, self.layout, book, UpkeepHooks(self._wake.set, self._datasets_changed)
         )
+        upkeep.recover()
         upkeep.references_changed()
         self._upkeep = upkeep
         pipeline = Pipeline(

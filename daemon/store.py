@@ -299,6 +299,62 @@ class TrainingRunRow(BaseModel):
         table_name = "training_run"
 
 
+class AdoptionIntent(BaseModel):
+    """A cluster adoption: begun (its faces named, the files and references to follow) or
+    finished.
+
+    Written in the transaction that names the faces and finished in the one that adds the
+    references, so a restart finds each adoption either not begun or with what is left to do.
+    """
+
+    id = pw.AutoField()
+    cluster = pw.CharField(index=True)
+    character = pw.ForeignKeyField(Character, on_delete="CASCADE")
+    faces = pw.IntegerField()
+    # A folder the user moved into characters/: its crops (a JSON list) are filed there.
+    filed_from = pw.TextField(null=True)
+    filed_to = pw.TextField(null=True)
+    crops = pw.TextField(default="[]")
+    created_at = pw.DateTimeField(default=utcnow)
+    finished_at = pw.DateTimeField(null=True, index=True)  # null: still to finish
+
+    class Meta:
+        table_name = "adoption_intent"
+
+
+class PlannedReferenceRow(BaseModel):
+    """A reference an adoption is to write; its bytes are kept here until the file is in place."""
+
+    id = pw.AutoField()
+    intent = pw.ForeignKeyField(AdoptionIntent, backref="references", on_delete="CASCADE")
+    sha256 = pw.CharField(max_length=64)
+    file = pw.TextField()
+    top = pw.IntegerField()
+    right = pw.IntegerField()
+    bottom = pw.IntegerField()
+    left = pw.IntegerField()
+    encoding = pw.BlobField()
+    data = pw.BlobField()
+
+    class Meta:
+        table_name = "planned_reference"
+
+
+class PendingDeletion(BaseModel):
+    """A library file a stage is about to delete: the stage's doing, not a user's correction.
+
+    Recorded before the file goes; cleared when the stage that recorded it is done.
+    """
+
+    id = pw.AutoField()
+    movie = pw.ForeignKeyField(Movie, on_delete="CASCADE")
+    stage = pw.CharField()
+    file = pw.TextField(unique=True)  # relative to the library
+
+    class Meta:
+        table_name = "pending_deletion"
+
+
 MODELS: list[type[BaseModel]] = [
     Meta,
     Movie,
@@ -314,6 +370,9 @@ MODELS: list[type[BaseModel]] = [
     FrameSceneRow,
     CaptionRow,
     TrainingRunRow,
+    AdoptionIntent,
+    PlannedReferenceRow,
+    PendingDeletion,
 ]
 
 
@@ -370,6 +429,10 @@ def _add_training_kills_v9() -> None:
         database.execute_sql('ALTER TABLE "training_run" ADD COLUMN "killed_at_step" INTEGER')
 
 
+def _add_intents_v10() -> None:
+    database.create_tables([AdoptionIntent, PlannedReferenceRow, PendingDeletion])
+
+
 # Append a function to move the schema one version forward; never edit an old one.
 MIGRATIONS: list[Callable[[], None]] = [
     _create_v1,
@@ -381,6 +444,7 @@ MIGRATIONS: list[Callable[[], None]] = [
     _add_scenes_and_captions_v7,
     _add_training_runs_v8,
     _add_training_kills_v9,
+    _add_intents_v10,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

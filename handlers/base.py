@@ -58,6 +58,9 @@ class StageContext:
     report_progress: Callable[[float], None]
     stop_event: threading.Event
     log: Any = field(default_factory=lambda: structlog.get_logger("stage"))
+    # Records library files (relative) the stage is about to delete, before it deletes
+    # them: a kill part-way must not leave them looking like the user's deletions.
+    record_deletions: Callable[[tuple[str, ...]], None] = lambda _files: None
 
     def progress(self, fraction: float) -> None:
         self.report_progress(min(1.0, max(0.0, fraction)))

@@ -143,9 +143,14 @@ class DatasetHandler:
     def _remove_unchosen(self, job: MovieJob, images: list[DatasetImage]) -> None:
         """This movie's images from an earlier run that this run did not choose."""
         keep = {job.library / image.file for image in images}
-        for path in (job.library / "characters").glob(f"*/dataset/{job.movie_key}_*.jpg"):
-            if path not in keep:
-                path.unlink()
+        found = (job.library / "characters").glob(f"*/dataset/{job.movie_key}_*.jpg")
+        unchosen = sorted(path for path in found if path not in keep)
+        if not unchosen:
+            return
+        # As the rows name them: forward slashes on every system.
+        job.context.record_deletions(tuple(p.relative_to(job.library).as_posix() for p in unchosen))
+        for path in unchosen:
+            path.unlink(missing_ok=True)
 
 
 def crop_around(box: FaceBox, width: int, height: int, shape: str) -> CropBox:

@@ -10,6 +10,14 @@ from pathlib import Path
 
 import peewee as pw
 
+from daemon.repository.adoption_records import (
+    AdoptionPlan,
+    CropFiling,
+    FinishedAdoption,
+    OpenAdoption,
+    PlannedReference,
+)
+from daemon.repository.adoptions import AdoptionJournal
 from daemon.repository.captions import BreakerRecord, CaptionProgress, CaptionStore
 from daemon.repository.corrections import CorrectionLog
 from daemon.repository.daemon_state import DaemonStateStore, DiskReading
@@ -36,18 +44,23 @@ from daemon.store import open_database
 
 __all__ = [
     "MOVIE_KEY_LENGTH",
+    "AdoptionPlan",
     "BreakerRecord",
     "CaptionProgress",
     "CharacterRecord",
     "CharacterSummary",
     "CorrectionLogEntry",
     "CorrectionRecord",
+    "CropFiling",
     "DiskReading",
+    "FinishedAdoption",
     "FrameRecord",
     "Heartbeat",
     "InboxFileRecord",
     "MovieFace",
     "MovieRecord",
+    "OpenAdoption",
+    "PlannedReference",
     "Relabel",
     "Repository",
     "RunEnd",
@@ -59,7 +72,13 @@ __all__ = [
 
 
 class Repository(
-    MovieQueue, StageLedger, CorrectionLog, CaptionStore, TrainingLedger, DaemonStateStore
+    MovieQueue,
+    AdoptionJournal,
+    StageLedger,
+    CorrectionLog,
+    CaptionStore,
+    TrainingLedger,
+    DaemonStateStore,
 ):
     def __init__(self, path: Path) -> None:
         self.path = path

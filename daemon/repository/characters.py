@@ -112,6 +112,9 @@ class CharacterStore:
             ReferenceFace.delete().where(ReferenceFace.id.in_([r.id for r in gone])).execute()
         return [r.file for r in gone]
 
+    def reference_files(self) -> set[str]:
+        return {row.file for row in ReferenceFace.select(ReferenceFace.file)}
+
     def reference_encodings(self) -> tuple[list[str], list[tuple[float, ...]]]:
         """Every reference's character name and encoding, for a ReferenceSet."""
         query = (

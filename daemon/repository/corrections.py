@@ -13,15 +13,24 @@ from daemon.store import (
     CorrectionKind,
     DatasetImageRow,
     FaceRow,
+    PendingDeletion,
     database,
 )
 
 
 class CorrectionLog(FaceStore):
-    def record_correction(self, correction: CorrectionRecord) -> None:
-        """A user's correction: the face relabelled (confirmed), the image row moved or gone."""
+    def record_correction(self, correction: CorrectionRecord) -> bool:
+        """A user's correction: the face relabelled (confirmed), the image row moved or gone.
+
+        False, and nothing recorded, when the image is not the user's doing after all: a
+        stage is deleting it, or has replaced its row since it was read.
+        """
         face = correction.face
         with database.atomic("IMMEDIATE"):
+            image = DatasetImageRow.get_or_none(DatasetImageRow.id == correction.image_id)
+            deleting = PendingDeletion.get_or_none(PendingDeletion.file == correction.file_before)
+            if image is None or image.file != correction.file_before or deleting is not None:
+                return False
             if correction.to_character is not None:
                 self.save_character_if_new(correction.to_character)
             if face is not None:
@@ -48,6 +57,7 @@ class CorrectionLog(FaceStore):
                 from_character=correction.from_character,
                 to_character=correction.to_character,
             )
+        return True
 
     def corrections(self) -> list[CorrectionLogEntry]:
         return [

@@ -27,6 +27,7 @@ from daemon.store import (
     FrameRow,
     Movie,
     MovieState,
+    PendingDeletion,
     StageRun,
     StageStatus,
     database,
@@ -74,6 +75,10 @@ class StageLedger(CharacterStore):
                 store_dataset_images(movie_id, result.images, self._character_ids())
             if isinstance(result, ScenesReport):
                 store_frame_scenes(movie_id, result)
+            # The rows of the files it deleted are replaced: nobody can take them for a user's.
+            PendingDeletion.delete().where(
+                PendingDeletion.movie == movie_id, PendingDeletion.stage == stage
+            ).execute()
             self._end_stage(
                 movie_id,
                 stage,
@@ -82,6 +87,15 @@ class StageLedger(CharacterStore):
                 result=json.dumps(encode(result), default=str),
                 error=None,
             )
+
+    def record_pending_deletions(self, movie_id: int, stage: str, files: tuple[str, ...]) -> None:
+        """Library files the stage is about to delete (relative): recorded before they go."""
+        with database.atomic():
+            for file in files:
+                PendingDeletion.insert(movie=movie_id, stage=stage, file=file).on_conflict(
+                    conflict_target=[PendingDeletion.file],
+                    update={PendingDeletion.movie: movie_id, PendingDeletion.stage: stage},
+                ).execute()
 
     def fail_stage(self, movie_id: int, stage: str, seconds: float, error: str) -> None:
         self._end_stage(movie_id, stage, StageStatus.FAILED, seconds=seconds, error=error)

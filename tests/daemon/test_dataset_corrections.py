@@ -96,3 +96,27 @@ def test_corrections_are_listed_and_exported_as_triplets(
     triplet = json.loads(line)
     assert triplet["positive"] == list(bea) and triplet["negative"] == list(ann)
     assert (triplet["character"], triplet["not"]) == ("Bea", "Ann")
+
+
+def test_images_the_dataset_stage_is_deleting_are_not_corrections(
+    repo: Repository, tmp_path: Path
+) -> None:
+    library = tmp_path / "library"
+    kept, dropped = named_movie(repo, library)
+    movie = repo.movies()[0]
+    # The stage records its deletions first; a kill after the unlink leaves this behind.
+    repo.record_pending_deletions(movie.id, "dataset", (dropped,))
+    (library / dropped).unlink()
+    assert DatasetCorrections(repo, library).run() == []
+    assert sorted(repo.dataset_files("Ann")) == sorted([kept, dropped]), "rows wait for the stage"
+
+    # The stage runs again to its end: its rows replace the old ones, the record goes.
+    frame = Path(kept).stem.split("_", 1)[1]
+    image = DatasetImage("Ann", frame, kept, CropBox(0, 0, 10, 10), 10, 10)
+    repo.start_stage(movie.id, "dataset")
+    repo.finish_stage(movie.id, "dataset", 0.1, DatasetReport((image,), 0, 0))
+    assert repo.dataset_files("Ann") == [kept]
+    # A deletion by the user is read as ever.
+    (library / kept).unlink()
+    (correction,) = DatasetCorrections(repo, library).run()
+    assert (correction.kind, correction.file_before) == (CorrectionKind.DELETED, kept)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -49,7 +50,11 @@ def face(frame: str, character: str | None, size: int, number: int = 0) -> Found
 
 
 def run(
-    library: Path, frames: list[JudgedFrame], faces: list[FoundFace], config: DatasetConfig
+    library: Path,
+    frames: list[JudgedFrame],
+    faces: list[FoundFace],
+    config: DatasetConfig,
+    record_deletions: Callable[[tuple[str, ...]], None] = lambda _files: None,
 ) -> DatasetReport:
     for frame in frames:
         path = library / "movies" / "m" / "frames" / f"{frame.name}.jpg"
@@ -57,7 +62,11 @@ def run(
         cv2.imwrite(str(path), np.full((720, 1280, 3), 128, np.uint8))
     quality = QualityReport(tuple(frames), len(frames), 0)
     found = FacesReport(tuple(faces), len(frames), 0, 0, ())
-    context = StageContext(report_progress=lambda _: None, stop_event=threading.Event())
+    context = StageContext(
+        report_progress=lambda _: None,
+        stop_event=threading.Event(),
+        record_deletions=record_deletions,
+    )
     job = MovieJob("m", Path("movie.mp4"), library, (quality, found), context)
     return DatasetHandler(config).run(job)
 
@@ -99,7 +108,14 @@ def test_a_rerun_removes_this_movies_images_no_longer_chosen(tmp_path: Path) -> 
     other_movie = stale.with_name("x_a.jpg")
     other_movie.write_bytes(b"another movie's image")
     assert stale.exists()
-    run(tmp_path, [kept("a", 0)], [face("a", "Bob", 100)], config)
+    recorded: list[tuple[str, ...]] = []
+
+    def record(files: tuple[str, ...]) -> None:
+        assert all((tmp_path / file).exists() for file in files), "recorded before deleting"
+        recorded.append(files)
+
+    run(tmp_path, [kept("a", 0)], [face("a", "Bob", 100)], config, record)
+    assert recorded == [("characters/Ann/dataset/m_a.jpg",)]
     assert not stale.exists()
     assert other_movie.exists()
     assert (tmp_path / "characters" / "Bob" / "dataset" / "m_a.jpg").exists()
