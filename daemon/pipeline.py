@@ -19,6 +19,7 @@ from typing import Any
 
 import structlog
 
+from daemon.failure_policy import FailureKind, classify
 from daemon.inbox import InboxLayout, move_aside, move_into
 from daemon.movie_summary import write_movie_summary
 from daemon.repository import MovieRecord, Repository, StageRunRecord
@@ -45,6 +46,7 @@ class PipelineSettings:
     backoff_seconds: tuple[float, ...]
     move_done_movies: bool
     stage_delay_seconds: float = 0.0
+    no_space_retry_seconds: float = 30.0  # a full disk: the stage waits this long, uncounted
 
 
 class _ProgressWriter:
@@ -89,6 +91,8 @@ class Pipeline:
                 # Outside any handler (the library's disk full, say): never leave it running.
                 error = f"{type(exc).__name__}: {exc}"
                 self._log.error("pipeline error", error=error, exc_info=True)
+                if classify(exc) is FailureKind.NO_SPACE:
+                    return self._wait_for_space(movie, error)
                 return self._retry_or_fail(movie, error)
 
     def _process(self, movie: MovieRecord) -> MovieState:
@@ -140,11 +144,7 @@ class Pipeline:
             self._repo.fail_stage(movie.id, handler.name, time.monotonic() - started, exc.reason)
             return self._reject(movie, exc.reason)
         except Exception as exc:
-            seconds = time.monotonic() - started
-            error = f"{type(exc).__name__}: {exc}"
-            self._repo.fail_stage(movie.id, handler.name, seconds, error)
-            self._log.error("stage failed", error=error, seconds=round(seconds, 3), exc_info=True)
-            return self._retry_or_fail(movie, error)
+            return self._failed(handler.name, movie, exc, time.monotonic() - started)
         seconds = time.monotonic() - started
         self._repo.finish_stage(movie.id, handler.name, seconds, result)
         self._write_summary(movie.id)
@@ -158,6 +158,25 @@ class Pipeline:
             self._settings.stage_delay_seconds
         ):
             context.check_cancelled()
+
+    def _failed(self, stage: str, movie: MovieRecord, exc: Exception, seconds: float) -> MovieState:
+        """What the failure is (failure_policy) decides: reject, wait for space, or retry."""
+        error = f"{type(exc).__name__}: {exc}"
+        kind = classify(exc)
+        if kind is FailureKind.NO_SPACE:
+            self._log.warning("stage stopped by a full disk", error=error)
+            return self._wait_for_space(movie, error)
+        self._repo.fail_stage(movie.id, stage, seconds, error)
+        if kind is FailureKind.INPUT:
+            return self._reject(movie, f"the file cannot be read as a movie ({stage}): {exc}")
+        self._log.error("stage failed", error=error, seconds=round(seconds, 3), exc_info=True)
+        return self._retry_or_fail(movie, error)
+
+    def _wait_for_space(self, movie: MovieRecord, error: str) -> MovieState:
+        at = utcnow() + timedelta(seconds=self._settings.no_space_retry_seconds)
+        self._repo.defer_movie(movie.id, f"waiting for disk space: {error}", at)
+        self._log.warning("movie waits for disk space", at=at.isoformat() + "Z")
+        return MovieState.WAITING
 
     def _reject(self, movie: MovieRecord, reason: str) -> MovieState:
         try:
