@@ -7,15 +7,17 @@ file aside, and writes movie.json. Handlers only do their stage's work.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import threading
 import time
 import uuid
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
@@ -47,6 +49,19 @@ class PipelineSettings:
     move_done_movies: bool
     stage_delay_seconds: float = 0.0
     no_space_retry_seconds: float = 30.0  # a full disk: the stage waits this long, uncounted
+
+
+class DoneGuard(Protocol):
+    """Asked before a movie is marked done: were the inputs its stages read changed while it
+    ran (new references relabel faces)? `settled()` yields False and holds them still until
+    the block ends, or yields True once the stages that read them are queued again."""
+
+    def settled(self) -> AbstractContextManager[bool]: ...
+
+
+class _Unguarded:
+    def settled(self) -> AbstractContextManager[bool]:
+        return contextlib.nullcontext(False)
 
 
 class _ProgressWriter:
@@ -81,12 +96,13 @@ class Pipeline:
         self._stop = stop_event
         self._log = structlog.get_logger("pipeline")
 
-    def process(self, movie: MovieRecord) -> MovieState:
-        """Run the unfinished stages of a claimed (running) movie; return its new state."""
+    def process(self, movie: MovieRecord, guard: DoneGuard | None = None) -> MovieState:
+        """Run the unfinished stages of a claimed (running) movie; return its new state.
+        `guard` is asked before the movie is marked done (see DoneGuard)."""
         job_id = uuid.uuid4().hex[:8]
         with structlog.contextvars.bound_contextvars(movie=movie.key, job=job_id, stage=None):
             try:
-                return self._process(movie)
+                return self._process(movie, guard or _Unguarded())
             except Exception as exc:
                 # Outside any handler (the library's disk full, say): never leave it running.
                 error = f"{type(exc).__name__}: {exc}"
@@ -95,7 +111,19 @@ class Pipeline:
                     return self._wait_for_space(movie, error)
                 return self._retry_or_fail(movie, error)
 
-    def _process(self, movie: MovieRecord) -> MovieState:
+    def _process(self, movie: MovieRecord, guard: DoneGuard) -> MovieState:
+        while True:
+            stopped = self._run_unfinished(movie)
+            if stopped is not None:
+                return stopped
+            with guard.settled() as stale:
+                if not stale:
+                    self._finish(movie)
+                    return MovieState.DONE
+            self._log.info("labels changed while the movie ran: its later stages run again")
+
+    def _run_unfinished(self, movie: MovieRecord) -> MovieState | None:
+        """Run the stages not done yet; the movie's state when one stops it, else None."""
         runs = self._repo.stage_runs(movie.id)
         earlier: list[object] = []
         for handler in self.handlers:
@@ -111,8 +139,7 @@ class Pipeline:
             if isinstance(outcome, MovieState):
                 return outcome
             earlier.append(outcome)
-        self._finish(movie)
-        return MovieState.DONE
+        return None
 
     def _run_stage(
         self, handler: Handler, movie: MovieRecord, earlier: tuple[object, ...]

@@ -234,12 +234,13 @@ class Daemon:
             try:
                 movie = None if self._disk.paused else repo.claim_next(utcnow())
                 if movie is not None:
-                    seen = self._upkeep.book.generation
-                    state = pipeline.process(movie)
+                    guard = self._upkeep.labels_guard(movie.id)
+                    # A movie is marked done only with the labels it was matched against.
+                    state = pipeline.process(movie, guard)
                     self._note(movie.key, state)
-                    if self._upkeep.book.generation != seen:
-                        # References changed while this movie's faces were being matched:
-                        # its faces, now stored, are matched again like everyone else's.
+                    if state is not MovieState.DONE and guard.stale:
+                        # It stopped early: its faces, stored on the references of the
+                        # moment, are matched again like everyone else's.
                         self._upkeep.references_changed(movie.id)
                     if state is MovieState.DONE:
                         self._datasets_changed()
