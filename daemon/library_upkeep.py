@@ -14,6 +14,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import structlog
@@ -25,6 +26,7 @@ from daemon.inbox import InboxLayout
 from daemon.movie_summary import write_movie_summary
 from daemon.references import ReferenceIntake, refresh_references
 from daemon.repository import Repository
+from daemon.store import utcnow
 from handlers.faces import ReferenceBook
 from handlers.registry import stages_needing
 
@@ -118,6 +120,17 @@ class LibraryUpkeep:
         except Exception:
             self._log.exception("reading corrections failed; they are read again next time")
 
+    def clustering_due_in(self, interval_seconds: float) -> float:
+        """Seconds until the next clustering: one interval after the last, whichever process
+        ran it, so a daemon restarted more often than the interval still clusters."""
+        last = self.repo.clustered_at()
+        now = utcnow()
+        since = (now - last).total_seconds() if last is not None else interval_seconds
+        due_in = min(interval_seconds, max(0.0, interval_seconds - since))
+        at = now + timedelta(seconds=due_in)
+        self._log.info("unknown faces: next clustering", at=at.isoformat() + "Z")
+        return due_in
+
     def cluster(self) -> None:
         """Group the unknown faces; never raises."""
         try:
@@ -128,6 +141,7 @@ class LibraryUpkeep:
         except Exception:
             self._log.exception("clustering unknown faces failed; it runs again next time")
             return
+        self.repo.save_clustered_at(utcnow())
         sizes = {cluster: len(members) for cluster, members in found.items()}
         self._log.info("unknown faces clustered", clusters=sizes)
         if adopted:

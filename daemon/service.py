@@ -130,7 +130,12 @@ class Daemon:
                 PeriodicJob("heartbeat", lambda: self._beat(repo), HEARTBEAT_SECONDS),
                 PeriodicJob("disk", self._disk.check, config.disk.check_seconds),
                 PeriodicJob("corrections", upkeep.read_corrections, CORRECTIONS_SECONDS),
-                PeriodicJob("cluster", upkeep.cluster, config.faces.cluster_minutes * 60),
+                PeriodicJob(
+                    "cluster",
+                    upkeep.cluster,
+                    config.faces.cluster_minutes * 60,
+                    first_in=upkeep.clustering_due_in(config.faces.cluster_minutes * 60),
+                ),
             ]
         )
         repo.beat()

@@ -8,8 +8,8 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime
 
+from daemon.byte_sizes import BYTES_PER_GB, readable_size
 from daemon.config import Config
-from daemon.disk_guard import BYTES_PER_GB
 from daemon.health import HealthFacts, Problem, assess, verdict
 from daemon.logview import format_entry, last_error
 from daemon.repository import MovieRecord, Repository
@@ -53,6 +53,8 @@ class BreakerLine:
 @dataclass(frozen=True)
 class DiskLine:
     path: str
+    free: str  # in the unit that shows it: 14.7 MB, 1.47 GB
+    free_bytes: int
     free_gb: float
     floor_gb: float  # 0: never paused
     paused: bool  # the running daemon's last reading was under the floor
@@ -114,7 +116,7 @@ def build_report(repo: Repository, now: datetime, config: Config) -> StatusRepor
     facts = HealthFacts(
         daemon_running=running,
         heartbeat_age_seconds=age,
-        disk_paused_reason=(f"{disk.free_gb:g} GB free, floor {disk.floor_gb:g} GB")
+        disk_paused_reason=(f"{disk.free} free, floor {disk.floor_gb:g} GB")
         if disk and disk.paused
         else None,
         failed_movies=counts["failed"],
@@ -147,7 +149,9 @@ def _disk_line(repo: Repository, config: Config, running: bool) -> DiskLine | No
     reading = repo.disk_reading()
     return DiskLine(
         path=str(config.library),
-        free_gb=round(free / BYTES_PER_GB, 1),
+        free=readable_size(free),
+        free_bytes=free,
+        free_gb=round(free / BYTES_PER_GB, 3),
         floor_gb=config.disk.min_free_gb,
         paused=running and reading is not None and reading.paused,
     )

@@ -49,9 +49,7 @@ def render(report: StatusReport) -> str:
     if report.disk is not None:
         floor = f", floor {report.disk.floor_gb:g} GB" if report.disk.floor_gb else ""
         paused = "  (new work paused)" if report.disk.paused else ""
-        lines.append(
-            f"disk:     {report.disk.free_gb:g} GB free in {report.disk.path}{floor}{paused}"
-        )
+        lines.append(f"disk:     {report.disk.free} free in {report.disk.path}{floor}{paused}")
     if report.last_error:
         lines.append(f"last error in the log: {report.last_error}")
     if report.movies:
