@@ -65,5 +65,9 @@ class DiskGuard:
             self._log.info(
                 "disk space back: new work resumes", free=readable_size(free), free_bytes=free
             )
-        self._on_reading(reading)
+        try:
+            self._on_reading(reading)
+        except Exception as exc:
+            # The database shares the full disk: the pause stands; status measures by itself.
+            self._log.warning("could not record the disk reading", error=str(exc))
         return reading

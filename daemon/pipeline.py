@@ -105,11 +105,15 @@ class Pipeline:
                 return self._process(movie, guard or _Unguarded())
             except Exception as exc:
                 # Outside any handler (the library's disk full, say): never leave it running.
-                error = f"{type(exc).__name__}: {exc}"
-                self._log.error("pipeline error", error=error, exc_info=True)
-                if classify(exc) is FailureKind.NO_SPACE:
-                    return self._wait_for_space(movie, error)
-                return self._retry_or_fail(movie, error)
+                self._log.error("pipeline error", error=_text(exc), exc_info=True)
+                return self.release(movie, exc)
+
+    def release(self, movie: MovieRecord, exc: Exception) -> MovieState:
+        """Record a pass that broke outside any stage: it waits for disk space, or is retried
+        on the ladder. Raises when even that cannot be written (the database's disk full)."""
+        if classify(exc) is FailureKind.NO_SPACE:
+            return self._wait_for_space(movie, _text(exc))
+        return self._retry_or_fail(movie, _text(exc))
 
     def _process(self, movie: MovieRecord, guard: DoneGuard) -> MovieState:
         while True:
@@ -188,7 +192,7 @@ class Pipeline:
 
     def _failed(self, stage: str, movie: MovieRecord, exc: Exception, seconds: float) -> MovieState:
         """What the failure is (failure_policy) decides: reject, wait for space, or retry."""
-        error = f"{type(exc).__name__}: {exc}"
+        error = _text(exc)
         kind = classify(exc)
         if kind is FailureKind.NO_SPACE:
             self._log.warning("stage stopped by a full disk", error=error)
@@ -250,6 +254,10 @@ def _done_result(handler: Handler, run: StageRunRecord | None) -> object | None:
     except (TypeError, ValueError, KeyError):
         # Stored by a version whose result no longer fits: the stage simply runs again.
         return None
+
+
+def _text(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _brief(encoded: Any) -> Any:

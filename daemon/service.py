@@ -19,7 +19,7 @@ from daemon.instance_lock import InstanceLock
 from daemon.intake import IntakeSettings, MovieIntake
 from daemon.library_upkeep import LibraryUpkeep, UpkeepHooks
 from daemon.pipeline import Pipeline, PipelineSettings
-from daemon.repository import Repository
+from daemon.repository import MovieRecord, Repository
 from daemon.scheduler import (
     CORRECTIONS_SECONDS,
     HEARTBEAT_SECONDS,
@@ -108,6 +108,7 @@ class Daemon:
                 backoff_seconds=config.pipeline.retry_backoff_seconds,
                 move_done_movies=config.after_done == "move",
                 stage_delay_seconds=config.pipeline.stage_delay_seconds,
+                no_space_retry_seconds=config.disk.check_seconds,
             ),
             self.stop_event,
         )
@@ -249,12 +250,26 @@ class Daemon:
                         self._upkeep.references_changed(movie.id)
                     if state is MovieState.DONE:
                         self._datasets_changed()
-            except Exception:
+            except Exception as exc:
                 self._log.exception("worker error; it goes on with the next movie")
+                if movie is not None:
+                    self._release_when_possible(pipeline, movie, exc)
                 movie = None
             if movie is None:
                 self._wake.wait(self.config.watcher.poll_seconds * 2)
                 self._wake.clear()
+
+    def _release_when_possible(
+        self, pipeline: Pipeline, movie: MovieRecord, exc: Exception
+    ) -> None:
+        """The pass could not record its end (the database's disk is full): try again until
+        it can, so the movie never stays running while the daemon lives."""
+        while not self.stop_event.is_set():
+            try:
+                self._note(movie.key, pipeline.release(movie, exc))
+                return
+            except Exception:
+                self.stop_event.wait(self.config.disk.check_seconds)
 
     def _note(self, key: str, state: MovieState) -> None:
         with self._tally.lock:

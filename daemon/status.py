@@ -21,6 +21,8 @@ EXIT_NO_DATABASE = 1
 EXIT_NO_MATCH = 1
 # The daemon counts as running while its heartbeat is younger than a few beats.
 ALIVE_AFTER_SECONDS = HEARTBEAT_SECONDS * 3
+# Below this, a frame, a dataset image or the database's next page may not fit: full.
+FULL_BELOW_BYTES = 64_000_000
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,8 @@ class DiskLine:
     free_bytes: int
     free_gb: float
     floor_gb: float  # 0: never paused
-    paused: bool  # the running daemon's last reading was under the floor
+    paused: bool  # the daemon runs, and its last reading or this one is under the floor
+    full: bool  # under FULL_BELOW_BYTES: the daemon cannot write, floor or not
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,9 @@ def build_report(repo: Repository, now: datetime, config: Config) -> StatusRepor
         disk_paused_reason=(f"{disk.free} free, floor {disk.floor_gb:g} GB")
         if disk and disk.paused
         else None,
+        disk_full_reason=f"the library's disk is full: {disk.free} free in {disk.path}"
+        if disk and disk.full
+        else None,
         failed_movies=counts["failed"],
         open_breakers=tuple(b.provider for b in breakers if running and b.state != "closed"),
         failed_training=tuple(t.character for t in training if t.state == "failed"),
@@ -147,13 +153,16 @@ def _disk_line(repo: Repository, config: Config, running: bool) -> DiskLine | No
     except OSError:
         return None
     reading = repo.disk_reading()
+    # The daemon's own reading may not have been saved: the database is on that disk too.
+    under_floor = free < config.disk.min_free_gb * BYTES_PER_GB
     return DiskLine(
         path=str(config.library),
         free=readable_size(free),
         free_bytes=free,
         free_gb=round(free / BYTES_PER_GB, 3),
         floor_gb=config.disk.min_free_gb,
-        paused=running and reading is not None and reading.paused,
+        paused=running and (under_floor or (reading is not None and reading.paused)),
+        full=free < FULL_BELOW_BYTES,
     )
 
 

@@ -11,7 +11,7 @@ from daemon.config import Config
 from daemon.health import Health
 from daemon.repository import Repository
 from daemon.status import StatusReport, build_report
-from daemon.store import utcnow
+from daemon.store import SchemaMismatchError, utcnow
 
 
 def print_status(config: Config, as_json: bool) -> int:
@@ -23,7 +23,11 @@ def print_status(config: Config, as_json: bool) -> int:
             file=sys.stderr,
         )
         return int(Health.UNKNOWN)
-    repo = Repository(config.database_path)
+    try:
+        repo = Repository(config.database_path, read_only=True)
+    except SchemaMismatchError as exc:
+        print(f"bunny: {exc}", file=sys.stderr)
+        return int(Health.UNKNOWN)
     try:
         report = build_report(repo, utcnow(), config)
     finally:
