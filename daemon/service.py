@@ -240,36 +240,42 @@ class Daemon:
             try:
                 movie = None if self._disk.paused else repo.claim_next(utcnow())
                 if movie is not None:
-                    guard = self._upkeep.labels_guard(movie.id)
-                    # A movie is marked done only with the labels it was matched against.
-                    state = pipeline.process(movie, guard)
-                    self._note(movie.key, state)
-                    if state is not MovieState.DONE and guard.stale:
-                        # It stopped early: its faces, stored on the references of the
-                        # moment, are matched again like everyone else's.
-                        self._upkeep.references_changed(movie.id)
-                    if state is MovieState.DONE:
-                        self._datasets_changed()
-            except Exception as exc:
+                    self._pass(pipeline, movie)
+            except Exception:
                 self._log.exception("worker error; it goes on with the next movie")
-                if movie is not None:
-                    self._release_when_possible(pipeline, movie, exc)
                 movie = None
             if movie is None:
                 self._wake.wait(self.config.watcher.poll_seconds * 2)
                 self._wake.clear()
 
+    def _pass(self, pipeline: Pipeline, movie: MovieRecord) -> None:
+        guard = self._upkeep.labels_guard(movie.id)
+        try:
+            # A movie is marked done only with the labels it was matched against.
+            state = pipeline.process(movie, guard)
+        except Exception as exc:
+            self._log.exception("could not record the end of a pass; trying until it can")
+            state = self._release_when_possible(pipeline, movie, exc)
+        self._note(movie.key, state)
+        if state is not MovieState.DONE and guard.stale:
+            # It stopped early: its faces, stored on the references of the moment, are
+            # matched again like everyone else's.
+            self._upkeep.references_changed(movie.id)
+        if state is MovieState.DONE:
+            self._datasets_changed()
+
     def _release_when_possible(
         self, pipeline: Pipeline, movie: MovieRecord, exc: Exception
-    ) -> None:
+    ) -> MovieState:
         """The pass could not record its end (the database's disk is full): try again until
-        it can, so the movie never stays running while the daemon lives."""
-        while not self.stop_event.is_set():
+        it can, so the movie never stays running while the daemon lives. Stopped first, it
+        stays running, and the next start queues it again."""
+        while not self.stop_event.wait(self.config.disk.check_seconds):
             try:
-                self._note(movie.key, pipeline.release(movie, exc))
-                return
+                return pipeline.release(movie, exc)
             except Exception:
-                self.stop_event.wait(self.config.disk.check_seconds)
+                continue
+        return MovieState.RUNNING
 
     def _note(self, key: str, state: MovieState) -> None:
         with self._tally.lock:
