@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import importlib.util
 import os
 import shutil
@@ -47,6 +46,8 @@ def installed_copy(root: Path) -> None:
 
 
 def lock_is_free(lock: Path) -> bool:
+    import fcntl  # POSIX only, as the test
+
     with lock.open("a+") as handle:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
