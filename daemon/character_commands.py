@@ -18,7 +18,7 @@ def print_characters(config: Config) -> int:
     """`bunny characters`: each character, its words, references and the frames it is in."""
     if not has_database(config):
         return EXIT_NO_DATABASE
-    repo = Repository(config.database_path)
+    repo = Repository(config.database_path, read_only=True)
     try:
         summaries = repo.character_summaries()
     finally:
@@ -63,7 +63,7 @@ def print_corrections(config: Config, triplets: Path | None) -> int:
     """`bunny corrections`: the log of moves and deletions; `--triplets FILE` exports them."""
     if not has_database(config):
         return EXIT_NO_DATABASE
-    repo = Repository(config.database_path)
+    repo = Repository(config.database_path, read_only=True)
     try:
         entries = repo.corrections()
         rows = repo.correction_triplets() if triplets else []

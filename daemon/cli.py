@@ -12,7 +12,9 @@ from typing import Any
 from daemon.config import Config, ConfigError, load_config
 from daemon.display_text import REASON_LIMIT, shown, shown_lines
 from daemon.service_commands import add_service_arguments
+from daemon.store import SchemaMismatchError
 
+EXIT_SCHEMA = 1  # the database's schema is not this program's
 EXIT_CONFIG = 2
 EXIT_ALREADY_RUNNING = 3
 
@@ -87,7 +89,7 @@ def _cmd_train(args: argparse.Namespace, config: Config) -> int:
 
     if not has_database(config):
         return EXIT_NO_DATABASE
-    repo = Repository(config.database_path)
+    repo = Repository(config.database_path, read_only=True)
     try:
         running = daemon_running(repo, utcnow())
     finally:
@@ -265,6 +267,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"bunny: config error: {shown_lines(str(exc))}", file=sys.stderr)
         return EXIT_CONFIG
+    except SchemaMismatchError as exc:
+        print(f"bunny: {exc}", file=sys.stderr)
+        return EXIT_SCHEMA
     except KeyboardInterrupt:
         return 130
 

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import structlog
 
+from daemon.byte_sizes import BYTES_PER_GB, readable_size
 from daemon.config import DiskConfig
 from daemon.repository import DiskReading
 from daemon.store import utcnow
 
-BYTES_PER_GB = 1_000_000_000
+__all__ = ["BYTES_PER_GB", "DiskGuard"]
 
 
 class DiskGuard:
@@ -54,14 +55,19 @@ class DiskGuard:
             self._paused.set()
             self._log.warning(
                 "new work paused: disk space low; it resumes when space returns",
-                free_gb=round(free / BYTES_PER_GB, 2),
+                free=readable_size(free),
+                free_bytes=free,
                 floor_gb=self.floor_bytes / BYTES_PER_GB,
                 library=str(self.library),
             )
         elif not reading.paused and self.paused:
             self._paused.clear()
             self._log.info(
-                "disk space back: new work resumes", free_gb=round(free / BYTES_PER_GB, 2)
+                "disk space back: new work resumes", free=readable_size(free), free_bytes=free
             )
-        self._on_reading(reading)
+        try:
+            self._on_reading(reading)
+        except Exception as exc:
+            # The database shares the full disk: the pause stands; status measures by itself.
+            self._log.warning("could not record the disk reading", error=str(exc))
         return reading

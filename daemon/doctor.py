@@ -12,9 +12,9 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from daemon.byte_sizes import BYTES_PER_GB, readable_size
 from daemon.checks import INSTALL_HINT, Check, Level
 from daemon.config import Config, DiskConfig, ScenesConfig
-from daemon.disk_guard import BYTES_PER_GB
 from daemon.display_text import shown_lines
 from daemon.inbox import InboxLayout
 from daemon.provider_checks import caption_provider_checks
@@ -141,7 +141,7 @@ def _disk_check(library: Path, settings: DiskConfig) -> Check:
         free = shutil.disk_usage(existing).free
     except OSError as exc:
         return Check(Level.WARN, "disk", f"cannot read free space: {exc}")
-    text = f"{free / BYTES_PER_GB:.1f} GB free in the library's file system"
+    text = f"{readable_size(free)} free in the library's file system"
     if free < settings.min_free_gb * BYTES_PER_GB:
         return Check(
             Level.WARN,

@@ -31,6 +31,7 @@ class HealthFacts:
     daemon_running: bool
     heartbeat_age_seconds: float | None
     disk_paused_reason: str | None  # only while the daemon runs: a stopped one pauses nothing
+    disk_full_reason: str | None  # no room left to write a frame or the database
     failed_movies: int
     open_breakers: tuple[str, ...]
     failed_training: tuple[str, ...]  # characters whose newest run failed
@@ -42,6 +43,8 @@ def assess(facts: HealthFacts) -> list[Problem]:
         age = facts.heartbeat_age_seconds
         since = f" (last heartbeat {age:.0f} s ago)" if age is not None else ""
         problems.append(Problem(Health.CRITICAL, f"the daemon is not running{since}"))
+    if facts.disk_full_reason:
+        problems.append(Problem(Health.CRITICAL, facts.disk_full_reason))
     if facts.disk_paused_reason:
         problems.append(Problem(Health.CRITICAL, f"new work paused: {facts.disk_paused_reason}"))
     if facts.failed_movies:

@@ -10,9 +10,11 @@ the new counts at once.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import structlog
@@ -26,6 +28,7 @@ from daemon.library_sweep import LeftoverSweep
 from daemon.movie_summary import write_movie_summary
 from daemon.references import ReferenceIntake, refresh_references
 from daemon.repository import Repository
+from daemon.store import utcnow
 from handlers.faces import ReferenceBook
 from handlers.registry import stages_needing
 
@@ -91,16 +94,23 @@ class LibraryUpkeep:
 
     def references_changed(self, just_finished: int | None = None) -> None:
         """Match stored faces again; what depends on the labels runs again for each movie."""
-        self._stamp = self.repo.references_stamp()
         with self._refresh_lock:
-            relabelled = refresh_references(self.repo, self.book, self.config.faces)
-            self.repo.requeue_stages(relabelled, self.after_faces(), busy_too=False)
-            if just_finished is not None:
-                # It ran its later stages on the labels of the moment; they run again.
-                self.repo.requeue_stages({just_finished}, self.after_faces(), busy_too=True)
-            for movie_id in relabelled:
-                write_movie_summary(self.repo, self.config.library, movie_id)
+            self._refresh(just_finished)
         self.hooks.wake_workers()
+
+    def labels_guard(self, movie_id: int) -> LabelsGuard:
+        """For a movie a worker has just claimed: see `LabelsGuard`."""
+        return LabelsGuard(self, movie_id, self.book.generation)
+
+    def _refresh(self, just_finished: int | None) -> None:
+        self._stamp = self.repo.references_stamp()
+        relabelled = refresh_references(self.repo, self.book, self.config.faces)
+        self.repo.requeue_stages(relabelled, self.after_faces(), busy_too=False)
+        if just_finished is not None:
+            # It ran its later stages on the labels of the moment; they run again.
+            self.repo.requeue_stages({just_finished}, self.after_faces(), busy_too=True)
+        for movie_id in relabelled:
+            write_movie_summary(self.repo, self.config.library, movie_id)
         names = [c.name for c in self.repo.characters()]
         self._log.info("references loaded", characters=names, relabelled_movies=len(relabelled))
 
@@ -124,6 +134,17 @@ class LibraryUpkeep:
         except Exception:
             self._log.exception("reading corrections failed; they are read again next time")
 
+    def clustering_due_in(self, interval_seconds: float) -> float:
+        """Seconds until the next clustering: one interval after the last, whichever process
+        ran it, so a daemon restarted more often than the interval still clusters."""
+        last = self.repo.clustered_at()
+        now = utcnow()
+        since = (now - last).total_seconds() if last is not None else interval_seconds
+        due_in = min(interval_seconds, max(0.0, interval_seconds - since))
+        at = now + timedelta(seconds=due_in)
+        self._log.info("unknown faces: next clustering", at=at.isoformat() + "Z")
+        return due_in
+
     def cluster(self) -> None:
         """Group the unknown faces; never raises."""
         try:
@@ -134,7 +155,38 @@ class LibraryUpkeep:
         except Exception:
             self._log.exception("clustering unknown faces failed; it runs again next time")
             return
+        self.repo.save_clustered_at(utcnow())
         sizes = {cluster: len(members) for cluster, members in found.items()}
         self._log.info("unknown faces clustered", clusters=sizes)
         if adopted:
             self.references_changed()
+
+
+class LabelsGuard:
+    """Whether a running movie's labels are still those its stages read, asked by the
+    pipeline before it marks the movie done.
+
+    `settled()` holds the reference refresh off while the movie is marked done, so a refresh
+    either comes first (then the guard relabels the movie and queues its later stages again,
+    and the pipeline runs them before it is done) or comes after and finds the movie done,
+    queueing it again in one transaction. No reader ever sees it done with stale labels.
+    """
+
+    def __init__(self, upkeep: LibraryUpkeep, movie_id: int, generation: int) -> None:
+        self._upkeep, self._movie_id, self._seen = upkeep, movie_id, generation
+
+    @property
+    def stale(self) -> bool:
+        return self._upkeep.book.generation != self._seen
+
+    @contextlib.contextmanager
+    def settled(self) -> Iterator[bool]:
+        """Yields False (the labels held still until the block ends) or True (they had
+        changed: the stages that read them are queued again)."""
+        with self._upkeep._refresh_lock:
+            if not self.stale:
+                yield False
+                return
+            self._upkeep._refresh(just_finished=self._movie_id)
+            self._seen = self._upkeep.book.generation
+        yield True

@@ -7,18 +7,21 @@ file aside, and writes movie.json. Handlers only do their stage's work.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import threading
 import time
 import uuid
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
+from daemon.failure_policy import FailureKind, classify
 from daemon.inbox import InboxLayout, move_aside, move_into
 from daemon.movie_summary import write_movie_summary
 from daemon.repository import MovieRecord, Repository, StageRunRecord
@@ -45,6 +48,20 @@ class PipelineSettings:
     backoff_seconds: tuple[float, ...]
     move_done_movies: bool
     stage_delay_seconds: float = 0.0
+    no_space_retry_seconds: float = 30.0  # a full disk: the stage waits this long, uncounted
+
+
+class DoneGuard(Protocol):
+    """Asked before a movie is marked done: were the inputs its stages read changed while it
+    ran (new references relabel faces)? `settled()` yields False and holds them still until
+    the block ends, or yields True once the stages that read them are queued again."""
+
+    def settled(self) -> AbstractContextManager[bool]: ...
+
+
+class _Unguarded:
+    def settled(self) -> AbstractContextManager[bool]:
+        return contextlib.nullcontext(False)
 
 
 class _ProgressWriter:
@@ -79,19 +96,38 @@ class Pipeline:
         self._stop = stop_event
         self._log = structlog.get_logger("pipeline")
 
-    def process(self, movie: MovieRecord) -> MovieState:
-        """Run the unfinished stages of a claimed (running) movie; return its new state."""
+    def process(self, movie: MovieRecord, guard: DoneGuard | None = None) -> MovieState:
+        """Run the unfinished stages of a claimed (running) movie; return its new state.
+        `guard` is asked before the movie is marked done (see DoneGuard)."""
         job_id = uuid.uuid4().hex[:8]
         with structlog.contextvars.bound_contextvars(movie=movie.key, job=job_id, stage=None):
             try:
-                return self._process(movie)
+                return self._process(movie, guard or _Unguarded())
             except Exception as exc:
                 # Outside any handler (the library's disk full, say): never leave it running.
-                error = f"{type(exc).__name__}: {exc}"
-                self._log.error("pipeline error", error=error, exc_info=True)
-                return self._retry_or_fail(movie, error)
+                self._log.error("pipeline error", error=_text(exc), exc_info=True)
+                return self.release(movie, exc)
 
-    def _process(self, movie: MovieRecord) -> MovieState:
+    def release(self, movie: MovieRecord, exc: Exception) -> MovieState:
+        """Record a pass that broke outside any stage: it waits for disk space, or is retried
+        on the ladder. Raises when even that cannot be written (the database's disk full)."""
+        if classify(exc) is FailureKind.NO_SPACE:
+            return self._wait_for_space(movie, _text(exc))
+        return self._retry_or_fail(movie, _text(exc))
+
+    def _process(self, movie: MovieRecord, guard: DoneGuard) -> MovieState:
+        while True:
+            stopped = self._run_unfinished(movie)
+            if stopped is not None:
+                return stopped
+            with guard.settled() as stale:
+                if not stale:
+                    self._finish(movie)
+                    return MovieState.DONE
+            self._log.info("labels changed while the movie ran: its later stages run again")
+
+    def _run_unfinished(self, movie: MovieRecord) -> MovieState | None:
+        """Run the stages not done yet; the movie's state when one stops it, else None."""
         runs = self._repo.stage_runs(movie.id)
         earlier: list[object] = []
         for handler in self.handlers:
@@ -107,8 +143,7 @@ class Pipeline:
             if isinstance(outcome, MovieState):
                 return outcome
             earlier.append(outcome)
-        self._finish(movie)
-        return MovieState.DONE
+        return None
 
     def _run_stage(
         self, handler: Handler, movie: MovieRecord, earlier: tuple[object, ...]
@@ -143,11 +178,7 @@ class Pipeline:
             self._repo.fail_stage(movie.id, handler.name, time.monotonic() - started, exc.reason)
             return self._reject(movie, exc.reason)
         except Exception as exc:
-            seconds = time.monotonic() - started
-            error = f"{type(exc).__name__}: {exc}"
-            self._repo.fail_stage(movie.id, handler.name, seconds, error)
-            self._log.error("stage failed", error=error, seconds=round(seconds, 3), exc_info=True)
-            return self._retry_or_fail(movie, error)
+            return self._failed(handler.name, movie, exc, time.monotonic() - started)
         seconds = time.monotonic() - started
         self._repo.finish_stage(movie.id, handler.name, seconds, result)
         self._write_summary(movie.id)
@@ -161,6 +192,25 @@ class Pipeline:
             self._settings.stage_delay_seconds
         ):
             context.check_cancelled()
+
+    def _failed(self, stage: str, movie: MovieRecord, exc: Exception, seconds: float) -> MovieState:
+        """What the failure is (failure_policy) decides: reject, wait for space, or retry."""
+        error = _text(exc)
+        kind = classify(exc)
+        if kind is FailureKind.NO_SPACE:
+            self._log.warning("stage stopped by a full disk", error=error)
+            return self._wait_for_space(movie, error)
+        self._repo.fail_stage(movie.id, stage, seconds, error)
+        if kind is FailureKind.INPUT:
+            return self._reject(movie, f"the file cannot be read as a movie ({stage}): {exc}")
+        self._log.error("stage failed", error=error, seconds=round(seconds, 3), exc_info=True)
+        return self._retry_or_fail(movie, error)
+
+    def _wait_for_space(self, movie: MovieRecord, error: str) -> MovieState:
+        at = utcnow() + timedelta(seconds=self._settings.no_space_retry_seconds)
+        self._repo.defer_movie(movie.id, f"waiting for disk space: {error}", at)
+        self._log.warning("movie waits for disk space", at=at.isoformat() + "Z")
+        return MovieState.WAITING
 
     def _reject(self, movie: MovieRecord, reason: str) -> MovieState:
         try:
@@ -207,6 +257,10 @@ def _done_result(handler: Handler, run: StageRunRecord | None) -> object | None:
     except (TypeError, ValueError, KeyError):
         # Stored by a version whose result no longer fits: the stage simply runs again.
         return None
+
+
+def _text(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _brief(encoded: Any) -> Any:

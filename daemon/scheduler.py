@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -16,12 +17,17 @@ class PeriodicJob:
     name: str
     run: Callable[[], object]
     seconds: float
+    first_in: float | None = None  # seconds to its first run; None: one interval
 
 
 def build_scheduler(jobs: Sequence[PeriodicJob]) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(daemon=True)
     for job in jobs:
         # coalesce + max_instances=1: a job that overruns its interval is not stacked up.
+        first = {}
+        if job.first_in is not None:
+            # Later runs follow one interval after each other, counted from this one.
+            first["next_run_time"] = datetime.now(UTC) + timedelta(seconds=job.first_in)
         scheduler.add_job(
             job.run,
             "interval",
@@ -29,5 +35,6 @@ def build_scheduler(jobs: Sequence[PeriodicJob]) -> BackgroundScheduler:
             id=job.name,
             coalesce=True,
             max_instances=1,
+            **first,
         )
     return scheduler

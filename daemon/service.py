@@ -19,7 +19,7 @@ from daemon.instance_lock import InstanceLock
 from daemon.intake import IntakeSettings, MovieIntake
 from daemon.library_upkeep import LibraryUpkeep, UpkeepHooks
 from daemon.pipeline import Pipeline, PipelineSettings
-from daemon.repository import Repository
+from daemon.repository import MovieRecord, Repository
 from daemon.scheduler import (
     CORRECTIONS_SECONDS,
     HEARTBEAT_SECONDS,
@@ -109,6 +109,7 @@ class Daemon:
                 backoff_seconds=config.pipeline.retry_backoff_seconds,
                 move_done_movies=config.after_done == "move",
                 stage_delay_seconds=config.pipeline.stage_delay_seconds,
+                no_space_retry_seconds=config.disk.check_seconds,
             ),
             self.stop_event,
         )
@@ -131,7 +132,12 @@ class Daemon:
                 PeriodicJob("heartbeat", lambda: self._beat(repo), HEARTBEAT_SECONDS),
                 PeriodicJob("disk", self._disk.check, config.disk.check_seconds),
                 PeriodicJob("corrections", upkeep.read_corrections, CORRECTIONS_SECONDS),
-                PeriodicJob("cluster", upkeep.cluster, config.faces.cluster_minutes * 60),
+                PeriodicJob(
+                    "cluster",
+                    upkeep.cluster,
+                    config.faces.cluster_minutes * 60,
+                    first_in=upkeep.clustering_due_in(config.faces.cluster_minutes * 60),
+                ),
             ]
         )
         repo.beat()
@@ -235,21 +241,42 @@ class Daemon:
             try:
                 movie = None if self._disk.paused else repo.claim_next(utcnow())
                 if movie is not None:
-                    seen = self._upkeep.book.generation
-                    state = pipeline.process(movie)
-                    self._note(movie.key, state)
-                    if self._upkeep.book.generation != seen:
-                        # References changed while this movie's faces were being matched:
-                        # its faces, now stored, are matched again like everyone else's.
-                        self._upkeep.references_changed(movie.id)
-                    if state is MovieState.DONE:
-                        self._datasets_changed()
+                    self._pass(pipeline, movie)
             except Exception:
                 self._log.exception("worker error; it goes on with the next movie")
                 movie = None
             if movie is None:
                 self._wake.wait(self.config.watcher.poll_seconds * 2)
                 self._wake.clear()
+
+    def _pass(self, pipeline: Pipeline, movie: MovieRecord) -> None:
+        guard = self._upkeep.labels_guard(movie.id)
+        try:
+            # A movie is marked done only with the labels it was matched against.
+            state = pipeline.process(movie, guard)
+        except Exception as exc:
+            self._log.exception("could not record the end of a pass; trying until it can")
+            state = self._release_when_possible(pipeline, movie, exc)
+        self._note(movie.key, state)
+        if state is not MovieState.DONE and guard.stale:
+            # It stopped early: its faces, stored on the references of the moment, are
+            # matched again like everyone else's.
+            self._upkeep.references_changed(movie.id)
+        if state is MovieState.DONE:
+            self._datasets_changed()
+
+    def _release_when_possible(
+        self, pipeline: Pipeline, movie: MovieRecord, exc: Exception
+    ) -> MovieState:
+        """The pass could not record its end (the database's disk is full): try again until
+        it can, so the movie never stays running while the daemon lives. Stopped first, it
+        stays running, and the next start queues it again."""
+        while not self.stop_event.wait(self.config.disk.check_seconds):
+            try:
+                return pipeline.release(movie, exc)
+            except Exception:
+                continue
+        return MovieState.RUNNING
 
     def _note(self, key: str, state: MovieState) -> None:
         with self._tally.lock:

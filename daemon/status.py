@@ -8,8 +8,8 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime
 
+from daemon.byte_sizes import BYTES_PER_GB, readable_size
 from daemon.config import Config
-from daemon.disk_guard import BYTES_PER_GB
 from daemon.health import HealthFacts, Problem, assess, verdict
 from daemon.logview import format_entry, last_error
 from daemon.repository import MovieRecord, Repository
@@ -21,6 +21,8 @@ EXIT_NO_DATABASE = 1
 EXIT_NO_MATCH = 1
 # The daemon counts as running while its heartbeat is younger than a few beats.
 ALIVE_AFTER_SECONDS = HEARTBEAT_SECONDS * 3
+# Below this, a frame, a dataset image or the database's next page may not fit: full.
+FULL_BELOW_BYTES = 64_000_000
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,12 @@ class BreakerLine:
 @dataclass(frozen=True)
 class DiskLine:
     path: str
+    free: str  # in the unit that shows it: 14.7 MB, 1.47 GB
+    free_bytes: int
     free_gb: float
     floor_gb: float  # 0: never paused
-    paused: bool  # the running daemon's last reading was under the floor
+    paused: bool  # the daemon runs, and its last reading or this one is under the floor
+    full: bool  # under FULL_BELOW_BYTES: the daemon cannot write, floor or not
 
 
 @dataclass(frozen=True)
@@ -114,8 +119,11 @@ def build_report(repo: Repository, now: datetime, config: Config) -> StatusRepor
     facts = HealthFacts(
         daemon_running=running,
         heartbeat_age_seconds=age,
-        disk_paused_reason=(f"{disk.free_gb:g} GB free, floor {disk.floor_gb:g} GB")
+        disk_paused_reason=(f"{disk.free} free, floor {disk.floor_gb:g} GB")
         if disk and disk.paused
+        else None,
+        disk_full_reason=f"the library's disk is full: {disk.free} free in {disk.path}"
+        if disk and disk.full
         else None,
         failed_movies=counts["failed"],
         open_breakers=tuple(b.provider for b in breakers if running and b.state != "closed"),
@@ -145,11 +153,16 @@ def _disk_line(repo: Repository, config: Config, running: bool) -> DiskLine | No
     except OSError:
         return None
     reading = repo.disk_reading()
+    # The daemon's own reading may not have been saved: the database is on that disk too.
+    under_floor = free < config.disk.min_free_gb * BYTES_PER_GB
     return DiskLine(
         path=str(config.library),
-        free_gb=round(free / BYTES_PER_GB, 1),
+        free=readable_size(free),
+        free_bytes=free,
+        free_gb=round(free / BYTES_PER_GB, 3),
         floor_gb=config.disk.min_free_gb,
-        paused=running and reading is not None and reading.paused,
+        paused=running and (under_floor or (reading is not None and reading.paused)),
+        full=free < FULL_BELOW_BYTES,
     )
 
 

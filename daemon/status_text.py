@@ -12,7 +12,7 @@ from daemon.display_text import REASON_LIMIT, escaped, shown
 from daemon.health import Health
 from daemon.repository import Repository
 from daemon.status import StatusReport, build_report
-from daemon.store import utcnow
+from daemon.store import SchemaMismatchError, utcnow
 
 
 def print_status(config: Config, as_json: bool) -> int:
@@ -24,7 +24,11 @@ def print_status(config: Config, as_json: bool) -> int:
             file=sys.stderr,
         )
         return int(Health.UNKNOWN)
-    repo = Repository(config.database_path)
+    try:
+        repo = Repository(config.database_path, read_only=True)
+    except SchemaMismatchError as exc:
+        print(f"bunny: {exc}", file=sys.stderr)
+        return int(Health.UNKNOWN)
     try:
         report = build_report(repo, utcnow(), config)
     finally:
@@ -53,9 +57,7 @@ def render(report: StatusReport) -> str:
     if report.disk is not None:
         floor = f", floor {report.disk.floor_gb:g} GB" if report.disk.floor_gb else ""
         paused = "  (new work paused)" if report.disk.paused else ""
-        lines.append(
-            f"disk:     {report.disk.free_gb:g} GB free in {report.disk.path}{floor}{paused}"
-        )
+        lines.append(f"disk:     {report.disk.free} free in {report.disk.path}{floor}{paused}")
     if report.last_error:
         lines.append(f"last error in the log: {shown(report.last_error, REASON_LIMIT)}")
     if report.movies:

@@ -449,12 +449,24 @@ MIGRATIONS: list[Callable[[], None]] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class SchemaTooNewError(RuntimeError):
+class SchemaMismatchError(RuntimeError):
+    """The database's schema is not this program's; the message says what to do."""
+
+
+class SchemaTooNewError(SchemaMismatchError):
     pass
 
 
-def open_database(path: Path) -> pw.SqliteDatabase:
-    """Open (creating if needed) the database file and bring its schema up to date."""
+class SchemaTooOldError(SchemaMismatchError):
+    pass
+
+
+def open_database(path: Path, read_only: bool = False) -> pw.SqliteDatabase:
+    """Open (creating if needed) the database file and bring its schema up to date; or,
+    `read_only`, open it for reading only, never writing a byte (a full disk, a daemon at
+    work), refusing a schema that is not this program's."""
+    if read_only:
+        return _open_read_only(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     db = pw.SqliteDatabase(
         str(path),
@@ -472,6 +484,40 @@ def open_database(path: Path) -> pw.SqliteDatabase:
     return db
 
 
+def _open_read_only(path: Path) -> pw.SqliteDatabase:
+    # query_only on this thread's connection, not the URI's mode=ro: peewee's proxy is one per
+    # process, and a connection other threads open later (a daemon hosted in-process) must
+    # still write. The caller closes this connection when done.
+    db = pw.SqliteDatabase(
+        f"{path.resolve().as_uri()}?mode=rw",  # never creates the file
+        uri=True,
+        pragmas={"foreign_keys": 1, "busy_timeout": 15000},
+        check_same_thread=False,
+    )
+    database.initialize(db)
+    db.connect(reuse_if_open=True)
+    db.execute_sql("PRAGMA query_only = 1")
+    try:
+        check_schema(schema_version())
+    except SchemaMismatchError:
+        db.close()
+        raise
+    return db
+
+
+def check_schema(current: int) -> None:
+    if current > SCHEMA_VERSION:
+        raise SchemaTooNewError(
+            f"database schema version {current} is newer than this program's "
+            f"{SCHEMA_VERSION}; upgrade diffusion-bunny"
+        )
+    if current < SCHEMA_VERSION:
+        raise SchemaTooOldError(
+            f"database schema version {current} is older than this program's "
+            f"{SCHEMA_VERSION}; start the daemon once (`bunny run`) to upgrade it"
+        )
+
+
 def schema_version() -> int:
     if not database.table_exists(Meta._meta.table_name):
         return 0
@@ -483,10 +529,7 @@ def migrate() -> None:
     with database.atomic("IMMEDIATE"):
         current = schema_version()
         if current > SCHEMA_VERSION:
-            raise SchemaTooNewError(
-                f"database schema version {current} is newer than this program's "
-                f"{SCHEMA_VERSION}; upgrade diffusion-bunny"
-            )
+            check_schema(current)
         for step in MIGRATIONS[current:]:
             step()
         Meta.replace(key="schema_version", value=str(SCHEMA_VERSION)).execute()

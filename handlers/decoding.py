@@ -61,9 +61,15 @@ def decode_keyframes(
     stream.thread_type = "FRAME"
     stream.codec_context.skip_frame = "NONKEY"
     due = float("-inf")
+    clock = 0  # in the stream's time base
     for packet in _packets(container, stream, damage):
         flush = packet.size == 0  # demux's last, empty packet drains the decoder's threads
         if not flush:
+            if packet.pts is None and packet.duration:
+                # A raw elementary stream has no timestamps: a keyframe's time is the sum of
+                # the packets before it, since the frames between are never decoded to count.
+                packet.pts = packet.dts = clock
+            clock += packet.duration or 0
             seconds = _packet_seconds(packet)
             if not packet.is_keyframe or (seconds is not None and seconds < due):
                 continue

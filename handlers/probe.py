@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 import av
 
+from daemon.failure_policy import is_transient
 from handlers.base import MovieJob, RejectedInputError, VideoInfo
 
 # Demuxers that read a single picture; PyAV opens them as one-frame "videos".
@@ -21,22 +22,42 @@ class ProbeHandler:
     result_type: ClassVar[type] = VideoInfo
 
     def run(self, job: MovieJob) -> VideoInfo:
-        try:
-            container = av.open(str(job.source))
-        except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
-            raise RejectedInputError(_open_failure_reason(job.source, exc)) from exc
-        with container:
-            if not container.streams.video:
-                kinds = sorted({str(s.type) for s in container.streams}) or ["none"]
-                raise RejectedInputError(f"no video stream (streams found: {', '.join(kinds)})")
-            if container.format.name in STILL_IMAGE_FORMATS or container.format.name.endswith(
-                "_pipe"
-            ):
-                raise RejectedInputError(f"a still image ({container.format.name}), not a movie")
-            info = _video_info(container)
-            job.context.progress(0.3)
-            _check_decodes(container, info)
+        with _open(job.source) as container:
+            _check_kind(container)
+            stream = container.streams.video[0]
+            stated = _stated_duration(container, stream)
+            if stated is not None:
+                info = _video_info(container, stated, int(stream.frames), measured=False)
+                job.context.progress(0.3)
+                _check_decodes(container, info)
+                return info
+            # No duration in the headers (a raw elementary stream, some streamed files):
+            # measured by demuxing to the end. Such formats often cannot seek back, so the
+            # first frame is decoded from a fresh opening; the measure is what the file
+            # holds, so there is no stated end to check against.
+            seconds, packets = _measured_duration(container, stream)
+            info = _video_info(container, seconds, packets, measured=True)
+        job.context.progress(0.3)
+        with _open(job.source) as again:
+            _check_first_frame(again, again.streams.video[0])
         return info
+
+
+def _open(path: Path) -> Any:
+    try:
+        return av.open(str(path))
+    except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
+        if isinstance(exc, OSError) and is_transient(exc):
+            raise  # the share or the disk, not the file: the pipeline retries it
+        raise RejectedInputError(_open_failure_reason(path, exc)) from exc
+
+
+def _check_kind(container: Any) -> None:
+    if not container.streams.video:
+        kinds = sorted({str(s.type) for s in container.streams}) or ["none"]
+        raise RejectedInputError(f"no video stream (streams found: {', '.join(kinds)})")
+    if container.format.name in STILL_IMAGE_FORMATS or container.format.name.endswith("_pipe"):
+        raise RejectedInputError(f"a still image ({container.format.name}), not a movie")
 
 
 def _open_failure_reason(path: Path, exc: Exception) -> str:
@@ -52,12 +73,13 @@ def _open_failure_reason(path: Path, exc: Exception) -> str:
     return f"not a playable video: {text}"
 
 
-def _video_info(container: Any) -> VideoInfo:
+def _video_info(container: Any, duration: float, frames: int, measured: bool) -> VideoInfo:
     stream = container.streams.video[0]
-    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    # A raw stream has no container rate (its demuxer assumes 25): the codec's own is truer.
+    first = stream.guessed_rate if measured else stream.average_rate
+    rate = first or stream.average_rate or stream.guessed_rate or stream.base_rate
     fps = float(rate) if rate else 0.0
-    duration = _duration_seconds(container, stream)
-    frames = int(stream.frames) or round(duration * fps)
+    frames = frames or round(duration * fps)
     return VideoInfo(
         container=container.format.name,
         codec=stream.codec_context.name,
@@ -70,33 +92,49 @@ def _video_info(container: Any) -> VideoInfo:
     )
 
 
-def _duration_seconds(container: Any, stream: Any) -> float:
+def _stated_duration(container: Any, stream: Any) -> float | None:
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)
     if container.duration:
         return float(container.duration / av.time_base)
-    # No duration in the headers (some raw or streamed files): demux, without decoding.
-    last = 0.0
+    return None
+
+
+def _measured_duration(container: Any, stream: Any) -> tuple[float, int]:
+    """Seconds and packets, by demuxing without decoding; a raw stream's packets carry no
+    timestamps, only durations, so the clock is their sum where PTS is missing."""
+    last, clock, packets = 0.0, 0.0, 0
     for packet in container.demux(stream):
+        if packet.size == 0:
+            continue  # the demuxer's closing empty packet
+        packets += 1
+        if packet.duration and packet.time_base:
+            clock += float(packet.duration * packet.time_base)
         if packet.pts is not None and packet.time_base:
             last = max(last, float(packet.pts * packet.time_base))
-    container.seek(0)
-    return last
+    return max(last, clock), packets
 
 
-def _check_decodes(container: Any, info: VideoInfo) -> None:
-    stream = container.streams.video[0]
+def _check_first_frame(container: Any, stream: Any) -> None:
     try:
         first = next(container.decode(stream), None)
     except av.FFmpegError as exc:
         raise RejectedInputError(f"the first frame does not decode: {exc}") from exc
     if first is None:
         raise RejectedInputError("the video stream holds no frame")
+
+
+def _check_decodes(container: Any, info: VideoInfo) -> None:
+    stream = container.streams.video[0]
+    _check_first_frame(container, stream)
     if info.duration_seconds < 2:
         return
     # A file cut short (a half-finished download) keeps its header: find a frame near the end.
     target = 0.9 * info.duration_seconds
-    container.seek(int(target / float(stream.time_base or Fraction(1, 1000))), stream=stream)
+    try:
+        container.seek(int(target / float(stream.time_base or Fraction(1, 1000))), stream=stream)
+    except av.FFmpegError:
+        return  # a format that cannot seek: the decode pass passes over what is missing
     try:
         for index, frame in enumerate(container.decode(stream)):
             if (frame.time is not None and frame.time >= target - 1.0) or (

@@ -58,13 +58,17 @@ def torch_args() -> list[str]:
     return [TORCH, "--extra-index-url", index, "--retries", "1", "--timeout", "15"]
 
 
+def recipe() -> str:
+    """What the installation is made from: a change to either file installs again."""
+    return hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + Path(__file__).read_bytes()
+    ).hexdigest()
+
+
 def install(dev: bool) -> None:
     wanted = "dev" if dev else "run"
-    recipe = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + Path(__file__).read_bytes())
-    if STAMP.exists() and STAMP.read_text().split() in (
-        ["dev", recipe.hexdigest()],
-        [wanted, recipe.hexdigest()],
-    ):
+    made_from = recipe()
+    if STAMP.exists() and STAMP.read_text().split() in (["dev", made_from], [wanted, made_from]):
         return
     if not venv_bin("python").exists():
         print(f"creating {VENV}", flush=True)
@@ -74,7 +78,7 @@ def install(dev: bool) -> None:
     # and only a changed pyproject.toml (the stamp) installs anything again.
     pip("-e", f"{ROOT}[dev]" if dev else str(ROOT))
     pip("--no-deps", FACE_RECOGNITION)
-    STAMP.write_text(f"{wanted} {recipe.hexdigest()}\n")
+    STAMP.write_text(f"{wanted} {made_from}\n")
 
 
 def main(argv: list[str]) -> int:
@@ -90,7 +94,28 @@ def main(argv: list[str]) -> int:
         command = [str(venv_bin("bunny")), "run", *rest]
     else:
         command = [str(venv_bin("python")), "-m", "pytest", *rest]
-    return subprocess.call(command, cwd=ROOT)
+    return hand_over(command)
+
+
+def hand_over(command: list[str]) -> int:
+    """Run `command` in ROOT as if it had been started instead of this script.
+
+    On POSIX it replaces this process (same pid), so SIGTERM, Ctrl-C and a service manager
+    reach the daemon itself and no orphan is left holding the library's lock. Windows has
+    no exec: Ctrl-C reaches every process of the console, so this one waits for the child
+    to stop rather than leave it behind.
+    """
+    os.chdir(ROOT)
+    if os.name == "posix":
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(command[0], command)
+    child = subprocess.Popen(command)
+    while True:
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            continue  # the child got it too, and is stopping: wait for it
 
 
 if __name__ == "__main__":

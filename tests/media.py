@@ -83,3 +83,21 @@ def write_segments(
                 container.mux(stream.encode(frame))
         container.mux(stream.encode())
     return path
+
+
+def write_raw_h264(path: Path, pictures: list[tuple[Picture, int]], keyframe_every: int) -> Path:
+    """A raw H.264 elementary stream (no container: no index, no timestamps, no seeking),
+    whatever `path`'s suffix says; a keyframe every `keyframe_every` frames."""
+    with av.open(str(path), mode="w", format="h264") as container:
+        stream = container.add_stream("libx264", rate=FPS, options={"g": str(keyframe_every)})
+        stream.width, stream.height = SIZE
+        stream.pix_fmt = "yuv420p"
+        pts = 0
+        for picture, count in pictures:
+            for i in range(count):
+                frame = av.VideoFrame.from_ndarray(picture(i), format="rgb24")
+                frame.pts = pts
+                pts += 1
+                container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return path

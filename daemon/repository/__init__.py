@@ -80,9 +80,11 @@ class Repository(
     TrainingLedger,
     DaemonStateStore,
 ):
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        """`read_only`: for the commands that only look (status, characters...): they work
+        on a full disk and beside a running daemon, and never migrate."""
         self.path = path
-        self._db: pw.SqliteDatabase = open_database(path)
+        self._db: pw.SqliteDatabase = open_database(path, read_only)
 
     def close(self) -> None:
         self._db.close()

@@ -9,6 +9,7 @@ from datetime import datetime
 from daemon.store import Meta
 
 DISK_KEY = "disk"
+CLUSTERED_KEY = "clustered_at"
 
 
 @dataclass(frozen=True)
@@ -39,3 +40,11 @@ class DaemonStateStore:
             floor_bytes=int(raw["floor_bytes"]),
             at=datetime.fromisoformat(raw["at"]),
         )
+
+    def save_clustered_at(self, at: datetime) -> None:
+        """When unknown faces were last clustered: a restart keeps the schedule."""
+        Meta.replace(key=CLUSTERED_KEY, value=at.isoformat()).execute()
+
+    def clustered_at(self) -> datetime | None:
+        row = Meta.get_or_none(Meta.key == CLUSTERED_KEY)
+        return None if row is None else datetime.fromisoformat(row.value)

@@ -123,6 +123,20 @@ class StageLedger(CharacterStore):
                 updated_at=utcnow(),
             ).where(Movie.id == movie_id).execute()
 
+    def defer_movie(self, movie_id: int, reason: str, at: datetime) -> None:
+        """Nothing is wrong with the movie (the disk is full): its unfinished stage runs
+        again at `at`, no attempt counted."""
+        with database.atomic():
+            StageRun.update(status=StageStatus.PENDING.value).where(
+                StageRun.movie == movie_id, StageRun.status == StageStatus.RUNNING.value
+            ).execute()
+            Movie.update(
+                state=MovieState.WAITING.value,
+                last_error=reason,
+                next_attempt_at=at,
+                updated_at=utcnow(),
+            ).where(Movie.id == movie_id).execute()
+
     def _end_stage(self, movie_id: int, stage: str, status: StageStatus, **fields: object) -> None:
         StageRun.update(status=status.value, finished_at=utcnow(), **fields).where(
             StageRun.movie == movie_id, StageRun.stage == stage

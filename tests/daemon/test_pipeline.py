@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+import av
 import pytest
 import structlog
 import structlog.testing
@@ -19,8 +21,11 @@ from daemon.pipeline import Pipeline, PipelineSettings
 from daemon.repository import MovieRecord, Repository
 from daemon.store import MovieState, StageStatus, utcnow
 from handlers.base import MovieJob
+from handlers.frames import FramesHandler
 from handlers.probe import ProbeHandler
+from handlers.quality import QualityHandler
 from handlers.shots import ShotsHandler
+from tests.media import textured, write_raw_h264
 
 
 @dataclass(frozen=True)
@@ -208,3 +213,63 @@ def test_new_face_labels_rerun_only_the_stages_that_read_them() -> None:
     stages = ("probe", "shots", "frames", "quality", "faces", "scenes", "dataset", "captions")
     assert stages_needing("faces", stages) == ("dataset", "captions")
     assert stages_needing("quality", stages) == ("faces", "scenes", "dataset", "captions")
+
+
+class FailingStage:
+    """A stage plugged in by the test: raises the exception it is given, every time."""
+
+    name: ClassVar[str] = "failing"
+    result_type: ClassVar[type] = Counted
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def run(self, job: MovieJob) -> Counted:
+        raise self.error
+
+
+def test_a_raw_h264_stream_named_mp4_ends_done(repo: Repository, tmp_path: Path) -> None:
+    raw = write_raw_h264(tmp_path / "raw.mp4", [(textured(3, moving=True), 96)], 24)
+    movie = queued_movie(repo, tmp_path, raw)
+    stages = [ProbeHandler(), ShotsHandler(), FramesHandler(), QualityHandler()]
+    assert make_pipeline(repo, tmp_path, stages, (60,)).process(movie) is MovieState.DONE
+    assert repo.movie(movie.id).attempts == 0
+    assert list((tmp_path / "library/movies" / movie.key / "frames").glob("*.jpg"))
+
+
+def test_an_error_about_the_file_rejects_it_at_once(
+    repo: Repository, tmp_path: Path, make_clip: Callable[..., Path]
+) -> None:
+    movie = queued_movie(repo, tmp_path, make_clip())
+    bad = av.error.InvalidDataError(errno.EINVAL, "Invalid data found when processing input")
+    pipeline = make_pipeline(repo, tmp_path, [ProbeHandler(), FailingStage(bad)], (60,))
+    assert pipeline.process(movie) is MovieState.REJECTED
+    reason = (tmp_path / "inbox/rejected" / f"{movie.name}.reason.txt").read_text()
+    assert "cannot be read as a movie (failing)" in reason and "Invalid data" in reason
+
+
+def test_a_share_gone_is_retried_on_the_ladder(
+    repo: Repository, tmp_path: Path, make_clip: Callable[..., Path]
+) -> None:
+    movie = queued_movie(repo, tmp_path, make_clip())
+    stale = OSError(errno.ESTALE, "Stale file handle")
+    pipeline = make_pipeline(repo, tmp_path, [ProbeHandler(), FailingStage(stale)], (60,))
+    assert pipeline.process(movie) is MovieState.WAITING
+    assert repo.movie(movie.id).attempts == 1
+
+
+def test_a_full_disk_waits_for_space_and_counts_no_attempt(
+    repo: Repository, tmp_path: Path, make_clip: Callable[..., Path]
+) -> None:
+    movie = queued_movie(repo, tmp_path, make_clip())
+    full = OSError(errno.ENOSPC, "No space left on device")
+    pipeline = make_pipeline(repo, tmp_path, [ProbeHandler(), FailingStage(full)], (0,))
+    for _ in range(3):  # more than the ladder holds: a full disk never fails the movie
+        assert pipeline.process(movie) is MovieState.WAITING
+        waiting = repo.movie(movie.id)
+        assert waiting.attempts == 0
+        assert waiting.last_error is not None and "waiting for disk space" in waiting.last_error
+        repo.retry([movie.id])
+        claimed = repo.claim_next(utcnow())
+        assert claimed is not None
+        movie = claimed

@@ -9,7 +9,7 @@ from PIL import Image
 
 from handlers.base import MovieJob, RejectedInputError, StageContext, VideoInfo
 from handlers.probe import ProbeHandler
-from tests.media import truncate_copy
+from tests.media import FPS, SIZE, textured, truncate_copy, write_raw_h264
 
 
 def job_for(path: Path, library: Path) -> MovieJob:
@@ -91,3 +91,14 @@ def _write(path: Path, data: bytes) -> Path:
 def _still(path: Path) -> Path:
     Image.new("RGB", (64, 48), "red").save(path, format="JPEG")
     return path
+
+
+def test_a_raw_h264_stream_named_mp4_is_measured_without_seeking(tmp_path: Path) -> None:
+    # No container: FFmpeg cannot seek in it ("Operation not permitted"), which was retried
+    # for hours as if the disk were at fault.
+    raw = write_raw_h264(tmp_path / "raw.mp4", [(textured(1, moving=True), 144)], 24)
+    info = probe(raw, tmp_path)
+    assert (info.container, info.codec, info.width, info.height) == ("h264", "h264", *SIZE)
+    assert info.fps == pytest.approx(FPS)
+    assert info.duration_seconds == pytest.approx(144 / FPS, abs=0.05)
+    assert info.frame_count == 144

@@ -19,7 +19,7 @@ from handlers.near_duplicates import NearDuplicateIndex
 from handlers.registry import STAGES, StageServices
 from handlers.shots import CANDIDATES_FOLDER, ShotKind, ShotList, ShotsHandler
 from tests.conftest import SHARED_MEDIA
-from tests.media import FPS, SIZE, textured, write_segments
+from tests.media import FPS, SIZE, textured, write_raw_h264, write_segments
 
 Picture = Callable[[int], np.ndarray]
 
@@ -193,6 +193,14 @@ def test_keyframes_mode_decodes_keyframes_only(tmp_path: Path) -> None:
     assert result.frames_decoded == 4
     assert [c.seconds for c in result.candidates] == pytest.approx([0.0, 1.0, 2.0, 3.0])
     assert {c.role.value for c in result.candidates} == {"keyframe"}
+
+
+def test_keyframes_of_a_raw_stream_keep_their_times(tmp_path: Path) -> None:
+    # A raw H.264 stream has no timestamps; skipped frames must still count towards the time.
+    raw = write_raw_h264(tmp_path / "raw.mp4", [(textured(26, moving=True), 96)], 24)
+    result = run_with(raw, FramesConfig(mode="keyframes", interval_seconds=0.5))
+    assert result.frames_decoded == 4
+    assert [c.seconds for c in result.candidates] == pytest.approx([0.0, 1.0, 2.0, 3.0])
 
 
 def test_letterbox_bars_are_found_and_cropped_from_the_candidates(tmp_path: Path) -> None:
