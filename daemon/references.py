@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import structlog
 import yaml
@@ -19,7 +20,13 @@ import yaml
 from daemon.atomic import write_bytes_atomic
 from daemon.character_names import DEFAULT_CLASS_WORD, character_name, default_trigger_word
 from daemon.config import FacesConfig
-from daemon.inbox import InboxLayout, move_aside, sha256_of
+from daemon.inbox import InboxLayout, move_aside
+from daemon.inbox_open import (
+    InboxFileOpened,
+    UnusableFileError,
+    open_inbox_file,
+    sha256_of_handle,
+)
 from daemon.repository import CharacterRecord, InboxFileRecord, Relabel, Repository
 from daemon.store import InboxFileStatus
 from handlers.face_matching import ReferenceSet, detect_faces, largest_face_rule
@@ -40,9 +47,11 @@ class CharacterWords:
     class_word: str
 
 
-def read_character_file(path: Path, name: str) -> CharacterWords:
+def read_character_file(path: Path, name: str, handle: BinaryIO | None = None) -> CharacterWords:
+    """`handle`: the file already open (an inbox file, opened by open_inbox_file)."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = handle.read() if handle is not None else path.read_bytes()
+        raw = yaml.safe_load(data.decode("utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise CharacterFileError(f"{path}: not readable YAML: {exc}") from exc
     if not isinstance(raw, dict):
@@ -64,40 +73,53 @@ def read_character_file(path: Path, name: str) -> CharacterWords:
 
 class ReferenceIntake:
     def __init__(
-        self, repo: Repository, inbox: InboxLayout, library: Path, book: ReferenceBook
+        self,
+        repo: Repository,
+        inbox: InboxLayout,
+        library: Path,
+        book: ReferenceBook,
+        follow_symlinks: bool = True,
     ) -> None:
         self._repo, self._inbox, self._library, self.book = repo, inbox, library, book
+        self._follow_symlinks = follow_symlinks
         self._log = structlog.get_logger("references")
 
     def take(self, path: Path) -> bool:
         """Handle one settled file under inbox/faces; True when the references changed."""
         with structlog.contextvars.bound_contextvars(stage="references", file=path.name):
-            stat = path.stat()
-            known = self._repo.inbox_file(path)
-            if known and (known.size, known.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
-                return False  # seen as it is now: a rescan, not a change
             try:
-                name = character_name(self._name_part(path))
-                if path.name == CHARACTER_FILE:
-                    self._words(name, path)
-                    changed = False
-                else:
-                    changed = self._photo(name, path)
-            except (ValueError, OSError) as exc:
+                with open_inbox_file(path, self._follow_symlinks) as opened:
+                    return self._take_opened(path, opened)
+            except UnusableFileError as exc:
                 self._reject(path, str(exc))
                 return False
-            record = InboxFileRecord(
-                path, stat.st_size, stat.st_mtime_ns, None, InboxFileStatus.TAKEN, None
-            )
-            self._repo.record_inbox_file(record)
-            return changed
+
+    def _take_opened(self, path: Path, opened: InboxFileOpened) -> bool:
+        known = self._repo.inbox_file(path)
+        if known and (known.size, known.mtime_ns) == (opened.size, opened.mtime_ns):
+            return False  # seen as it is now: a rescan, not a change
+        try:
+            name = character_name(self._name_part(path))
+            if path.name == CHARACTER_FILE:
+                self._words(name, path, opened.handle)
+                changed = False
+            else:
+                changed = self._photo(name, path, opened.handle)
+        except (ValueError, OSError) as exc:
+            self._reject(path, str(exc))
+            return False
+        record = InboxFileRecord(
+            path, opened.size, opened.mtime_ns, None, InboxFileStatus.TAKEN, None
+        )
+        self._repo.record_inbox_file(record)
+        return changed
 
     def _name_part(self, path: Path) -> str:
         relative = path.relative_to(self._inbox.faces)
         return relative.parts[0] if len(relative.parts) > 1 else path.stem
 
-    def _words(self, name: str, path: Path) -> CharacterRecord:
-        words = read_character_file(path, name)
+    def _words(self, name: str, path: Path, handle: BinaryIO | None = None) -> CharacterRecord:
+        words = read_character_file(path, name, handle)
         record = self._repo.save_character(name, words.trigger_word, words.class_word)
         self._log.info("character words set", character=name, trigger_word=words.trigger_word)
         return record
@@ -107,23 +129,28 @@ class ReferenceIntake:
         if known is not None:
             return known
         settings = folder / CHARACTER_FILE
-        if settings.is_file():
-            return self._words(name, settings)
+        try:
+            with open_inbox_file(settings, self._follow_symlinks) as opened:
+                return self._words(name, settings, opened.handle)
+        except (UnusableFileError, FileNotFoundError):
+            pass  # no usable character.yaml beside the photo: it is judged on its own
         return self._repo.save_character(name, default_trigger_word(name), DEFAULT_CLASS_WORD)
 
-    def _photo(self, name: str, path: Path) -> bool:
+    def _photo(self, name: str, path: Path, handle: BinaryIO) -> bool:
         if path.suffix.lower() not in PHOTO_SUFFIXES:
             raise ValueError(f"not a photo ({path.suffix or 'no suffix'}); use JPEG or PNG")
-        digest = sha256_of(path)
+        digest = sha256_of_handle(handle)
         character = self._character(name, path.parent)
         if self._repo.has_reference(character.id, digest):
             return False
-        faces = detect_faces(rgb_of_file(str(path)))
+        handle.seek(0)
+        faces = detect_faces(rgb_of_file(handle))
         face = largest_face_rule(faces)
         if face is None:
             raise ValueError(_why_no_face(len(faces)))
         copy = self._library / "characters" / name / "reference" / f"{digest[:12]}{path.suffix}"
-        write_bytes_atomic(copy, path.read_bytes())
+        handle.seek(0)
+        write_bytes_atomic(copy, handle.read())
         relative = str(copy.relative_to(self._library))
         self._repo.add_reference(character.id, digest, relative, face.box, face.encoding)
         self._log.info("reference added", character=name, box=face.box, copy=relative)
