@@ -14,7 +14,10 @@ def write_bytes_atomic(path: Path, data: bytes, durable: bool = True) -> None:
     # A fixed temporary name: a write cut short by kill -9 is overwritten next time, not left
     # behind as a new stray file per attempt.
     temporary = path.with_name(f".{path.name}.tmp")
-    with temporary.open("wb") as handle:
+    # Removed and created anew ("x" never follows a link): a link planted under that name
+    # in a folder others can write (inbox/rejected) cannot send the bytes elsewhere.
+    temporary.unlink(missing_ok=True)
+    with temporary.open("xb") as handle:
         handle.write(data)
         if durable:
             handle.flush()
