@@ -123,3 +123,23 @@ def test_a_small_movie_is_taken_while_a_big_one_is_still_being_hashed(
         assert "big.mp4" not in movie_names(daemon)
     finally:
         big.unlink(missing_ok=True)
+
+
+def test_run_once_waits_for_a_file_still_being_hashed(
+    frame_daemon: DaemonProcess, make_clip: Callable[..., Path]
+) -> None:
+    """A file on an intake thread is pending work: `--once` does not end before it is taken."""
+    daemon = frame_daemon
+    big = daemon.inbox / "movies" / "zeros.mp4"
+    try:
+        with big.open("wb"):
+            pass
+        os.truncate(big, 1024**3)
+        shutil.copyfile(make_clip(), daemon.inbox / "movies" / "small.mp4")
+        result = daemon.run_once(timeout=600)
+        assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
+        assert movie_names(daemon) == {"zeros.mp4", "small.mp4"}
+        assert reasons(daemon)["zeros.mp4"].startswith("not a playable video")
+    finally:
+        big.unlink(missing_ok=True)
+        (daemon.inbox / "rejected" / "zeros.mp4").unlink(missing_ok=True)
