@@ -26,7 +26,7 @@ ATOMIC_TEMP_EXTRA = len(".") + len(".tmp")
 HASH_CHUNK = 1024 * 1024
 
 
-class UnsafeFolderError(RuntimeError):
+class UnsafeFolderError(OSError):
     """One of the daemon's folders is a link or not a folder; the message says which."""
 
 

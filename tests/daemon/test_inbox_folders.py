@@ -57,3 +57,24 @@ def test_a_rejected_folder_swapped_for_a_link_while_running_is_not_followed(
     started = time.monotonic()
     assert daemon.wait(timeout=15) == 0
     assert time.monotonic() - started < 10
+
+
+def test_a_done_folder_swapped_for_a_link_while_running_is_not_followed(
+    daemon_factory: Callable[..., DaemonProcess], tmp_path: Path, make_clip: Callable[..., Path]
+) -> None:
+    daemon = daemon_factory(pipeline={"stages": FRAME_STAGES}, after_done="move")
+    (daemon.inbox / "done").mkdir(parents=True)
+    daemon.start()
+    wait_for(lambda: any(e["event"] == "daemon started" for e in daemon.log_entries()))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (daemon.inbox / "done").rmdir()
+    (daemon.inbox / "done").symlink_to(outside)
+    movie = daemon.inbox / "movies" / "good.mp4"
+    shutil.copyfile(make_clip(), movie)
+
+    wait_for(lambda: events(daemon, "movie done"), timeout=60)
+    assert list(outside.iterdir()) == [], "nothing was moved through the link"
+    assert movie.is_file(), "the movie stays where it was"
+    (failure,) = events(daemon, "could not move the movie to done/")
+    assert "is a symbolic link" in str(failure["error"])

@@ -143,3 +143,23 @@ def test_run_once_waits_for_a_file_still_being_hashed(
     finally:
         big.unlink(missing_ok=True)
         (daemon.inbox / "rejected" / "zeros.mp4").unlink(missing_ok=True)
+
+
+def test_a_movie_replaced_by_a_fifo_after_it_was_taken_is_rejected_not_read(
+    daemon_factory: Callable[..., DaemonProcess], make_clip: Callable[..., Path]
+) -> None:
+    """Each stage checks the file again before reading it: a FIFO put in the movie's place
+    cannot hang a worker. (`--once` watches no events: the stage meets the FIFO, not the
+    intake.)"""
+    daemon = daemon_factory(pipeline={"stages": FRAME_STAGES, "stage_delay_seconds": 2})
+    movie = daemon.inbox / "movies" / "swapped.mp4"
+    shutil.copyfile(make_clip(), movie)
+    daemon.start("--once")
+    wait_for(lambda: events(daemon, "stage started"), timeout=30)
+    movie.unlink()
+    os.mkfifo(movie)
+
+    assert daemon.wait(timeout=60) == 0
+    assert reasons(daemon)["swapped.mp4"] == "not a regular file (a named pipe (FIFO))"
+    (rejection,) = events(daemon, "movie rejected")
+    assert rejection["stage"] == "probe"
