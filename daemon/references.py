@@ -91,6 +91,7 @@ class ReferenceIntake:
                 with open_inbox_file(path, self._follow_symlinks) as opened:
                     return self._take_opened(path, opened)
             except UnusableFileError as exc:
+                # Moved once closed: Windows cannot move a file that is open.
                 self._reject(path, str(exc))
                 return False
 
@@ -106,8 +107,7 @@ class ReferenceIntake:
             else:
                 changed = self._photo(name, path, opened.handle)
         except (ValueError, OSError) as exc:
-            self._reject(path, str(exc))
-            return False
+            raise UnusableFileError(str(exc)) from exc
         record = InboxFileRecord(
             path, opened.size, opened.mtime_ns, None, InboxFileStatus.TAKEN, None
         )
