@@ -17,7 +17,10 @@ def write_bytes_atomic(path: Path, data: bytes, durable: bool = True) -> None:
     # A fixed temporary name: a write cut short by kill -9 is overwritten next time, not left
     # behind as a new stray file per attempt.
     temporary = path.with_name(f".{path.name}.tmp")
-    with temporary.open("wb") as handle:
+    # Removed and created anew ("x" never follows a link): a link planted under that name
+    # in a folder others can write (inbox/rejected) cannot send the bytes elsewhere.
+    temporary.unlink(missing_ok=True)
+    with temporary.open("xb") as handle:
         handle.write(data)
         if durable:
             handle.flush()
@@ -25,14 +28,16 @@ def write_bytes_atomic(path: Path, data: bytes, durable: bool = True) -> None:
     temporary.replace(path)
 
 
-def copy_file_atomic(source: Path, target: Path, max_bytes: int) -> None:
-    """Copy in chunks, never the whole file in memory; ValueError when `source` holds more
-    than `max_bytes` (it grew after its size was checked), and then no copy is left."""
+def copy_file_atomic(source: BinaryIO, target: Path, max_bytes: int) -> None:
+    """Copy an open file from where it stands, in chunks, never the whole file in memory;
+    ValueError when it holds more than `max_bytes` (it grew after its size was checked),
+    and then no copy is left."""
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.tmp")
+    temporary.unlink(missing_ok=True)
     try:
-        with source.open("rb") as reader, temporary.open("wb") as writer:
-            shutil.copyfileobj(_Capped(reader, max_bytes), writer, COPY_CHUNK)
+        with temporary.open("xb") as writer:
+            shutil.copyfileobj(_Capped(source, max_bytes), writer, COPY_CHUNK)
             writer.flush()
             os.fsync(writer.fileno())
     except ValueError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import yaml
 
@@ -31,8 +32,10 @@ class CharacterWords:
     class_word: str
 
 
-def read_character_file(path: Path, name: str) -> CharacterWords:
-    raw = _character_document(path)
+def read_character_file(path: Path, name: str, handle: BinaryIO | None = None) -> CharacterWords:
+    """`handle`: the file already open (an inbox file, opened by open_inbox_file); `path`
+    names it in messages."""
+    raw = _character_document(path, handle)
     if not isinstance(raw, dict):
         raise CharacterFileError(f"{path}: must be a mapping (trigger_word, class_word)")
     unknown = sorted(str(key) for key in set(raw) - {"trigger_word", "class_word"})
@@ -53,17 +56,21 @@ def read_character_file(path: Path, name: str) -> CharacterWords:
     )
 
 
-def _character_document(path: Path) -> object:
+def _character_document(path: Path, handle: BinaryIO | None) -> object:
     """The parsed file; refused before parsing when too large or when it uses anchors and
     aliases (a few hundred bytes of aliases expand into gigabytes once walked)."""
     try:
-        size = path.stat().st_size
-        if size > MAX_CHARACTER_FILE_BYTES:
+        if handle is None:
+            with path.open("rb") as opened:
+                data = opened.read(MAX_CHARACTER_FILE_BYTES + 1)
+        else:
+            data = handle.read(MAX_CHARACTER_FILE_BYTES + 1)
+        if len(data) > MAX_CHARACTER_FILE_BYTES:
             raise CharacterFileError(
-                f"{path}: {size} bytes; a character file is at most "
+                f"{path}: over {MAX_CHARACTER_FILE_BYTES} bytes; a character file is at most "
                 f"{MAX_CHARACTER_FILE_BYTES} bytes (trigger_word and class_word)"
             )
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
         if any(
             isinstance(t, yaml.AnchorToken | yaml.AliasToken)
             for t in yaml.scan(text, Loader=yaml.SafeLoader)

@@ -17,6 +17,7 @@ from daemon.store import SchemaMismatchError
 EXIT_SCHEMA = 1  # the database's schema is not this program's
 EXIT_CONFIG = 2
 EXIT_ALREADY_RUNNING = 3
+EXIT_CRASHED = 70  # sysexits' EX_SOFTWARE: the daemon ended on an unexpected error
 
 
 def _config_path(arg: str | None) -> Path | None:
@@ -39,16 +40,29 @@ def load(args: argparse.Namespace) -> Config:
 
 
 def _cmd_run(args: argparse.Namespace, config: Config) -> int:
+    import structlog
+
+    from daemon.inbox import UnsafeFolderError
     from daemon.instance_lock import AlreadyRunningError
     from daemon.log import configure_daemon_logging
     from daemon.service import Daemon
 
     configure_daemon_logging(config)
+    log = structlog.get_logger("daemon")
     try:
         return Daemon(config).run(once=args.once)
     except AlreadyRunningError as exc:
         print(f"bunny: {shown(str(exc), REASON_LIMIT)}", file=sys.stderr)
         return EXIT_ALREADY_RUNNING
+    except UnsafeFolderError as exc:
+        log.error("refusing to start", reason=str(exc))
+        print(f"bunny: refusing to start: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except Exception:
+        # The log is what a person reads of a service: the end and its traceback go there
+        # (stderr too, when the console is on), and systemd sees a failure.
+        log.exception("daemon stopped by an unexpected error")
+        return EXIT_CRASHED
 
 
 def _cmd_status(args: argparse.Namespace, config: Config) -> int:

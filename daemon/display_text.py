@@ -4,16 +4,24 @@ Folder names, file names and config values reach reason files, log lines and the
 A value may be huge (a YAML alias bomb expands 288 bytes into 351 MB) or carry terminal
 escape codes (ESC, CR, a C1 CSI, bidi overrides that reorder what the reader sees); every
 echo of such a string goes through `shown` (a string) or `shown_value` (any parsed value).
+
+A file name that is not valid UTF-8 (a disk written by old Windows or Samba) reaches Python
+with surrogate escapes (`caf\\udce9.mp4` for the bytes `caf\\xe9.mp4`); the real name is kept
+for file operations, and wherever it is written as text it shows its bytes, `caf\\xe9.mp4`
+(`printable`, which changes nothing else; `escaped` does the same among its escapes).
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import reprlib
 
 NAME_LIMIT = 200  # a name or a value inside a message
 REASON_LIMIT = 2000  # a whole message (a reason file's reason, a log field)
 CUT_MARK = "…"
+# How Python's surrogateescape carries the bytes 0x80-0xff of a name that is not UTF-8.
+_UNDECODABLE_BYTE = range(0xDC80, 0xDD00)
 
 
 def bounded(text: str, limit: int) -> str:
@@ -48,8 +56,32 @@ def shown_value(value: object, limit: int = NAME_LIMIT) -> str:
     return escaped(bounded(_short_repr().repr(value), limit))
 
 
+def is_printable_text(text: str) -> bool:
+    """True when `text` can be encoded as UTF-8 as it is."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable(text: str | os.PathLike[str]) -> str:
+    """`text` with the bytes that are not UTF-8 escaped as \\xNN; unchanged when valid."""
+    text = os.fspath(text)
+    if is_printable_text(text):
+        return text
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        # A lone surrogate that no file name produced: show its code point instead.
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
+
+
 def _escape(char: str) -> str:
     code = ord(char)
+    if _UNDECODABLE_BYTE.start <= code < _UNDECODABLE_BYTE.stop:
+        return f"\\x{code - 0xDC00:02x}"  # a byte of a name that is not UTF-8
     if code < 0x100:
         return f"\\x{code:02x}"
     if code < 0x10000:

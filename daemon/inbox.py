@@ -1,13 +1,17 @@
 """The inbox folders and the only ways a user's file is ever moved: aside, or to done/.
 
 Nothing here deletes a user's file. A symbolic link is moved as a link; its target is
-never touched.
+never touched. The daemon's own folders are real folders inside the inbox: anyone who can
+write to the inbox could otherwise make one a link, and have files moved anywhere the
+daemon can write.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +24,10 @@ REASON_SUFFIX = ".reason.txt"
 # write_text_atomic writes ".<name>.tmp" first: that name must fit the limit too.
 ATOMIC_TEMP_EXTRA = len(".") + len(".tmp")
 HASH_CHUNK = 1024 * 1024
+
+
+class UnsafeFolderError(OSError):
+    """One of the daemon's folders is a link or not a folder; the message says which."""
 
 
 @dataclass(frozen=True)
@@ -43,8 +51,27 @@ class InboxLayout:
         return self.root / "done"
 
     def create(self) -> None:
+        """Makes the drop folders; UnsafeFolderError when one of the daemon's folders is a
+        link or a file (the daemon refuses to start: a person must look)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        for folder in (self.movies, self.faces, self.rejected, self.done):
+            if folder.exists() or folder.is_symlink():
+                require_real_folder(folder)
         for folder in (self.movies, self.faces):
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(exist_ok=True)
+
+
+def require_real_folder(folder: Path) -> None:
+    """UnsafeFolderError unless `folder` is a folder itself, not a link to one."""
+    mode = os.lstat(folder).st_mode
+    if stat.S_ISLNK(mode):
+        raise UnsafeFolderError(
+            f"{escaped(str(folder))} is a symbolic link (to {escaped(str(folder.readlink()))}); "
+            "the daemon's folders must be real folders inside the inbox: replace it with a "
+            "folder"
+        )
+    if not stat.S_ISDIR(mode):
+        raise UnsafeFolderError(f"{escaped(str(folder))} is not a folder; move it away")
 
 
 def is_temporary_name(path: Path, temp_suffixes: tuple[str, ...]) -> bool:
@@ -75,8 +102,11 @@ def move_aside(path: Path, folder: Path, reason: str) -> Path:
 
 
 def move_into(path: Path, folder: Path) -> Path:
-    """Move a file (or a link, not its target) into `folder` under a free name."""
+    """Move a file (or a link, not its target) into `folder` under a free name.
+
+    `folder` must be a real folder: a link put in its place is refused, not followed."""
     folder.mkdir(parents=True, exist_ok=True)
+    require_real_folder(folder)
     target = _free_name(folder, path.name)
     relative_link = path.is_symlink() and not path.readlink().is_absolute()
     pointed_at = path.parent / path.readlink() if relative_link else None
@@ -108,8 +138,8 @@ def _free_name(folder: Path, name: str) -> Path:
 
 def _fit_name(stem: str, suffix: str, reserve: int = 0) -> str:
     """`stem + suffix`, with the stem shortened so the name (+ `reserve` bytes) fits."""
-    room = NAME_MAX_BYTES - reserve - len(suffix.encode("utf-8"))
-    encoded = stem.encode("utf-8")
+    room = NAME_MAX_BYTES - reserve - len(os.fsencode(suffix))
+    encoded = os.fsencode(stem)  # a name that is not UTF-8 keeps its bytes
     if len(encoded) <= room:
         return stem + suffix
     tag = "~" + hashlib.sha1(encoded).hexdigest()[:8]

@@ -4,17 +4,24 @@ A file already seen with the same size and mtime is not hashed again. A byte-ide
 of a known movie is skipped with a log line, under any name; a copy of a rejected one is
 rejected for the same reason. Symbolic links are followed (the movie is read through the
 link) unless `watcher.follow_symlinks` is false; a link is only ever moved as a link.
+
+`take` runs on the intake workers, several files at once: hashing a big movie does not hold
+up the small ones. Only the decision that follows a hash (queue, skip, reject) is made one
+file at a time, so two copies of one movie taken together never make two movies.
 """
 
 from __future__ import annotations
 
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
 
-from daemon.inbox import InboxLayout, move_aside, sha256_of
+from daemon.display_text import printable
+from daemon.inbox import InboxLayout, move_aside
+from daemon.inbox_open import UnusableFileError, open_inbox_file, sha256_of_handle
 from daemon.repository import MOVIE_KEY_LENGTH, InboxFileRecord, MovieRecord, Repository
 from daemon.store import InboxFileStatus, MovieState
 
@@ -26,9 +33,13 @@ class IntakeSettings:
 
 
 class MovieIntake:
-    def __init__(self, repo: Repository, settings: IntakeSettings) -> None:
+    def __init__(
+        self, repo: Repository, settings: IntakeSettings, stop: threading.Event | None = None
+    ) -> None:
         self._repo = repo
         self._settings = settings
+        self._stop = stop
+        self._deciding = threading.Lock()
         self._log = structlog.get_logger("intake")
 
     def take(self, path: Path) -> MovieRecord | None:
@@ -36,38 +47,29 @@ class MovieIntake:
         with structlog.contextvars.bound_contextvars(
             movie=None, stage="intake", job=uuid.uuid4().hex[:8], file=path.name
         ):
-            problem = self._unusable(path)
-            if problem:
-                self._reject(path, problem)
+            try:
+                with open_inbox_file(path, self._settings.follow_symlinks) as opened:
+                    known = self._repo.inbox_file(path)
+                    if known and (known.size, known.mtime_ns) == (opened.size, opened.mtime_ns):
+                        return None
+                    self._log.debug("identifying file", size=opened.size)
+                    digest = sha256_of_handle(opened.handle, self._stop)
+            except UnusableFileError as exc:
+                with self._deciding:
+                    self._reject(path, str(exc))
                 return None
-            stat = path.stat()
-            known = self._repo.inbox_file(path)
-            if known and (known.size, known.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
-                return None
-            digest = sha256_of(path)
             structlog.contextvars.bind_contextvars(movie=digest[:MOVIE_KEY_LENGTH])
             record = InboxFileRecord(
-                path, stat.st_size, stat.st_mtime_ns, digest, InboxFileStatus.TAKEN, None
+                path, opened.size, opened.mtime_ns, digest, InboxFileStatus.TAKEN, None
             )
-            return self._queue_or_skip(path, record)
-
-    def _unusable(self, path: Path) -> str | None:
-        if path.is_symlink():
-            if not self._settings.follow_symlinks:
-                return "symbolic links are not followed (watcher.follow_symlinks is false)"
-            if not path.exists():
-                return f"broken symbolic link (its target {path.readlink()} does not exist)"
-        if not path.is_file():
-            return "not a regular file"
-        if path.stat().st_size == 0:
-            return "empty file (0 bytes)"
-        return None
+            with self._deciding:
+                return self._queue_or_skip(path, record)
 
     def _queue_or_skip(self, path: Path, record: InboxFileRecord) -> MovieRecord | None:
         assert record.sha256 is not None
         existing = self._repo.movie_by_sha(record.sha256)
         if existing is None:
-            movie = self._repo.add_movie(record.sha256, path.name, path, record.size)
+            movie = self._repo.add_movie(record.sha256, printable(path.name), path, record.size)
             self._repo.record_inbox_file(_with(record, InboxFileStatus.TAKEN, movie.id))
             self._log.info("movie queued", size=record.size, path=str(path))
             return movie

@@ -1,11 +1,11 @@
 """Keeping labels and datasets in step with the references and with the user's hand edits.
 
-The daemon calls it from three places: the intake loop (a reference photo settled in
-inbox/faces, or references added by `bunny name` in another process), the every-minute
-corrections job, and the clustering job. Whenever labels change, what depends on them
-(`stages_needing("faces")`) runs again for each movie affected, and a correction that
-changed a dataset is passed on (`UpkeepHooks.datasets_changed`), so training can look at
-the new counts at once.
+The daemon calls it from four places: the intake threads (a reference photo settled in
+inbox/faces), the references watch (references added by `bunny name` in another process),
+the every-minute corrections job, and the clustering job. Whenever labels change, what
+depends on them (`stages_needing("faces")`) runs again for each movie affected, and a
+correction that changed a dataset is passed on (`UpkeepHooks.datasets_changed`), so
+training can look at the new counts at once.
 """
 
 from __future__ import annotations
@@ -55,8 +55,16 @@ class LibraryUpkeep:
         self._refresh_lock = threading.Lock()
         # Adopting moved cluster folders and clustering run on two scheduler threads.
         self._clusters_lock = threading.Lock()
+        # Photos are taken on several intake threads: one at a time, so that two photos of
+        # a new character make one character.
+        self._take_lock = threading.Lock()
         self.references = ReferenceIntake(
-            repo, layout, config.library, book, config.faces.max_reference_mb
+            repo,
+            layout,
+            config.library,
+            book,
+            config.faces.max_reference_mb,
+            config.watcher.follow_symlinks,
         )
         self._corrections = DatasetCorrections(repo, config.library)
         self._clusters = UnknownFaceClusters(repo, config.library, config.faces)
@@ -83,8 +91,10 @@ class LibraryUpkeep:
             self._log.exception("finishing interrupted work failed; the daemon goes on")
 
     def take_reference(self, path: Path) -> None:
-        """A settled file under inbox/faces."""
-        if self.references.take(path):
+        """A settled file under inbox/faces (on an intake thread)."""
+        with self._take_lock:
+            changed = self.references.take(path)
+        if changed:
             self.references_changed()
 
     def watch_references(self) -> None:

@@ -3,7 +3,8 @@
 Secrets never reach a line: every value the environment or the config holds under a
 secret-looking name is replaced with '***' in every rendered field, tracebacks included.
 Lines about a movie carry `movie`, `stage` and `job`, bound as context variables by the
-code that works on it.
+code that works on it. A file name that is not valid UTF-8 is written with its bytes escaped
+(`caf\\xe9.mp4`): no line is ever lost to its encoding.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from daemon.config import Config, LogConfig
+from daemon.display_text import printable
 from daemon.log_fields import BoundFields, EscapeControls
 
 # Whole words of a name (OPENAI_API_KEY, hf-token, db.password), so that "keyframes" or
@@ -72,6 +74,21 @@ class Redactor:
         return value
 
 
+def escape_undecodable(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    """A structlog processor: file names that are not UTF-8 shown escaped, in every field."""
+    return {key: _escaped(value) for key, value in event_dict.items()}
+
+
+def _escaped(value: Any) -> Any:
+    if isinstance(value, str | PurePath):
+        return printable(value)
+    if isinstance(value, list | tuple):
+        return type(value)(_escaped(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    return value
+
+
 def configure_logging(config: LogConfig, log_path: Path, secrets: Iterable[str]) -> None:
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -83,6 +100,7 @@ def configure_logging(config: LogConfig, log_path: Path, secrets: Iterable[str])
     final: list[Processor] = [
         structlog.stdlib.ProcessorFormatter.remove_processors_meta,
         structlog.processors.format_exc_info,
+        escape_undecodable,
         redact,
         # After the masking: a cut must not leave half a secret unmasked.
         BoundFields(),
@@ -105,7 +123,11 @@ def configure_logging(config: LogConfig, log_path: Path, secrets: Iterable[str])
     root.setLevel(config.level.upper())
     log_path.parent.mkdir(parents=True, exist_ok=True)
     file_handler = logging.handlers.RotatingFileHandler(
-        log_path, maxBytes=config.max_bytes, backupCount=config.backups, encoding="utf-8"
+        log_path,
+        maxBytes=config.max_bytes,
+        backupCount=config.backups,
+        encoding="utf-8",
+        errors="backslashreplace",  # the last guard: a line is never lost to encoding
     )
     file_handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from daemon.atomic import write_json_atomic
+from daemon.display_text import printable
 from daemon.repository import Repository, StageRunRecord
 
 
@@ -25,7 +26,7 @@ def write_movie_summary(repo: Repository, library: Path, movie_id: int) -> None:
             "movie": movie.key,
             "sha256": movie.sha256,
             "name": movie.name,
-            "source": str(movie.path),
+            "source": printable(movie.path),
             "state": movie.state.value,
             "stages": {name: _stage_summary(run) for name, run in runs.items()},
             "faces": _faces_by_frame(repo, movie_id),

@@ -23,6 +23,7 @@ import structlog
 
 from daemon.failure_policy import FailureKind, classify
 from daemon.inbox import InboxLayout, move_aside, move_into
+from daemon.inbox_open import UnusableFileError, open_inbox_file
 from daemon.movie_summary import write_movie_summary
 from daemon.repository import MovieRecord, Repository, StageRunRecord
 from daemon.store import MovieState, StageStatus, utcnow
@@ -162,8 +163,7 @@ class Pipeline:
         started = time.monotonic()
         try:
             self._delay_for_testing(context)
-            if not movie.path.exists() and not movie.path.is_symlink():
-                raise FileNotFoundError(f"the movie file is gone: {movie.path}")
+            _check_still_usable(movie.path)
             result = handler.run(job)
         except StageCancelledError:
             self._repo.abandon_stage(movie.id, handler.name)
@@ -238,7 +238,11 @@ class Pipeline:
 
     def _finish(self, movie: MovieRecord) -> None:
         if self._settings.move_done_movies and movie.path.parent != self._settings.inbox.done:
-            moved = move_into(movie.path, self._settings.inbox.done)
+            try:
+                moved = move_into(movie.path, self._settings.inbox.done)
+            except OSError as exc:  # done/ replaced by a link, say: the movie stays put
+                self._log.error("could not move the movie to done/", error=str(exc))
+                moved = movie.path
             self._repo.set_movie_path(movie.id, moved)
         self._repo.mark_done(movie.id)
         self._write_summary(movie.id)
@@ -246,6 +250,18 @@ class Pipeline:
 
     def _write_summary(self, movie_id: int) -> None:
         write_movie_summary(self._repo, self._settings.library, movie_id)
+
+
+def _check_still_usable(path: Path) -> None:
+    """The inbox file, checked again before each stage reads it: it may have been replaced
+    (by a FIFO, say) since it was taken."""
+    try:
+        with open_inbox_file(path):
+            pass
+    except FileNotFoundError:
+        raise FileNotFoundError(f"the movie file is gone: {path}") from None
+    except UnusableFileError as exc:
+        raise RejectedInputError(str(exc)) from None
 
 
 def _done_result(handler: Handler, run: StageRunRecord | None) -> object | None:

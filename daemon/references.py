@@ -11,6 +11,7 @@ so frames of earlier movies are relabelled without decoding anything.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 import structlog
 
@@ -24,7 +25,13 @@ from daemon.character_file import (
 from daemon.character_names import DEFAULT_CLASS_WORD, character_name, default_trigger_word
 from daemon.config import DEFAULT_MAX_REFERENCE_MB, FacesConfig
 from daemon.display_text import shown
-from daemon.inbox import InboxLayout, move_aside, sha256_of
+from daemon.inbox import InboxLayout, move_aside
+from daemon.inbox_open import (
+    InboxFileOpened,
+    UnusableFileError,
+    open_inbox_file,
+    sha256_of_handle,
+)
 from daemon.repository import CharacterRecord, InboxFileRecord, Relabel, Repository
 from daemon.store import InboxFileStatus
 from handlers.face_matching import ReferenceSet, detect_faces, largest_face_rule
@@ -52,42 +59,51 @@ class ReferenceIntake:
         library: Path,
         book: ReferenceBook,
         max_photo_mb: float = DEFAULT_MAX_REFERENCE_MB,
+        follow_symlinks: bool = True,
     ) -> None:
         self._repo, self._inbox, self._library, self.book = repo, inbox, library, book
         self._max_photo_bytes = int(max_photo_mb * BYTES_PER_MB)
+        self._follow_symlinks = follow_symlinks
         self._log = structlog.get_logger("references")
 
     def take(self, path: Path) -> bool:
         """Handle one settled file under inbox/faces; True when the references changed."""
         with structlog.contextvars.bound_contextvars(stage="references", file=path.name):
-            stat = path.stat()
-            known = self._repo.inbox_file(path)
-            if known and (known.size, known.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
-                return False  # seen as it is now: a rescan, not a change
             try:
-                name = character_name(self._name_part(path))
-                if path.name == CHARACTER_FILE:
-                    self._words(name, path)
-                    changed = False
-                else:
-                    changed = self._photo(name, path)
-            except (ValueError, OSError) as exc:
+                with open_inbox_file(path, self._follow_symlinks) as opened:
+                    return self._take_opened(path, opened)
+            except UnusableFileError as exc:
+                # Moved once closed: Windows cannot move a file that is open.
                 self._reject(path, str(exc))
                 return False
-            record = InboxFileRecord(
-                path, stat.st_size, stat.st_mtime_ns, None, InboxFileStatus.TAKEN, None
-            )
-            self._repo.record_inbox_file(record)
-            return changed
+
+    def _take_opened(self, path: Path, opened: InboxFileOpened) -> bool:
+        known = self._repo.inbox_file(path)
+        if known and (known.size, known.mtime_ns) == (opened.size, opened.mtime_ns):
+            return False  # seen as it is now: a rescan, not a change
+        try:
+            name = character_name(self._name_part(path))
+            if path.name == CHARACTER_FILE:
+                self._words(name, path, opened.handle)
+                changed = False
+            else:
+                changed = self._photo(name, path, opened)
+        except (ValueError, OSError) as exc:
+            raise UnusableFileError(str(exc)) from exc
+        record = InboxFileRecord(
+            path, opened.size, opened.mtime_ns, None, InboxFileStatus.TAKEN, None
+        )
+        self._repo.record_inbox_file(record)
+        return changed
 
     def _name_part(self, path: Path) -> str:
         relative = path.relative_to(self._inbox.faces)
         return relative.parts[0] if len(relative.parts) > 1 else path.stem
 
-    def _words(self, name: str, path: Path) -> None:
+    def _words(self, name: str, path: Path, handle: BinaryIO) -> None:
         """Checks the file now; the words are saved only for a character that exists (made
         with its first accepted photo, which reads this file then)."""
-        words = read_character_file(path, name)
+        words = read_character_file(path, name, handle)
         if self._repo.character(name) is None:
             self._log.info(
                 "character words read; saved with the first accepted photo", character=name
@@ -102,9 +118,13 @@ class ReferenceIntake:
         if self._repo.character(name) is not None:
             return None
         settings = folder / CHARACTER_FILE
-        if settings.is_file():
-            return read_character_file(settings, name)
-        return CharacterWords(default_trigger_word(name), DEFAULT_CLASS_WORD)
+        try:
+            with open_inbox_file(settings, self._follow_symlinks) as opened:
+                return read_character_file(settings, name, opened.handle)
+        except (UnusableFileError, FileNotFoundError):
+            # No usable character.yaml beside the photo (none, a FIFO, ...): the defaults;
+            # the file itself is judged, and set aside, on its own.
+            return CharacterWords(default_trigger_word(name), DEFAULT_CLASS_WORD)
 
     def _character(self, name: str, words: CharacterWords | None) -> CharacterRecord:
         known = self._repo.character(name)
@@ -113,21 +133,24 @@ class ReferenceIntake:
         words = words or CharacterWords(default_trigger_word(name), DEFAULT_CLASS_WORD)
         return self._repo.save_character(name, words.trigger_word, words.class_word)
 
-    def _photo(self, name: str, path: Path) -> bool:
+    def _photo(self, name: str, path: Path, opened: InboxFileOpened) -> bool:
         if path.suffix.lower() not in PHOTO_SUFFIXES:
             raise ValueError(f"not a photo ({shown(path.suffix or 'no suffix')}); use JPEG or PNG")
-        self._check_size(path.stat().st_size)
-        digest = sha256_of(path)
+        self._check_size(opened.size)
+        handle = opened.handle
+        digest = sha256_of_handle(handle)
         known = self._repo.character(name)
         if known is not None and self._repo.has_reference(known.id, digest):
             return False
-        faces = detect_faces(rgb_of_file(str(path)))
+        handle.seek(0)
+        faces = detect_faces(rgb_of_file(handle))
         face = largest_face_rule(faces)
         if face is None:
             raise ValueError(_why_no_face(len(faces)))
         words = self._new_words(name, path.parent)
         copy = self._library / "characters" / name / "reference" / f"{digest[:12]}{path.suffix}"
-        copy_file_atomic(path, copy, self._max_photo_bytes)
+        handle.seek(0)
+        copy_file_atomic(handle, copy, self._max_photo_bytes)
         # Made only now, with the copy in place: a rejected photo leaves no character behind.
         character = self._character(name, words)
         relative = str(copy.relative_to(self._library))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,3 +39,23 @@ def build_scheduler(jobs: Sequence[PeriodicJob]) -> BackgroundScheduler:
             **first,
         )
     return scheduler
+
+
+def start_repeating(
+    job: PeriodicJob, stop: threading.Event, fail: Callable[[Exception], None]
+) -> threading.Thread:
+    """`job` every `job.seconds` on its own thread until `stop`, for jobs of a fraction of a
+    second (apscheduler would warn each time one run outlasted the interval). An error ends
+    the repeats and is handed to `fail`, which ends the daemon."""
+
+    def repeat() -> None:
+        while not stop.wait(job.seconds):
+            try:
+                job.run()
+            except Exception as exc:
+                fail(exc)
+                return
+
+    thread = threading.Thread(target=repeat, name=job.name, daemon=True)
+    thread.start()
+    return thread

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import structlog
 
@@ -17,6 +18,7 @@ from daemon.disk_guard import DiskGuard
 from daemon.inbox import InboxLayout
 from daemon.instance_lock import InstanceLock
 from daemon.intake import IntakeSettings, MovieIntake
+from daemon.intake_workers import IntakeWorkers
 from daemon.library_upkeep import LibraryUpkeep, UpkeepHooks
 from daemon.pipeline import Pipeline, PipelineSettings
 from daemon.repository import MovieRecord, Repository
@@ -25,6 +27,7 @@ from daemon.scheduler import (
     HEARTBEAT_SECONDS,
     PeriodicJob,
     build_scheduler,
+    start_repeating,
 )
 from daemon.settle import SettleGate
 from daemon.stage_services import build_stage_services
@@ -32,6 +35,7 @@ from daemon.stop_signals import install_stop_handlers
 from daemon.store import MovieState, utcnow
 from daemon.systemd_notify import SystemdNotifier
 from daemon.training.trigger import TrainingJob
+from daemon.unreadable import UnreadableNotices
 from daemon.watcher import InboxWatcher
 from handlers.faces import ReferenceBook
 from handlers.registry import build_handlers, stage_order_problem
@@ -55,6 +59,7 @@ class Daemon:
         self._wake = threading.Event()
         self._tally = _RunTally()
         self._training: TrainingJob | None = None
+        self._fatal: Exception | None = None
         self._notify = SystemdNotifier()
         self._log = structlog.get_logger("daemon")
         problem = stage_order_problem(config.pipeline.stages)
@@ -68,6 +73,12 @@ class Daemon:
     def stop(self) -> None:
         self.stop_event.set()
         self._wake.set()
+
+    def _fail(self, error: Exception) -> None:
+        """An error on another thread that the daemon cannot go on from: it stops, and the
+        main thread raises it."""
+        self._fatal = error
+        self.stop()
 
     def run(self, once: bool = False) -> int:
         self._lock.acquire()
@@ -85,11 +96,18 @@ class Daemon:
         self._disk.check()
         for movie in repo.requeue_abandoned():
             self._log.info("resuming a movie left running", movie=movie.key, stage=movie.stage)
-        gate = SettleGate(config.watcher.quiet_seconds)
+        unreadable = UnreadableNotices()
+        gate = SettleGate(config.watcher.quiet_seconds, unreadable=unreadable)
         watcher = InboxWatcher(
-            [self.layout.movies, self.layout.faces], gate, config.watcher.temp_suffixes
+            [self.layout.movies, self.layout.faces],
+            gate,
+            config.watcher.temp_suffixes,
+            unreadable,
         )
-        intake = MovieIntake(repo, IntakeSettings(self.layout, config.watcher.follow_symlinks))
+        intake = MovieIntake(
+            repo, IntakeSettings(self.layout, config.watcher.follow_symlinks), self.stop_event
+        )
+        takers = IntakeWorkers(lambda path: self._take(path, intake), self.stop_event)
         book = ReferenceBook()
         # `run --once` trains nothing: it ends when the inbox is done, and a run takes hours.
         training = None if once else TrainingJob(repo, config, paused=self._disk.pause_reason)
@@ -154,13 +172,18 @@ class Daemon:
         seen = watcher.rescan()
         self._log.info("inbox scanned", files=seen)
         scheduler.start()
+        takers.start()
+        watch = PeriodicJob(
+            "references watch", upkeep.watch_references, config.watcher.poll_seconds
+        )
+        start_repeating(watch, self.stop_event, self._fail)
         for worker in workers:
             worker.start()
         self._notify.ready(self._status_line(repo))
         try:
             if training is not None:
                 training.resume_unfinished()  # before any new run
-            self._intake_loop(gate, intake, repo, until_idle=once)
+            self._intake_loop(gate, takers, repo, until_idle=once)
             if once and not self.stop_event.is_set():
                 upkeep.read_corrections()
                 upkeep.cluster()
@@ -170,12 +193,14 @@ class Daemon:
             watcher.stop()
             scheduler.shutdown(wait=False)
             stopping = self._stop_training(training)
+            takers.join(config.pipeline.stop_timeout_seconds)
             self._join(workers, repo)
             if stopping is not None:
                 stopping.join()
             repo.clear_heartbeat()
             repo.close()
-            self._log.info("daemon stopped")
+        # Not in `finally`: a daemon ended by an exception says so where it is run (cli.py).
+        self._log.info("daemon stopped")
         unfinished = self._tally.unfinished or self._disk.paused
         return EXIT_MOVIE_FAILED if once and unfinished else EXIT_OK
 
@@ -197,29 +222,32 @@ class Daemon:
             self._training.datasets_changed()
 
     def _intake_loop(
-        self, gate: SettleGate, intake: MovieIntake, repo: Repository, until_idle: bool
+        self, gate: SettleGate, takers: IntakeWorkers, repo: Repository, until_idle: bool
     ) -> None:
+        """The main thread: nothing here reads a file, so it always answers signals."""
         poll = self.config.watcher.poll_seconds
         while not self.stop_event.is_set():
             for path in gate.due():
-                try:
-                    if path.is_relative_to(self.layout.faces):
-                        self._upkeep.take_reference(path)
-                    elif intake.take(path):
-                        self._wake.set()
-                except Exception as exc:
-                    # The file is offered again by the next rescan.
-                    self._log.error("could not take file", file=str(path), error=str(exc))
-            self._upkeep.watch_references()
+                takers.submit(path)
             self._notify.watchdog()
-            if until_idle and (self._idle(gate, repo) or self._disk.paused):
+            if until_idle and (self._idle(gate, takers, repo) or self._disk.paused):
                 return  # paused, `--once` could only wait: it ends, and says so by its status
             self.stop_event.wait(poll)
+        if self._fatal is not None:
+            raise self._fatal
 
-    def _idle(self, gate: SettleGate, repo: Repository) -> bool:
-        # A claim turns queued into running in one transaction, so a movie between the two
-        # is never missed: no worker bookkeeping is needed.
-        return gate.pending() == 0 and repo.count_unfinished(utcnow()) == 0
+    def _take(self, path: Path, intake: MovieIntake) -> None:
+        """On an intake thread."""
+        if path.is_relative_to(self.layout.faces):
+            self._upkeep.take_reference(path)
+        elif intake.take(path):
+            self._wake.set()
+
+    def _idle(self, gate: SettleGate, takers: IntakeWorkers, repo: Repository) -> bool:
+        # A file stays pending with the takers until its movie row is written, and a claim
+        # turns queued into running in one transaction: no movie falls between the counts.
+        pending = gate.pending() + takers.pending()
+        return pending == 0 and repo.count_unfinished(utcnow()) == 0
 
     def _beat(self, repo: Repository) -> None:
         repo.beat()

@@ -3,7 +3,8 @@
 Watcher events and rescans call `observe` (from any thread); the intake loop calls `due`,
 which returns the files whose size and mtime have stayed the same for the quiet period.
 The clock starts at the first sighting, not at the file's mtime: a copy tool may set an
-old mtime on a file it is still writing.
+old mtime on a file it is still writing. A file the daemon may not even look at (in a
+folder it cannot search) leaves the gate with a warning, once.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from daemon.unreadable import UnreadableNotices
+
 
 @dataclass
 class _Sighting:
@@ -23,9 +26,15 @@ class _Sighting:
 
 
 class SettleGate:
-    def __init__(self, quiet_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        quiet_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        unreadable: UnreadableNotices | None = None,
+    ) -> None:
         self.quiet_seconds = quiet_seconds
         self._clock = clock
+        self._unreadable = unreadable or UnreadableNotices()
         self._waiting: dict[Path, _Sighting | None] = {}
         self._lock = threading.Lock()
 
@@ -46,13 +55,16 @@ class SettleGate:
         for path, sighting in candidates:
             try:
                 stat = path.stat()
-            except OSError:
-                # Gone, or a link whose target is missing: the intake says why, not us.
-                if path.is_symlink():
+            except OSError as exc:
+                # A link whose target is missing or unreadable: the intake says why, not us.
+                if _is_link(path):
                     settled.append(path)
                 else:
+                    if isinstance(exc, PermissionError):
+                        self._unreadable.report(path, exc)
                     self._forget(path)
                 continue
+            self._unreadable.readable(path)
             if sighting is None or (stat.st_size, stat.st_mtime_ns) != (
                 sighting.size,
                 sighting.mtime_ns,
@@ -68,3 +80,10 @@ class SettleGate:
     def _forget(self, path: Path) -> None:
         with self._lock:
             self._waiting.pop(path, None)
+
+
+def _is_link(path: Path) -> bool:
+    try:
+        return path.is_symlink()
+    except OSError:  # its folder may not be searched
+        return False

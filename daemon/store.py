@@ -12,6 +12,8 @@ from pathlib import Path
 
 import peewee as pw
 
+from daemon.text_columns import PathField, PrintableTextField
+
 database = pw.DatabaseProxy()
 
 
@@ -55,15 +57,15 @@ class Meta(BaseModel):
 class Movie(BaseModel):
     id = pw.AutoField()
     sha256 = pw.CharField(unique=True, max_length=64)
-    name = pw.TextField()
-    path = pw.TextField()
+    name = PrintableTextField()
+    path = PathField()
     size = pw.BigIntegerField()
     state = pw.CharField(default=MovieState.QUEUED.value, index=True)
     stage = pw.CharField(null=True)
     progress = pw.FloatField(default=0.0)
     attempts = pw.IntegerField(default=0)
     next_attempt_at = pw.DateTimeField(null=True)
-    last_error = pw.TextField(null=True)
+    last_error = PrintableTextField(null=True)
     created_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)
     finished_at = pw.DateTimeField(null=True)
@@ -78,7 +80,7 @@ class StageRun(BaseModel):
     started_at = pw.DateTimeField(null=True)
     finished_at = pw.DateTimeField(null=True)
     seconds = pw.FloatField(null=True)
-    error = pw.TextField(null=True)
+    error = PrintableTextField(null=True)
     result = pw.TextField(null=True)  # JSON of the stage's result dataclass
 
     class Meta:
@@ -89,7 +91,7 @@ class InboxFile(BaseModel):
     """A file seen in the inbox, so a rescan neither hashes nor reports it twice."""
 
     id = pw.AutoField()
-    path = pw.TextField(unique=True)
+    path = PathField(unique=True)
     size = pw.BigIntegerField()
     mtime_ns = pw.BigIntegerField()
     sha256 = pw.CharField(max_length=64, null=True)

@@ -17,6 +17,7 @@ from watchdog.observers.api import BaseObserver
 
 from daemon.inbox import is_temporary_name
 from daemon.settle import SettleGate
+from daemon.unreadable import UnreadableNotices
 
 
 class _Enqueue(FileSystemEventHandler):
@@ -37,11 +38,16 @@ class _Enqueue(FileSystemEventHandler):
 
 class InboxWatcher:
     def __init__(
-        self, folders: Sequence[Path], gate: SettleGate, temp_suffixes: tuple[str, ...]
+        self,
+        folders: Sequence[Path],
+        gate: SettleGate,
+        temp_suffixes: tuple[str, ...],
+        unreadable: UnreadableNotices | None = None,
     ) -> None:
         self.folders = list(folders)
         self._gate = gate
         self._temp_suffixes = temp_suffixes
+        self._unreadable = unreadable or UnreadableNotices()
         self._observer: BaseObserver | None = None
 
     def start(self) -> None:
@@ -68,15 +74,20 @@ class InboxWatcher:
 
     def scan_folder(self, folder: Path) -> int:
         count = 0
-        for path in _files_below(folder):
+        for path in _files_below(folder, self._unreadable):
             self.offer(path)
             count += 1
         return count
 
 
-def _files_below(folder: Path) -> Iterator[Path]:
+def _files_below(folder: Path, unreadable: UnreadableNotices) -> Iterator[Path]:
+    def skipped(error: OSError) -> None:
+        if isinstance(error, PermissionError):  # a folder gone meanwhile is no news
+            unreadable.report(Path(error.filename or folder), error)
+
     # os.walk does not descend into linked folders, so a link cannot make the scan loop.
-    for root, dirs, files in os.walk(folder):
+    for root, dirs, files in os.walk(folder, onerror=skipped):
+        unreadable.readable(Path(root))
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
             yield Path(root) / name

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import cv2
 import imagehash
@@ -80,12 +81,12 @@ def grey_of_file(path: str) -> Grey:
     return _picture_of_file(path, "L")
 
 
-def rgb_of_file(path: str) -> npt.NDArray[np.uint8]:
+def rgb_of_file(path: str | BinaryIO) -> npt.NDArray[np.uint8]:
     """Read an image file as RGB; raises ValueError with the reason when it cannot."""
     return _picture_of_file(path, "RGB")
 
 
-def _picture_of_file(path: str, mode: str) -> npt.NDArray[np.uint8]:
+def _picture_of_file(path: str | BinaryIO, mode: str) -> npt.NDArray[np.uint8]:
     try:
         with _strict_loading, Image.open(path) as image:
             # face_recognition switches Pillow to padding cut-short files with grey, for the

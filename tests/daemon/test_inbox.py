@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from daemon.config import DEFAULT_TEMP_SUFFIXES
-from daemon.inbox import InboxLayout, is_temporary_name, move_aside, move_into, sha256_of
+from daemon.inbox import (
+    InboxLayout,
+    UnsafeFolderError,
+    is_temporary_name,
+    move_aside,
+    move_into,
+    sha256_of,
+)
 
 NAME_MAX = 255
 
@@ -187,3 +194,31 @@ def test_relative_symlink_still_points_at_its_target_after_moving(tmp_path: Path
     assert moved.is_symlink()
     assert moved.read_bytes() == b"movie bytes"
     assert target.read_bytes() == b"movie bytes"
+
+
+def test_moving_into_a_folder_that_is_a_link_is_refused(inbox: InboxLayout, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    inbox.rejected.symlink_to(outside)
+    movie = inbox.movies / "x.mp4"
+    movie.write_bytes(b"data")
+    with pytest.raises(UnsafeFolderError, match="is a symbolic link"):
+        move_aside(movie, inbox.rejected, "not a movie")
+    assert movie.read_bytes() == b"data"
+    assert list(outside.iterdir()) == []
+
+
+def test_a_reason_file_is_not_written_through_a_planted_link(
+    inbox: InboxLayout, tmp_path: Path
+) -> None:
+    """Others may write in inbox/rejected: a link under the reason's temporary name is
+    replaced, not followed."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("untouched")
+    inbox.rejected.mkdir()
+    (inbox.rejected / ".x.mp4.reason.txt.tmp").symlink_to(victim)
+    movie = inbox.movies / "x.mp4"
+    movie.write_bytes(b"data")
+    move_aside(movie, inbox.rejected, "not a movie")
+    assert victim.read_text() == "untouched"
+    assert "not a movie" in (inbox.rejected / "x.mp4.reason.txt").read_text()

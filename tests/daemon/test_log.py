@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -182,3 +183,19 @@ def test_secret_names_are_whole_words() -> None:
         assert SECRET_NAME.search(name), name
     for name in ("keyframes", "author", "monkey", "tokenizer_path", "passes"):
         assert not SECRET_NAME.search(name), name
+
+
+def test_names_that_are_not_utf8_are_logged_escaped_never_lost(tmp_path: Path) -> None:
+    path = configure(tmp_path)
+    name = os.fsdecode(b"caf\xe9.mp4")  # as Python hands over a Latin-1 name from disk
+    structlog.contextvars.bind_contextvars(file=name)
+    try:
+        raise OSError(f"cannot read {name}")
+    except OSError:
+        get_logger().exception("could not take file", path=Path(name), names=[name])
+    finally:
+        structlog.contextvars.clear_contextvars()
+    (line,) = read_lines(path)
+    assert line["file"] == line["names"][0] == "caf\\xe9.mp4"
+    assert line["path"] == "caf\\xe9.mp4"
+    assert "OSError: cannot read caf\\xe9.mp4" in line["exception"]
