@@ -97,6 +97,15 @@ class HostileDaemon:
     def exit_code(self) -> int | None:
         return None if self.process is None else self.process.poll()
 
+    def memory(self) -> str:
+        """The daemon's peak resident and virtual memory, as the kernel counts them."""
+        if self.process is None or not self.alive():
+            return "unknown (not running)"
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        resident, virtual = fields.get("VmHWM", "?").strip(), fields.get("VmPeak", "?").strip()
+        return f"peak resident {resident}, peak virtual {virtual}"
+
     def stop(self) -> None:
         if self.process is None or not self.alive():
             return

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ WHOLE_HASH_LIMIT = 64 * 1024 * 1024
 EDGE_BYTES = 1024 * 1024
 # A word a caption starts with: one printable line, and short.
 MAX_WORD_CHARACTERS = 200
+MOVED_TO = frozenset({"rejected", "done"})  # the inbox folders a dropped file is moved into
 
 
 @dataclass(frozen=True)
@@ -83,17 +85,21 @@ class Observation:
 
 
 def locate(identity: Identity, tree: TreeView) -> list[Path]:
-    """The entry itself (same inode); a relative link moved aside is made again, so a link
-    is also found by its target and its name."""
+    """The entry itself (same inode). A relative link moved aside is made again (a new
+    inode), so a link is also found by its name, or the free name `stem (2).suffix`; one
+    that still points where it did first."""
     found = list(tree.by_inode.get(identity.inode, []))
-    if not found and identity.link_target is not None:
-        stem = identity.path.stem
-        found = [
-            link
-            for link, target in tree.links.items()
-            if target == identity.link_target and link.name.startswith(stem)
-        ]
-    return found
+    if found or identity.link_target is None:
+        return found
+    original = identity.path
+    free_name = rf"{re.escape(original.stem)} \(\d+\){re.escape(original.suffix)}"
+    named = [
+        link
+        for link in tree.links
+        if link.parent.name in MOVED_TO
+        and (link.name == original.name or re.fullmatch(free_name, link.name))
+    ]
+    return sorted(named, key=lambda link: tree.links[link] != identity.link_target)
 
 
 def observe(identity: Identity, inbox: Path, tree: TreeView, db: DatabaseView) -> Observation:

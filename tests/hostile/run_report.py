@@ -28,6 +28,7 @@ class RunReport:
     log_problems: list[str]
     errors_after_settle: list[str]
     stderr_tail: str
+    memory: str  # the daemon's peak memory at the end of the run
 
 
 def summary_lines(report: RunReport) -> list[str]:
@@ -56,4 +57,5 @@ def summary_lines(report: RunReport) -> list[str]:
         f"changed outside the tree: {len(report.outside_changes)}; "
         f"not as expected: {len(wrong)}" + (f" ({', '.join(wrong)})" if wrong else "")
     )
+    lines.append(f"  daemon memory: {report.memory}")
     return lines

@@ -99,6 +99,7 @@ class HostileRun:
             log_problems=log.problems,
             errors_after_settle=evidence.error_lines(late),
             stderr_tail=self._stderr_tail(),
+            memory=self.daemon.memory(),
         )
 
     def _wait_for_outcomes(self, identities: list[Identity], started: float) -> float | None:
