@@ -59,6 +59,8 @@ class Materials:
     sentinel: Path
     face: Path | None
     writers: list[threading.Thread] = field(default_factory=list)
+    # sha256 of inputs by key and size, kept across runs: the 3 GB ones are hashed once.
+    hashes: dict[str, str] = field(default_factory=dict)
 
     def clip(self, seed: int) -> Path:
         """A valid 1-second clip; each seed gives other bytes (another movie)."""

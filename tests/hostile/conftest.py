@@ -25,6 +25,7 @@ class HostileRuns:
     def __init__(self, clips: Path, summaries: list[str]) -> None:
         self.clips, self.summaries = clips, summaries
         self._reports: dict[Variant, RunReport] = {}
+        self._hashes: dict[str, str] = {}
 
     def report(self, variant: Variant) -> RunReport:
         if variant is Variant.UNPRIVILEGED and os.geteuid() != 0:
@@ -35,7 +36,9 @@ class HostileRuns:
             root.chmod(0o755)
             try:
                 face = FACE_PHOTO if FACE_PHOTO.exists() else None
-                self._reports[variant] = HostileRun(root, variant, self.clips, face).run()
+                self._reports[variant] = HostileRun(
+                    root, variant, self.clips, face, self._hashes
+                ).run()
             finally:
                 shutil.rmtree(root, ignore_errors=True)
             self.summaries.extend(summary_lines(self._reports[variant]))

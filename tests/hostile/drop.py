@@ -19,7 +19,6 @@ class Drop:
     ) -> None:
         self.stage_root, self.inbox = root / "stage", inbox
         self.materials, self.specs = materials, specs
-        self._sha_cache: dict[str, str] = {}
         self._staged: dict[str, Identity] = {}
 
     def stage(self) -> None:
@@ -31,7 +30,7 @@ class Drop:
             if not spec.in_place:
                 spec.make(staged, self.materials)
                 self._staged[spec.key] = identify(
-                    spec, self.inbox / spec.where, staged, self._sha_cache
+                    spec, self.inbox / spec.where, staged, self.materials.hashes
                 )
 
     def lock(self) -> None:
@@ -55,7 +54,7 @@ class Drop:
             if spec.in_place:
                 target = self.inbox / spec.where
                 spec.make(target, self.materials)
-                live[spec.key] = identify(spec, target, target, self._sha_cache)
+                live[spec.key] = identify(spec, target, target, self.materials.hashes)
         if owner is not None:
             self._hand_over(owner)
         for writer in self.materials.writers:

@@ -26,10 +26,12 @@ GRACE_SECONDS = RESCAN_MINUTES * 60 + 3
 
 
 class HostileRun:
-    def __init__(self, root: Path, variant: Variant, clips: Path, face: Path | None) -> None:
+    def __init__(
+        self, root: Path, variant: Variant, clips: Path, face: Path | None, hashes: dict[str, str]
+    ) -> None:
         self.root, self.variant = root, variant
         self.inbox, self.library = root / "inbox", root / "library"
-        self.materials = Materials(clips, root / "sentinel", face)
+        self.materials = Materials(clips, root / "sentinel", face, hashes=hashes)
         self.specs = [
             item
             for item in inputs_for(variant is Variant.UNPRIVILEGED, face is not None)
