@@ -28,6 +28,7 @@ class Identity:
     spec: InputSpec
     path: Path  # where it was dropped
     inode: int
+    file_type: int  # stat.S_IFMT: a reused inode of another type is not this input
     link_target: Path | None  # a link: where it points (resolved)
     sha256: str | None  # the bytes read through it, when they are a regular file
     fingerprint: str | None  # the same bytes, cheaply (see WHOLE_HASH_LIMIT)
@@ -46,7 +47,13 @@ def identify(spec: InputSpec, dropped: Path, now: Path, sha_cache: dict[str, str
         sha = sha_cache.get(key) or sha256_of(content)
         sha_cache[key] = sha
     return Identity(
-        spec, dropped, info.st_ino, link, sha, fingerprint(content) if regular else None
+        spec,
+        dropped,
+        info.st_ino,
+        stat.S_IFMT(info.st_mode),
+        link,
+        sha,
+        fingerprint(content) if regular else None,
     )
 
 
@@ -88,7 +95,7 @@ def locate(identity: Identity, tree: TreeView) -> list[Path]:
     """The entry itself (same inode). A relative link moved aside is made again (a new
     inode), so a link is also found by its name, or the free name `stem (2).suffix`; one
     that still points where it did first."""
-    found = list(tree.by_inode.get(identity.inode, []))
+    found = [p for p in tree.by_inode.get(identity.inode, []) if _type_of(p) == identity.file_type]
     if found or identity.link_target is None:
         return found
     original = identity.path
@@ -100,6 +107,13 @@ def locate(identity: Identity, tree: TreeView) -> list[Path]:
         and (link.name == original.name or re.fullmatch(free_name, link.name))
     ]
     return sorted(named, key=lambda link: tree.links[link] != identity.link_target)
+
+
+def _type_of(path: Path) -> int | None:
+    try:
+        return stat.S_IFMT(path.lstat().st_mode)
+    except OSError:
+        return None
 
 
 def observe(identity: Identity, inbox: Path, tree: TreeView, db: DatabaseView) -> Observation:
