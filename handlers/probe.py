@@ -13,6 +13,8 @@ from handlers.base import MovieJob, RejectedInputError, VideoInfo
 
 # Demuxers that read a single picture; PyAV opens them as one-frame "videos".
 STILL_IMAGE_FORMATS = frozenset({"image2", "webp", "apng"})
+# Demuxers that draw a text file as pictures (ANSI art): an .nfo or .txt beside a movie.
+TEXT_ART_FORMATS = frozenset({"tty", "bin", "xbin", "adf", "idf"})
 # Decoding after the near-the-end seek stops here: far more than one group of pictures.
 MAX_FRAMES_AFTER_SEEK = 900
 
@@ -58,6 +60,10 @@ def _check_kind(container: Any) -> None:
         raise RejectedInputError(f"no video stream (streams found: {', '.join(kinds)})")
     if container.format.name in STILL_IMAGE_FORMATS or container.format.name.endswith("_pipe"):
         raise RejectedInputError(f"a still image ({container.format.name}), not a movie")
+    if container.format.name in TEXT_ART_FORMATS:
+        raise RejectedInputError(
+            f"a text file ({container.format.name}: FFmpeg would draw it as ANSI art), not a movie"
+        )
 
 
 def _open_failure_reason(path: Path, exc: Exception) -> str:

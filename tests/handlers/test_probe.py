@@ -44,8 +44,11 @@ def test_mjpeg_in_avi_is_a_movie(make_clip: Callable[..., Path], tmp_path: Path)
         (lambda d, c: _write(d / "notes.mp4", b"just some text\n"), "not a playable video"),
         (lambda d, c: truncate_copy(c, d / "half.mp4", 0.5), "truncated or incomplete MP4"),
         (lambda d, c: _still(d / "photo.mp4"), "a still image"),
+        # FFmpeg's tty demuxer plays a text file named .nfo (or .ans, .txt) as ANSI art.
+        (lambda d, c: _write(d / "movie.nfo", b"Title: A Film\nYear: 1999\n" * 40), "text"),
+        (lambda d, c: _write(d / "subs.srt", b"1\n00:00:01,000 --> 00:00:02,000\n"), "no video"),
     ],
-    ids=["text-named-mp4", "truncated-mp4", "jpeg-named-mp4"],
+    ids=["text-named-mp4", "truncated-mp4", "jpeg-named-mp4", "nfo-beside-a-movie", "subtitles"],
 )
 def test_rejects_what_will_not_play(
     make_bad: Callable[[Path, Path], Path],
