@@ -12,6 +12,7 @@ import hashlib
 import os
 import shutil
 import stat
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,10 @@ from pathlib import Path
 from daemon.atomic import write_text_atomic
 from daemon.display_text import REASON_LIMIT, escaped, shown
 
+# Intake threads and pipeline workers move files at once: a free name is claimed, the file
+# moved onto it and its reason file written as one step, or two files named alike could
+# take the same name and one would replace the other.
+_MOVING = threading.RLock()
 NAME_MAX_BYTES = 255
 REASON_SUFFIX = ".reason.txt"
 # write_text_atomic writes ".<name>.tmp" first: that name must fit the limit too.
@@ -80,24 +85,17 @@ def is_temporary_name(path: Path, temp_suffixes: tuple[str, ...]) -> bool:
     return name.startswith(".") or any(name.endswith(s.lower()) for s in temp_suffixes)
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def move_aside(path: Path, folder: Path, reason: str) -> Path:
     """Move `path` into `folder` with `<name>.reason.txt` beside it; return the new path."""
-    target = move_into(path, folder)
-    reason_file = target.with_name(_fit_name(target.name, REASON_SUFFIX, ATOMIC_TEMP_EXTRA))
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    write_text_atomic(
-        reason_file,
-        f"file: {escaped(target.name)}\nfrom: {escaped(str(path))}\nwhen: {stamp}\n"
-        f"reason: {shown(reason, REASON_LIMIT)}\n",
-    )
+    with _MOVING:
+        target = move_into(path, folder)
+        reason_file = target.with_name(_fit_name(target.name, REASON_SUFFIX, ATOMIC_TEMP_EXTRA))
+        write_text_atomic(
+            reason_file,
+            f"file: {escaped(target.name)}\nfrom: {escaped(str(path))}\nwhen: {stamp}\n"
+            f"reason: {shown(reason, REASON_LIMIT)}\n",
+        )
     return target
 
 
@@ -107,14 +105,15 @@ def move_into(path: Path, folder: Path) -> Path:
     `folder` must be a real folder: a link put in its place is refused, not followed."""
     folder.mkdir(parents=True, exist_ok=True)
     require_real_folder(folder)
-    target = _free_name(folder, path.name)
     relative_link = path.is_symlink() and not path.readlink().is_absolute()
     pointed_at = path.parent / path.readlink() if relative_link else None
-    try:
-        path.replace(target)
-    except OSError:
-        # Another file system (the inbox on a share, the library local): copy, then remove.
-        shutil.move(str(path), str(target))
+    with _MOVING:
+        target = _free_name(folder, path.name)
+        try:
+            path.replace(target)
+        except OSError:
+            # Another file system (the inbox on a share, the library local): copy, then remove.
+            shutil.move(str(path), str(target))
     if pointed_at is not None:
         # A relative link would point elsewhere from its new folder: keep it on its target.
         target.unlink()

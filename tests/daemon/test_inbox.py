@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,6 @@ from daemon.inbox import (
     is_temporary_name,
     move_aside,
     move_into,
-    sha256_of,
 )
 
 NAME_MAX = 255
@@ -167,20 +165,6 @@ def test_temporary_suffixes_come_from_the_config() -> None:
     assert not is_temporary_name(Path("movie.mp4.part"), (".syncing",))
 
 
-def test_sha256_of_equals_hashlib(tmp_path: Path) -> None:
-    path = tmp_path / "data.bin"
-    # More than one read chunk (1 MiB), and not a multiple of it.
-    data = os.urandom(1024 * 1024 * 2 + 123)
-    path.write_bytes(data)
-    assert sha256_of(path) == hashlib.sha256(data).hexdigest()
-
-
-def test_sha256_of_empty_file(tmp_path: Path) -> None:
-    path = tmp_path / "empty"
-    path.write_bytes(b"")
-    assert sha256_of(path) == hashlib.sha256(b"").hexdigest()
-
-
 def test_relative_symlink_still_points_at_its_target_after_moving(tmp_path: Path) -> None:
     target = tmp_path / "store" / "movie.mp4"
     target.parent.mkdir()
@@ -222,3 +206,33 @@ def test_a_reason_file_is_not_written_through_a_planted_link(
     move_aside(movie, inbox.rejected, "not a movie")
     assert victim.read_text() == "untouched"
     assert "not a movie" in (inbox.rejected / "x.mp4.reason.txt").read_text()
+
+
+def test_files_named_alike_moved_aside_at_once_keep_every_file_and_reason(
+    inbox: InboxLayout, tmp_path: Path
+) -> None:
+    """Intake threads and workers reject at once; two `photo.jpg` must not share a name."""
+    threads, rounds = 6, 40
+    for round_number in range(rounds):
+        sources = []
+        for number in range(threads):
+            folder = tmp_path / f"drop{round_number}-{number}"
+            folder.mkdir()
+            (folder / "photo.jpg").write_bytes(f"{round_number}-{number}".encode())
+            sources.append(folder / "photo.jpg")
+        start = threading.Barrier(threads)
+
+        def reject(path: Path, start: threading.Barrier) -> None:
+            start.wait()
+            move_aside(path, inbox.rejected, "no face found")
+
+        workers = [threading.Thread(target=reject, args=(s, start)) for s in sources]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    kept = {p.read_bytes() for p in inbox.rejected.glob("photo*.jpg")}
+    assert len(kept) == threads * rounds, "a file moved aside replaced another"
+    reasons = list(inbox.rejected.glob("*.reason.txt"))
+    assert len(reasons) == threads * rounds
+    assert not list(inbox.rejected.glob(".*.tmp"))
