@@ -22,8 +22,9 @@ from daemon.store import CorrectionKind
 
 
 class DatasetCorrections:
-    def __init__(self, repo: Repository, library: Path) -> None:
-        self._repo, self._library = repo, library
+    def __init__(self, repo: Repository, library: Path, requeue: tuple[str, ...] = ()) -> None:
+        """`requeue`: the stages that read the labels, run again for a corrected movie."""
+        self._repo, self._library, self._requeue = repo, library, requeue
         self._log = structlog.get_logger("corrections")
 
     def run(self) -> list[CorrectionRecord]:
@@ -33,7 +34,7 @@ class DatasetCorrections:
             if (self._library / image.file).exists():
                 continue
             correction = self._correction(image)
-            if not self._repo.record_correction(correction):
+            if not self._repo.record_correction(correction, self._requeue):
                 continue  # the dataset stage removed it, not the user
             self._log.info(
                 "correction recorded",

@@ -66,7 +66,7 @@ class LibraryUpkeep:
             config.faces.max_reference_mb,
             config.watcher.follow_symlinks,
         )
-        self._corrections = DatasetCorrections(repo, config.library)
+        self._corrections = DatasetCorrections(repo, config.library, self.after_faces())
         self._clusters = UnknownFaceClusters(repo, config.library, config.faces)
         self._moved = MovedClusters(
             repo, config.library, self.after_faces(), config.watcher.quiet_seconds
@@ -114,8 +114,9 @@ class LibraryUpkeep:
 
     def _refresh(self, just_finished: int | None) -> None:
         self._stamp = self.repo.references_stamp()
-        relabelled = refresh_references(self.repo, self.book, self.config.faces)
-        self.repo.requeue_stages(relabelled, self.after_faces(), busy_too=False)
+        relabelled = refresh_references(
+            self.repo, self.book, self.config.faces, requeue=self.after_faces()
+        )
         if just_finished is not None:
             # It ran its later stages on the labels of the moment; they run again.
             self.repo.requeue_stages({just_finished}, self.after_faces(), busy_too=True)
@@ -133,10 +134,8 @@ class LibraryUpkeep:
                 self._log.info("reference removed: its copy was deleted", reference=file)
             with self._clusters_lock:
                 adopted = self._moved.run()
+            # The corrected movies' datasets and captions are queued again with the new labels.
             corrected = self._corrections.run()
-            # The corrected movies' datasets and captions are made again from the new labels.
-            movies = {correction.movie_id for correction in corrected}
-            self.repo.requeue_stages(movies, self.after_faces(), busy_too=False)
             if corrected:
                 self.hooks.datasets_changed()
             if corrected or removed or adopted:

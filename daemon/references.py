@@ -180,8 +180,11 @@ def _why_no_face(count: int) -> str:
     )
 
 
-def refresh_references(repo: Repository, book: ReferenceBook, config: FacesConfig) -> set[int]:
-    """Rebuild the reference set, match every stored face again; returns the movies changed."""
+def refresh_references(
+    repo: Repository, book: ReferenceBook, config: FacesConfig, requeue: tuple[str, ...] = ()
+) -> set[int]:
+    """Rebuild the reference set, match every stored face again; returns the movies changed,
+    whose `requeue` stages (those that read the labels) are queued with the new labels."""
     names, encodings = repo.reference_encodings()
     # Faces the user confirmed (a named cluster, a moved dataset image) teach matching too.
     confirmed_names, confirmed = repo.confirmed_face_encodings()
@@ -208,6 +211,7 @@ def refresh_references(repo: Repository, book: ReferenceBook, config: FacesConfi
                 finite_distance(m.runner_up),
             )
             for face, m in changed
-        ]
+        ],
+        requeue,
     )
     return {face.movie_id for face, _ in changed}

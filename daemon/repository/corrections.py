@@ -8,6 +8,7 @@ from daemon.repository.records import (
     CorrectionRecord,
     Relabel,
 )
+from daemon.repository.stage_runs import requeue_stages
 from daemon.store import (
     Correction,
     CorrectionKind,
@@ -19,8 +20,11 @@ from daemon.store import (
 
 
 class CorrectionLog(FaceStore):
-    def record_correction(self, correction: CorrectionRecord) -> bool:
-        """A user's correction: the face relabelled (confirmed), the image row moved or gone.
+    def record_correction(
+        self, correction: CorrectionRecord, requeue: tuple[str, ...] = ()
+    ) -> bool:
+        """A user's correction: the face relabelled (confirmed), the image row moved or gone,
+        and the movie's `requeue` stages queued again in the same transaction.
 
         False, and nothing recorded, when the image is not the user's doing after all: a
         stage is deleting it, or has replaced its row since it was read.
@@ -37,7 +41,8 @@ class CorrectionLog(FaceStore):
                 self.relabel_faces(
                     [Relabel(face.id, face.movie_id, face.frame, face.number,
                              correction.to_character, 0.0 if correction.to_character else None,
-                             None)]
+                             None)],
+                    requeue,
                 )  # fmt: skip
                 FaceRow.update(confirmed=True).where(FaceRow.id == face.id).execute()
             if correction.file_after is None:
@@ -57,6 +62,7 @@ class CorrectionLog(FaceStore):
                 from_character=correction.from_character,
                 to_character=correction.to_character,
             )
+            requeue_stages({correction.movie_id}, requeue, busy_too=False)
         return True
 
     def corrections(self) -> list[CorrectionLogEntry]:

@@ -17,6 +17,7 @@ from daemon.repository.rows import (
     encoding_of,
     name_of,
 )
+from daemon.repository.stage_runs import requeue_stages
 from daemon.store import (
     Character,
     FaceRow,
@@ -81,8 +82,10 @@ class FaceStore(CharacterStore):
         faces = self.stored_faces(FaceRow.confirmed & FaceRow.character.is_null(False))
         return [f.character or "" for f in faces], [f.encoding for f in faces]
 
-    def relabel_faces(self, changes: list[Relabel]) -> None:
-        """New labels for stored faces, in their rows and in their movie's `faces` result."""
+    def relabel_faces(self, changes: list[Relabel], requeue: tuple[str, ...] = ()) -> None:
+        """New labels for stored faces, in their rows and in their movie's `faces` result;
+        the `requeue` stages of their done movies run again, in the same transaction: no
+        reader (`run --once`'s idle check) ever sees a movie done with labels it never used."""
         ids = self._character_ids()
         with database.atomic("IMMEDIATE"):
             for change in changes:
@@ -96,6 +99,7 @@ class FaceStore(CharacterStore):
                 by_movie.setdefault(change.movie_id, {})[(change.frame, change.number)] = change
             for movie_id, labels in by_movie.items():
                 self._relabel_faces_result(movie_id, labels)
+            requeue_stages(set(by_movie), requeue, busy_too=False)
 
     def _relabel_faces_result(self, movie_id: int, labels: dict[tuple[str, int], Relabel]) -> None:
         run = StageRun.get_or_none((StageRun.movie == movie_id) & (StageRun.stage == "faces"))

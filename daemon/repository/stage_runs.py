@@ -144,20 +144,7 @@ class StageLedger(CharacterStore):
 
     def requeue_stages(self, movie_ids: set[int], stages: tuple[str, ...], busy_too: bool) -> None:
         """Run these stages of these movies again; a running movie only when `busy_too`."""
-        if not movie_ids or not stages:
-            return
-        with database.atomic("IMMEDIATE"):
-            movies = Movie.select().where(Movie.id.in_(list(movie_ids)))
-            allowed = {MovieState.DONE.value} | ({MovieState.RUNNING.value} if busy_too else set())
-            chosen = [m.id for m in movies if m.state in allowed]
-            if not chosen:
-                return
-            StageRun.update(status=StageStatus.PENDING.value).where(
-                StageRun.movie.in_(chosen), StageRun.stage.in_(stages)
-            ).execute()
-            Movie.update(
-                state=MovieState.QUEUED.value, finished_at=None, updated_at=utcnow()
-            ).where(Movie.id.in_(chosen), Movie.state == MovieState.DONE.value).execute()
+        requeue_stages(movie_ids, stages, busy_too)
 
     def frames(self, movie_id: int) -> list[FrameRecord]:
         query = FrameRow.select().where(FrameRow.movie == movie_id).order_by(FrameRow.seconds)
@@ -184,3 +171,21 @@ class StageLedger(CharacterStore):
         )
         for seconds, phash, sha256 in query.iterator():
             yield IndexedFrame(sha256[:MOVIE_KEY_LENGTH], seconds), phash & MASK64
+
+
+def requeue_stages(movie_ids: set[int], stages: tuple[str, ...], busy_too: bool) -> None:
+    """Run these stages of these movies again; a running movie only when `busy_too`."""
+    if not movie_ids or not stages:
+        return
+    with database.atomic("IMMEDIATE"):
+        movies = Movie.select().where(Movie.id.in_(list(movie_ids)))
+        allowed = {MovieState.DONE.value} | ({MovieState.RUNNING.value} if busy_too else set())
+        chosen = [m.id for m in movies if m.state in allowed]
+        if not chosen:
+            return
+        StageRun.update(status=StageStatus.PENDING.value).where(
+            StageRun.movie.in_(chosen), StageRun.stage.in_(stages)
+        ).execute()
+        Movie.update(state=MovieState.QUEUED.value, finished_at=None, updated_at=utcnow()).where(
+            Movie.id.in_(chosen), Movie.state == MovieState.DONE.value
+        ).execute()

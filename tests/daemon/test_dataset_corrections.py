@@ -120,3 +120,32 @@ def test_images_the_dataset_stage_is_deleting_are_not_corrections(
     (library / kept).unlink()
     (correction,) = DatasetCorrections(repo, library).run()
     assert (correction.kind, correction.file_before) == (CorrectionKind.DELETED, kept)
+
+
+def test_a_correction_and_the_requeue_it_causes_are_one_transaction(
+    repo: Repository, tmp_path: Path
+) -> None:
+    """A reader between a correction and its movie's requeue saw the movie done with a
+    dataset made from labels the user had just corrected (issue 13, item 10)."""
+    from daemon.store import MovieState, database
+
+    library = tmp_path / "library"
+    _, deleted = named_movie(repo, library)
+    (movie,) = repo.movies()
+    repo.mark_done(movie.id)
+    (library / deleted).unlink()
+    statements: list[str] = []
+    database.connection().set_trace_callback(statements.append)
+    try:
+        (correction,) = DatasetCorrections(repo, library, ("dataset", "captions")).run()
+    finally:
+        database.connection().set_trace_callback(None)
+    assert correction.kind is CorrectionKind.DELETED
+    assert repo.movie(movie.id).state is MovieState.QUEUED
+    recorded = min(n for n, s in enumerate(statements) if s.startswith('INSERT INTO "correction"'))
+    requeued = [n for n, s in enumerate(statements) if s.startswith('UPDATE "movie"')]
+    commits = [n for n, s in enumerate(statements) if s.upper().startswith(("COMMIT", "END"))]
+    assert requeued, statements
+    assert requeued[-1] < min(n for n in commits if n > recorded), (
+        "the correction was committed before its movie was queued again"
+    )

@@ -195,3 +195,35 @@ def test_deleting_a_reference_copy_removes_it_and_faces_are_matched_again(
     book = ReferenceBook()
     refresh_references(repo, book, FacesConfig())
     assert len(book.current()) == 0
+
+
+def test_new_labels_and_the_requeue_they_cause_are_one_transaction(
+    repo: Repository, tmp_path: Path
+) -> None:
+    """`run --once` exits when nothing is unfinished: a reader between a relabel and its
+    requeue saw every movie done with labels its dataset never used (issue 13, item 10)."""
+    from daemon.store import MovieState, database
+    from handlers.face_matching import FaceBox
+    from tests.daemon.test_face_clusters import movie_with_faces, person
+
+    movie = movie_with_faces(repo, tmp_path / "library", person(1, 3))
+    repo.mark_done(movie.id)
+    ann = repo.save_character("Ann", "ann", "woman")
+    repo.add_reference(
+        ann.id, "cd" * 32, "characters/Ann/reference/a.jpg", FaceBox(0, 9, 9, 0), person(1, 1)[0]
+    )
+    statements: list[str] = []
+    database.connection().set_trace_callback(statements.append)
+    try:
+        changed = refresh_references(repo, ReferenceBook(), FacesConfig(), ("dataset",))
+    finally:
+        database.connection().set_trace_callback(None)
+    assert changed == {movie.id}
+    assert repo.movie(movie.id).state is MovieState.QUEUED  # type: ignore[union-attr]
+    writes = [n for n, s in enumerate(statements) if s.startswith(("UPDATE", "INSERT", "DELETE"))]
+    relabels = [n for n in writes if statements[n].startswith('UPDATE "face"')]
+    requeue = [n for n in writes if statements[n].startswith('UPDATE "movie"')]
+    assert relabels and requeue, statements
+    commits = [n for n, s in enumerate(statements) if s.upper().startswith(("COMMIT", "END"))]
+    first_commit_after = min(n for n in commits if n > relabels[0])
+    assert requeue[-1] < first_commit_after, "the relabel was committed before its requeue"
