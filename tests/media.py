@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import cv2
@@ -74,14 +75,7 @@ def write_segments(
         stream.width, stream.height = size
         stream.pix_fmt = "yuv420p"
         stream.time_base = Fraction(1, fps)
-        pts = 0
-        for picture, count in pictures:
-            for i in range(count):
-                frame = av.VideoFrame.from_ndarray(picture(i), format="rgb24")
-                frame.pts = pts
-                pts += 1
-                container.mux(stream.encode(frame))
-        container.mux(stream.encode())
+        _encode(container, stream, pictures)
     return path
 
 
@@ -92,12 +86,17 @@ def write_raw_h264(path: Path, pictures: list[tuple[Picture, int]], keyframe_eve
         stream = container.add_stream("libx264", rate=FPS, options={"g": str(keyframe_every)})
         stream.width, stream.height = SIZE
         stream.pix_fmt = "yuv420p"
-        pts = 0
-        for picture, count in pictures:
-            for i in range(count):
-                frame = av.VideoFrame.from_ndarray(picture(i), format="rgb24")
-                frame.pts = pts
-                pts += 1
-                container.mux(stream.encode(frame))
-        container.mux(stream.encode())
+        _encode(container, stream, pictures)
     return path
+
+
+def _encode(container: Any, stream: Any, pictures: list[tuple[Picture, int]]) -> None:
+    """Each (picture, frame count) segment, frame after frame, then the encoder's tail."""
+    pts = 0
+    for picture, count in pictures:
+        for i in range(count):
+            frame = av.VideoFrame.from_ndarray(picture(i), format="rgb24")
+            frame.pts = pts
+            pts += 1
+            container.mux(stream.encode(frame))
+    container.mux(stream.encode())

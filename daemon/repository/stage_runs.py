@@ -116,12 +116,7 @@ class StageLedger(CharacterStore):
             StageRun.update(status=StageStatus.PENDING.value, error=reason).where(
                 StageRun.movie == movie_id, StageRun.stage == stage
             ).execute()
-            Movie.update(
-                state=MovieState.WAITING.value,
-                last_error=reason,
-                next_attempt_at=at,
-                updated_at=utcnow(),
-            ).where(Movie.id == movie_id).execute()
+            _wait(movie_id, reason, at)
 
     def defer_movie(self, movie_id: int, reason: str, at: datetime) -> None:
         """Nothing is wrong with the movie (the disk is full): its unfinished stage runs
@@ -130,12 +125,7 @@ class StageLedger(CharacterStore):
             StageRun.update(status=StageStatus.PENDING.value).where(
                 StageRun.movie == movie_id, StageRun.status == StageStatus.RUNNING.value
             ).execute()
-            Movie.update(
-                state=MovieState.WAITING.value,
-                last_error=reason,
-                next_attempt_at=at,
-                updated_at=utcnow(),
-            ).where(Movie.id == movie_id).execute()
+            _wait(movie_id, reason, at)
 
     def _end_stage(self, movie_id: int, stage: str, status: StageStatus, **fields: object) -> None:
         StageRun.update(status=status.value, finished_at=utcnow(), **fields).where(
@@ -189,3 +179,10 @@ def requeue_stages(movie_ids: set[int], stages: tuple[str, ...], busy_too: bool)
         Movie.update(state=MovieState.QUEUED.value, finished_at=None, updated_at=utcnow()).where(
             Movie.id.in_(chosen), Movie.state == MovieState.DONE.value
         ).execute()
+
+
+def _wait(movie_id: int, reason: str, at: datetime) -> None:
+    """The movie waits until `at`, saying why."""
+    Movie.update(
+        state=MovieState.WAITING.value, last_error=reason, next_attempt_at=at, updated_at=utcnow()
+    ).where(Movie.id == movie_id).execute()
