@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
@@ -20,8 +19,9 @@ from daemon.instance_lock import InstanceLock
 from daemon.intake import IntakeSettings, MovieIntake
 from daemon.intake_workers import IntakeWorkers
 from daemon.library_upkeep import LibraryUpkeep, UpkeepHooks
+from daemon.movie_workers import MovieWorkers, WorkerSettings
 from daemon.pipeline import Pipeline, PipelineSettings
-from daemon.repository import MovieRecord, Repository
+from daemon.repository import Repository
 from daemon.scheduler import (
     CORRECTIONS_SECONDS,
     HEARTBEAT_SECONDS,
@@ -32,7 +32,7 @@ from daemon.scheduler import (
 from daemon.settle import SettleGate
 from daemon.stage_services import build_stage_services
 from daemon.stop_signals import install_stop_handlers
-from daemon.store import MovieState, utcnow
+from daemon.store import utcnow
 from daemon.systemd_notify import SystemdNotifier
 from daemon.training.trigger import TrainingJob
 from daemon.unreadable import UnreadableNotices
@@ -44,20 +44,11 @@ EXIT_OK = 0
 EXIT_MOVIE_FAILED = 1
 
 
-@dataclass
-class _RunTally:
-    """Outcomes of this process's pipeline passes, for `run --once`'s exit status."""
-
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    unfinished: set[str] = field(default_factory=set)
-
-
 class Daemon:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.stop_event = threading.Event()
         self._wake = threading.Event()
-        self._tally = _RunTally()
         self._training: TrainingJob | None = None
         self._fatal: Exception | None = None
         self._notify = SystemdNotifier()
@@ -132,12 +123,20 @@ class Daemon:
             self.stop_event,
         )
         install_stop_handlers(self.stop)
-        workers = [
-            threading.Thread(
-                target=self._work, args=(repo, pipeline), name=f"worker-{i}", daemon=True
-            )
-            for i in range(config.pipeline.workers)
-        ]
+        workers = MovieWorkers(
+            repo,
+            pipeline,
+            upkeep,
+            self._disk,
+            WorkerSettings(
+                count=config.pipeline.workers,
+                idle_wait_seconds=config.watcher.poll_seconds * 2,
+                release_retry_seconds=config.disk.check_seconds,
+                stop_timeout_seconds=config.pipeline.stop_timeout_seconds,
+            ),
+            (self.stop_event, self._wake),
+            self._datasets_changed,
+        )
         upkeep.read_corrections()  # made while the daemon was down
         scheduler = build_scheduler(
             [
@@ -177,8 +176,7 @@ class Daemon:
             "references watch", upkeep.watch_references, config.watcher.poll_seconds
         )
         start_repeating(watch, self.stop_event, self._fail)
-        for worker in workers:
-            worker.start()
+        workers.start()
         self._notify.ready(self._status_line(repo))
         try:
             if training is not None:
@@ -194,14 +192,14 @@ class Daemon:
             scheduler.shutdown(wait=False)
             stopping = self._stop_training(training)
             takers.join(config.pipeline.stop_timeout_seconds)
-            self._join(workers, repo)
+            workers.join()
             if stopping is not None:
                 stopping.join()
             repo.clear_heartbeat()
             repo.close()
         # Not in `finally`: a daemon ended by an exception says so where it is run (cli.py).
         self._log.info("daemon stopped")
-        unfinished = self._tally.unfinished or self._disk.paused
+        unfinished = workers.unfinished or self._disk.paused
         return EXIT_MOVIE_FAILED if once and unfinished else EXIT_OK
 
     def _stop_training(self, training: TrainingJob | None) -> threading.Thread | None:
@@ -263,61 +261,3 @@ class Daemon:
         line = f"{unfinished} movie(s) to process" if unfinished else "idle: waiting for movies"
         training = [run.name for run in self._training.running] if self._training else []
         return line + "".join(f"; training {name}" for name in training)
-
-    def _work(self, repo: Repository, pipeline: Pipeline) -> None:
-        while not self.stop_event.is_set():
-            try:
-                movie = None if self._disk.paused else repo.claim_next(utcnow())
-                if movie is not None:
-                    self._pass(pipeline, movie)
-            except Exception:
-                self._log.exception("worker error; it goes on with the next movie")
-                movie = None
-            if movie is None:
-                self._wake.wait(self.config.watcher.poll_seconds * 2)
-                self._wake.clear()
-
-    def _pass(self, pipeline: Pipeline, movie: MovieRecord) -> None:
-        guard = self._upkeep.labels_guard(movie.id)
-        try:
-            # A movie is marked done only with the labels it was matched against.
-            state = pipeline.process(movie, guard)
-        except Exception as exc:
-            self._log.exception("could not record the end of a pass; trying until it can")
-            state = self._release_when_possible(pipeline, movie, exc)
-        self._note(movie.key, state)
-        if state is not MovieState.DONE and guard.stale:
-            # It stopped early: its faces, stored on the references of the moment, are
-            # matched again like everyone else's.
-            self._upkeep.references_changed(movie.id)
-        if state is MovieState.DONE:
-            self._datasets_changed()
-
-    def _release_when_possible(
-        self, pipeline: Pipeline, movie: MovieRecord, exc: Exception
-    ) -> MovieState:
-        """The pass could not record its end (the database's disk is full): try again until
-        it can, so the movie never stays running while the daemon lives. Stopped first, it
-        stays running, and the next start queues it again."""
-        while not self.stop_event.wait(self.config.disk.check_seconds):
-            try:
-                return pipeline.release(movie, exc)
-            except Exception:
-                continue
-        return MovieState.RUNNING
-
-    def _note(self, key: str, state: MovieState) -> None:
-        with self._tally.lock:
-            if state in (MovieState.FAILED, MovieState.WAITING):
-                self._tally.unfinished.add(key)
-            else:
-                self._tally.unfinished.discard(key)
-
-    def _join(self, workers: list[threading.Thread], repo: Repository) -> None:
-        deadline = self.config.pipeline.stop_timeout_seconds
-        for worker in workers:
-            worker.join(timeout=deadline / max(1, len(workers)))
-        if any(w.is_alive() for w in workers):
-            # A stage that ignores cancellation: leave it, and requeue its movie for next time.
-            for movie in repo.requeue_abandoned():
-                self._log.warning("stage still running at stop; requeued", movie=movie.key)
