@@ -31,7 +31,7 @@ from daemon.scheduler import (
 )
 from daemon.settle import SettleGate
 from daemon.stage_services import build_stage_services
-from daemon.stop_signals import install_stop_handlers
+from daemon.stop_signals import StopSignals
 from daemon.store import utcnow
 from daemon.systemd_notify import SystemdNotifier
 from daemon.training.trigger import TrainingJob
@@ -52,6 +52,7 @@ class Daemon:
         self._training: TrainingJob | None = None
         self._fatal: Exception | None = None
         self._notify = SystemdNotifier()
+        self._signals = StopSignals()
         self._log = structlog.get_logger("daemon")
         problem = stage_order_problem(config.pipeline.stages)
         if problem:
@@ -122,7 +123,7 @@ class Daemon:
             ),
             self.stop_event,
         )
-        install_stop_handlers(self.stop)
+        self._signals.install()
         workers = MovieWorkers(
             repo,
             pipeline,
@@ -225,6 +226,11 @@ class Daemon:
         """The main thread: nothing here reads a file, so it always answers signals."""
         poll = self.config.watcher.poll_seconds
         while not self.stop_event.is_set():
+            received = self._signals.received()
+            if received is not None:
+                self._log.info("stop requested", signal=received)
+                self.stop()
+                break
             for path in gate.due():
                 takers.submit(path)
             self._notify.watchdog()
