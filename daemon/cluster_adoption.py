@@ -156,6 +156,7 @@ class ClusterAdoption:
 
 def _holds(path: Path, sha256: str) -> bool:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest() == sha256
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest() == sha256
     except OSError:
         return False

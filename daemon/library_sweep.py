@@ -78,7 +78,9 @@ def _ours(path: Path) -> bool:
     if match is None:
         return False
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        # Streamed: a large file the user put there, named like a copy, is not read whole.
+        with path.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError:
         return False
     return digest.startswith(match["digest"])

@@ -15,15 +15,14 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from daemon.config import Config, LogConfig
-from daemon.display_text import printable
-from daemon.log_fields import BoundFields, EscapeControls
+from daemon.log_fields import BoundFields, EscapeControls, escape_undecodable
 
 # Whole words of a name (OPENAI_API_KEY, hf-token, db.password), so that "keyframes" or
 # "author" are not taken for secrets.
@@ -72,21 +71,6 @@ class Redactor:
         if isinstance(value, dict):
             return {k: self._field(k, v) for k, v in value.items()}
         return value
-
-
-def escape_undecodable(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
-    """A structlog processor: file names that are not UTF-8 shown escaped, in every field."""
-    return {key: _escaped(value) for key, value in event_dict.items()}
-
-
-def _escaped(value: Any) -> Any:
-    if isinstance(value, str | PurePath):
-        return printable(value)
-    if isinstance(value, list | tuple):
-        return type(value)(_escaped(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _escaped(v) for k, v in value.items()}
-    return value
 
 
 def configure_logging(config: LogConfig, log_path: Path, secrets: Iterable[str]) -> None:
