@@ -22,9 +22,9 @@ from typing import Any, Protocol
 import structlog
 
 from daemon.failure_policy import FailureKind, classify
-from daemon.inbox import InboxLayout, move_aside, move_into
-from daemon.inbox_open import UnusableFileError, open_inbox_file
-from daemon.movie_summary import write_movie_summary
+from daemon.intake.inbox import InboxLayout, move_aside, move_into
+from daemon.intake.inbox_open import UnusableFileError, open_inbox_file
+from daemon.reports.movie_summary import write_movie_summary
 from daemon.repository import MovieRecord, Repository, StageRunRecord
 from daemon.store import MovieState, StageStatus, utcnow
 from handlers.base import (

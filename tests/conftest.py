@@ -86,7 +86,15 @@ class DaemonProcess:
     def start(self, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         env = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "daemon.cli", "run", "--config", str(self.config), *extra],
+            [
+                sys.executable,
+                "-m",
+                "daemon.commands.cli",
+                "run",
+                "--config",
+                str(self.config),
+                *extra,
+            ],
             cwd=self.root,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -96,7 +104,15 @@ class DaemonProcess:
 
     def run_once(self, timeout: float = 60) -> subprocess.CompletedProcess[bytes]:
         return subprocess.run(
-            [sys.executable, "-m", "daemon.cli", "run", "--once", "--config", str(self.config)],
+            [
+                sys.executable,
+                "-m",
+                "daemon.commands.cli",
+                "run",
+                "--once",
+                "--config",
+                str(self.config),
+            ],
             cwd=self.root,
             capture_output=True,
             timeout=timeout,

@@ -73,7 +73,15 @@ class CaptionAPI:
 
 def status(daemon: DaemonProcess) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-m", "daemon.cli", "status", "--json", "--config", str(daemon.config)],
+        [
+            sys.executable,
+            "-m",
+            "daemon.commands.cli",
+            "status",
+            "--json",
+            "--config",
+            str(daemon.config),
+        ],
         capture_output=True,
         check=False,  # its exit status is its health: 1 while a provider is down
         cwd=daemon.root,

@@ -199,7 +199,7 @@ def test_once_exits_non_zero_on_failure_and_retry_requeues(
     assert states(daemon)["vanishing.mp4"] == "failed"
 
     movie.with_name("away.bin").rename(movie)
-    from daemon.cli import main
+    from daemon.commands.cli import main
 
     assert main(["retry", "--config", str(daemon.config)]) == 0
     second = daemon.run_once()

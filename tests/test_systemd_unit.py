@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from daemon.config import PipelineConfig
-from daemon.scheduler import HEARTBEAT_SECONDS
+from daemon.service.scheduler import HEARTBEAT_SECONDS
 from tests.conftest import ROOT
 
 UNIT = ROOT / "systemd" / "diffusion-bunny.service"

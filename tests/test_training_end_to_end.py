@@ -56,7 +56,7 @@ def training_settings(base_model: Path, **changes: Any) -> dict[str, Any]:
 
 def bunny(daemon: DaemonProcess, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "daemon.cli", *args, "--config", str(daemon.config)],
+        [sys.executable, "-m", "daemon.commands.cli", *args, "--config", str(daemon.config)],
         capture_output=True,
         text=True,
         cwd=daemon.root,

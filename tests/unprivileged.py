@@ -47,7 +47,7 @@ class NobodyDaemon(DaemonProcess):
                 "--clear-groups",
                 sys.executable,
                 "-m",
-                "daemon.cli",
+                "daemon.commands.cli",
                 "run",
                 "--config",
                 str(self.config),

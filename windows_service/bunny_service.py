@@ -1,4 +1,4 @@
-"""The Windows service: pywin32's ServiceFramework around `daemon.service_host.ServiceHost`.
+"""The Windows service: pywin32's ServiceFramework around `daemon.service.host.ServiceHost`.
 
 Windows only. pythonservice.exe loads this class (see `control.class_string`), makes one
 instance per start and calls SvcRun on one thread and SvcStop/SvcShutdown on another. All that
@@ -15,8 +15,8 @@ import servicemanager
 import win32service
 import win32serviceutil
 
-from daemon.service_commands import CONFIG_OPTION, DEFAULT_SERVICE_NAME
-from daemon.service_host import ServiceHost
+from daemon.service.commands import CONFIG_OPTION, DEFAULT_SERVICE_NAME
+from daemon.service.host import ServiceHost
 
 DISPLAY_NAME = "diffusion-bunny"
 DESCRIPTION = "Turns movies dropped into an inbox folder into character datasets and LoRA models."

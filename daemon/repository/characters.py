@@ -7,7 +7,7 @@ from typing import cast
 
 import peewee as pw
 
-from daemon.character_names import DEFAULT_CLASS_WORD, default_trigger_word
+from daemon.characters.names import DEFAULT_CLASS_WORD, default_trigger_word
 from daemon.repository.records import (
     CharacterRecord,
     CharacterSummary,

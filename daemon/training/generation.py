@@ -22,7 +22,7 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from daemon.atomic import write_bytes_atomic
-from daemon.character_names import character_name
+from daemon.characters.names import character_name
 from daemon.config import Config, TrainingConfig
 from daemon.training.base_model import load_pipeline
 from daemon.training.lora_files import read_summary

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from daemon.character_names import character_name
+from daemon.characters.names import character_name
 from daemon.config import Config
 from daemon.log import get_logger
 from daemon.training.dataset_freeze import freeze_dataset

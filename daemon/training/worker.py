@@ -20,8 +20,8 @@ from pathlib import Path
 import structlog
 
 from daemon.config import LogConfig
-from daemon.instance_lock import AlreadyRunningError, InstanceLock
 from daemon.log import configure_logging, get_logger, secrets_from_environment
+from daemon.service.instance_lock import AlreadyRunningError, InstanceLock
 from daemon.training.progress import (
     EXIT_FAILED,
     EXIT_STOPPED,

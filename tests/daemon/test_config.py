@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from daemon.cli import main
+from daemon.commands.cli import main
 from daemon.config import Config, ConfigError, load_config
 
 REPO_CONFIG = Path(__file__).resolve().parents[2] / "config.yaml"

@@ -30,8 +30,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from daemon.characters.face_clusters import UnknownFaceClusters
 from daemon.config import DatasetConfig, FacesConfig
-from daemon.face_clusters import UnknownFaceClusters
 from daemon.repository import Repository
 from daemon.store import PendingDeletion
 from handlers.base import MovieJob, StageContext
@@ -44,7 +44,7 @@ from handlers.quality import JudgedFrame, QualityReport, Verdict
 from handlers.result_codec import decode
 from handlers.shots import ShotList
 from tests.conftest import HAMILTON
-from tests.daemon.test_face_clusters import movie_with_faces, person
+from tests.daemon.characters.test_face_clusters import movie_with_faces, person
 from tests.syscall_kills import KillPoint, every, kill_at, kill_points, strace_problem, trace
 
 pytestmark = pytest.mark.skipif(
@@ -83,7 +83,7 @@ class Bench:
         self.config.write_text(yaml.safe_dump(document), encoding="utf-8")
 
     def command(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "daemon.cli", *args, "--config", str(self.config)]
+        return [sys.executable, "-m", "daemon.commands.cli", *args, "--config", str(self.config)]
 
     def save(self) -> None:
         shutil.copytree(self.work, self._saved, symlinks=True)

@@ -12,12 +12,12 @@ import pytest
 import structlog.testing
 
 from daemon.byte_sizes import readable_size
-from daemon.cli import main
+from daemon.commands.cli import main
 from daemon.config import Config, DiskConfig
-from daemon.disk_guard import DiskGuard
 from daemon.repository import Repository
+from daemon.service.disk_guard import DiskGuard
+from tests.daemon.reports.test_doctor import doctor, line_for
 from tests.daemon.small_disk import fill, small_disk
-from tests.daemon.test_doctor import doctor, line_for
 
 FREE = 14_700_000
 

@@ -11,7 +11,7 @@ import peewee as pw
 import pytest
 
 from daemon.config import Config
-from daemon.inbox import InboxLayout
+from daemon.intake.inbox import InboxLayout
 from daemon.pipeline import Pipeline, PipelineSettings
 from daemon.repository import MovieRecord, Repository
 from daemon.store import (

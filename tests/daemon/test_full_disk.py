@@ -18,7 +18,7 @@ from tests.media import write_clip
 
 
 def bunny(daemon: DaemonProcess, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "daemon.cli", *args, "--config", str(daemon.config)]
+    command = [sys.executable, "-m", "daemon.commands.cli", *args, "--config", str(daemon.config)]
     return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
 
 

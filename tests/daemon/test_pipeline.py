@@ -16,7 +16,7 @@ import structlog
 import structlog.testing
 
 from daemon import pipeline as pipeline_module
-from daemon.inbox import InboxLayout
+from daemon.intake.inbox import InboxLayout
 from daemon.pipeline import Pipeline, PipelineSettings
 from daemon.repository import MovieRecord, Repository
 from daemon.store import MovieState, StageStatus, utcnow

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from daemon.character_names import character_name
-from daemon.cli import main
+from daemon.characters.face_clusters import UnknownFaceClusters
+from daemon.characters.names import character_name
+from daemon.commands.cli import main
 from daemon.config import FacesConfig, load_config
-from daemon.doctor import run_doctor
-from daemon.face_clusters import UnknownFaceClusters
-from daemon.logview import LogFilter, show_log
+from daemon.reports.doctor import run_doctor
+from daemon.reports.logview import LogFilter, show_log
 from daemon.repository import Repository
-from tests.daemon.test_face_clusters import movie_with_faces, person
+from tests.daemon.characters.test_face_clusters import movie_with_faces, person
 
 RED = "\x1b[31m"
 HOSTILE = f"{RED}red\rover\u202eevil\x9b2J\x07"

@@ -27,7 +27,15 @@ def undecodable(folder: Path, raw: bytes) -> Path:
 
 def bunny_status(daemon: DaemonProcess, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "daemon.cli", "status", "--config", str(daemon.config), *extra],
+        [
+            sys.executable,
+            "-m",
+            "daemon.commands.cli",
+            "status",
+            "--config",
+            str(daemon.config),
+            *extra,
+        ],
         capture_output=True,
         text=True,
         timeout=60,

@@ -12,7 +12,7 @@ import structlog
 from structlog.testing import capture_logs
 
 from daemon.config import Config, PipelineConfig, ScenesConfig
-from daemon.doctor import collect_checks
+from daemon.reports.doctor import collect_checks
 from handlers.embedders import (
     ClipEmbedder,
     ColourLayoutDescriptor,

@@ -141,4 +141,4 @@ class HostileDaemon:
         return running and answer.returncode in (0, 1), said
 
     def _bunny(self) -> list[str]:
-        return [*self.variant.prefix, sys.executable, "-m", "daemon.cli"]
+        return [*self.variant.prefix, sys.executable, "-m", "daemon.commands.cli"]

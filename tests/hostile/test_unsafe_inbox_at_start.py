@@ -30,7 +30,10 @@ def test_a_daemon_folder_linked_out_of_the_tree_stops_the_start(
     outside.mkdir()
     (outside / "keep.txt").write_text("the user's own file\n")
     (daemon.inbox / folder).symlink_to(outside, target_is_directory=True)
-    empty, good = daemon.inbox / "movies" / "empty.mp4", daemon.inbox / "movies" / "good.mp4"
+    empty, good = (
+        daemon.inbox / "movies" / "empty.mp4",
+        daemon.inbox / "movies" / "good.mp4",
+    )
     empty.write_bytes(b"")  # would be rejected: moved into rejected/
     shutil.copyfile(make_clip(), good)  # would be done: moved into done/
     before = snapshot(outside, [])

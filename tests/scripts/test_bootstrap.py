@@ -37,7 +37,7 @@ def installed_copy(root: Path) -> None:
     bunny = bootstrap.venv_bin("bunny")
     bunny.parent.mkdir(parents=True)
     bunny.write_text(
-        f"#!{sys.executable}\nimport sys\nfrom daemon.cli import main\nsys.exit(main())\n",
+        f"#!{sys.executable}\nimport sys\nfrom daemon.commands.cli import main\nsys.exit(main())\n",
         encoding="utf-8",
     )
     bunny.chmod(0o755)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from daemon.service_host import ServiceStartError
+from daemon.service.host import ServiceStartError
 from tests.conftest import wait_for
 from tests.hosted import logged, write_config
 from tests.windows_service.fake_pywin32 import (

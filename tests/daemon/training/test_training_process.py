@@ -17,7 +17,7 @@ import structlog
 from PIL import Image
 from safetensors import safe_open
 
-from daemon.cli import main
+from daemon.commands.cli import main
 from daemon.config import Config, LogConfig
 from daemon.training import worker
 from daemon.training.base_model import load_pipeline

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from daemon.cli import main
+from daemon.characters.corrections import DatasetCorrections
+from daemon.commands.cli import main
 from daemon.config import Config
-from daemon.dataset_corrections import DatasetCorrections
 from daemon.repository import Repository
 from daemon.store import TrainingState, utcnow
 from daemon.training.policy import DeviceChoice

@@ -1,0 +1,1 @@
+"""Characters: references, clusters of unknown faces, adoption, corrections, upkeep."""

@@ -1,0 +1,1 @@
+"""The command line: `bunny` and the commands that change the library."""

@@ -1,0 +1,292 @@
+"""`bunny`: the command line. Parses arguments, loads the config once, calls one command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from daemon.config import Config, ConfigError, load_config
+from daemon.display_text import REASON_LIMIT, shown, shown_lines
+from daemon.service.commands import add_service_arguments
+from daemon.store import SchemaMismatchError
+
+EXIT_SCHEMA = 1  # the database's schema is not this program's
+EXIT_CONFIG = 2
+EXIT_ALREADY_RUNNING = 3
+EXIT_CRASHED = 70  # sysexits' EX_SOFTWARE: the daemon ended on an unexpected error
+
+
+def _config_path(arg: str | None) -> Path | None:
+    """--config, else $BUNNY_CONFIG, else ./config.yaml when present, else built-in defaults."""
+    if arg:
+        return Path(arg)
+    if os.environ.get("BUNNY_CONFIG"):
+        return Path(os.environ["BUNNY_CONFIG"])
+    local = Path("config.yaml")
+    return local if local.is_file() else None
+
+
+def load(args: argparse.Namespace) -> Config:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "inbox", None):
+        overrides["inbox"] = args.inbox
+    if getattr(args, "library", None):
+        overrides["library"] = args.library
+    return load_config(_config_path(args.config), overrides)
+
+
+def _cmd_run(args: argparse.Namespace, config: Config) -> int:
+    import structlog
+
+    from daemon.intake.inbox import UnsafeFolderError
+    from daemon.log import configure_daemon_logging
+    from daemon.service.daemon import Daemon
+    from daemon.service.instance_lock import AlreadyRunningError
+
+    configure_daemon_logging(config)
+    log = structlog.get_logger("daemon")
+    try:
+        return Daemon(config).run(once=args.once)
+    except AlreadyRunningError as exc:
+        print(f"bunny: {shown(str(exc), REASON_LIMIT)}", file=sys.stderr)
+        return EXIT_ALREADY_RUNNING
+    except UnsafeFolderError as exc:
+        log.error("refusing to start", reason=str(exc))
+        print(f"bunny: refusing to start: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except Exception:
+        # The log is what a person reads of a service: the end and its traceback go there
+        # (stderr too, when the console is on), and systemd sees a failure.
+        log.exception("daemon stopped by an unexpected error")
+        return EXIT_CRASHED
+
+
+def _cmd_status(args: argparse.Namespace, config: Config) -> int:
+    from daemon.reports.status_text import print_status
+
+    return print_status(config, as_json=args.json)
+
+
+def _cmd_characters(_args: argparse.Namespace, config: Config) -> int:
+    from daemon.commands.characters import print_characters
+
+    return print_characters(config)
+
+
+def _cmd_name(args: argparse.Namespace, config: Config) -> int:
+    from daemon.commands.characters import name_cluster
+
+    return name_cluster(config, args.cluster, args.name)
+
+
+def _cmd_corrections(args: argparse.Namespace, config: Config) -> int:
+    from daemon.commands.characters import print_corrections
+
+    return print_corrections(config, args.triplets)
+
+
+def _cmd_recaption(args: argparse.Namespace, config: Config) -> int:
+    from daemon.commands.recaption import recaption
+
+    return recaption(config, args.character, args.provider)
+
+
+def _cmd_train(args: argparse.Namespace, config: Config) -> int:
+    from daemon.reports.status import EXIT_NO_DATABASE, daemon_running, has_database
+    from daemon.repository import Repository
+    from daemon.store import utcnow
+    from daemon.training.training_requests import request_training
+
+    if not has_database(config):
+        return EXIT_NO_DATABASE
+    repo = Repository(config.database_path, read_only=True)
+    try:
+        running = daemon_running(repo, utcnow())
+    finally:
+        repo.close()
+    code, message = request_training(config, args.name, running)
+    message = shown(message, REASON_LIMIT)  # it names the character as typed
+    print(
+        message if code == 0 else f"bunny: {message}", file=sys.stdout if code == 0 else sys.stderr
+    )
+    return code
+
+
+def _cmd_retry(args: argparse.Namespace, config: Config) -> int:
+    from daemon.commands.retry import retry_movies
+
+    return retry_movies(config, args.movie)
+
+
+def _cmd_logs(args: argparse.Namespace, config: Config) -> int:
+    from daemon.reports.logview import LogFilter, show_log
+
+    wanted = LogFilter(movie=args.movie, stage=args.stage, level=args.level)
+    return show_log(config.log_path, wanted, follow=args.follow, lines=args.lines)
+
+
+def _cmd_generate(args: argparse.Namespace, config: Config) -> int:
+    from daemon.training.base_model import BaseModelError
+    from daemon.training.generation import GenerateRequest, GenerationError, generate
+
+    request = GenerateRequest(
+        character=args.name,
+        prompt=args.prompt,
+        count=args.count,
+        seed=args.seed,
+        steps=args.steps,
+        size=args.size,
+        guidance=args.guidance,
+        negative_prompt=args.negative,
+        version=args.version,
+    )
+    try:
+        paths = generate(config, request)
+    except (GenerationError, BaseModelError, ValueError) as exc:
+        print(f"bunny: {shown_lines(str(exc))}", file=sys.stderr)
+        return 1
+    for path in paths:
+        print(shown(str(path), REASON_LIMIT))
+    return 0
+
+
+def _image_size(text: str) -> tuple[int, int]:
+    """`512` or `512x768` (width x height), each a multiple of 8."""
+    try:
+        width, _, height = text.lower().partition("x")
+        size = (int(width), int(height or width))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not SIZE or WIDTHxHEIGHT") from None
+    if any(side < 8 or side % 8 for side in size):
+        raise argparse.ArgumentTypeError(f"{text!r}: sides must be multiples of 8")
+    return size
+
+
+def _cmd_service(args: argparse.Namespace, config: Config) -> int:
+    from daemon.service.commands import run_service_command
+
+    # The file the config was read from: the one the installed service runs with.
+    return run_service_command(args, config.source)
+
+
+def _cmd_doctor(args: argparse.Namespace, config: Config) -> int:
+    from daemon.reports.doctor import run_doctor
+
+    return run_doctor(config)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bunny", description="Turn movies into character datasets and LoRA models."
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="FILE", help="config file (default: ./config.yaml)")
+    common.add_argument("--library", metavar="DIR", help="library folder (overrides the config)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", parents=[common], help="run the daemon in the foreground")
+    run.add_argument("--inbox", metavar="DIR", help="inbox folder (overrides the config)")
+    run.add_argument(
+        "--once", action="store_true", help="process what is in the inbox now, then exit"
+    )
+    run.set_defaults(func=_cmd_run)
+
+    status = sub.add_parser("status", parents=[common], help="movies, stages and errors")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(func=_cmd_status)
+
+    retry = sub.add_parser("retry", parents=[common], help="requeue failed movies")
+    retry.add_argument("movie", nargs="?", help="movie id (or its start); default: all failed")
+    retry.set_defaults(func=_cmd_retry)
+
+    characters = sub.add_parser(
+        "characters", parents=[common], help="characters, their references and frames"
+    )
+    characters.set_defaults(func=_cmd_characters)
+
+    name = sub.add_parser(
+        "name", parents=[common], help="adopt a cluster of unknown faces as a character"
+    )
+    name.add_argument("cluster", help="the cluster id: a folder name under <library>/unknown/")
+    name.add_argument("name", help="the character's name")
+    name.set_defaults(func=_cmd_name)
+
+    corrections = sub.add_parser(
+        "corrections", parents=[common], help="dataset images moved or deleted, as corrections"
+    )
+    corrections.add_argument(
+        "--triplets", type=Path, help="also write (anchor, positive, negative) JSON lines here"
+    )
+    corrections.set_defaults(func=_cmd_corrections)
+
+    again = sub.add_parser(
+        "recaption", parents=[common], help="ask for captions again (after a prompt change)"
+    )
+    again.add_argument("character", nargs="?", help="only this character's images")
+    again.add_argument("--provider", help="only captions made by this provider")
+    again.set_defaults(func=_cmd_recaption)
+
+    logs = sub.add_parser("logs", parents=[common], help="show the log, pretty-printed")
+    logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
+    logs.add_argument("-n", "--lines", type=int, default=20, help="lines of history to show")
+    logs.add_argument("--movie", help="only lines about this movie id (or its start)")
+    logs.add_argument("--stage", help="only lines of this stage")
+    logs.add_argument("--level", choices=["debug", "info", "warning", "error"], default="debug")
+    logs.set_defaults(func=_cmd_logs)
+
+    gen = sub.add_parser(
+        "generate", parents=[common], help="images from a character's newest model (or -v N)"
+    )
+    gen.add_argument("name", help="the character's name")
+    gen.add_argument("prompt", help="the prompt; {trigger} is replaced by the trigger word")
+    gen.add_argument("-n", "--count", type=int, default=4, help="images to make (default 4)")
+    gen.add_argument("--seed", type=int, help="the first image's seed (default: random)")
+    gen.add_argument("--steps", type=int, help="denoising steps (default: training's samples)")
+    gen.add_argument("--size", type=_image_size, help="SIZE or WIDTHxHEIGHT (default: training's)")
+    gen.add_argument("--guidance", type=float, help="classifier-free guidance scale")
+    gen.add_argument("--negative", help="negative prompt")
+    gen.add_argument("-v", "--version", type=int, help="model version (default: the newest)")
+    gen.set_defaults(func=_cmd_generate)
+
+    train = sub.add_parser(
+        "train", parents=[common], help="ask the daemon to train a character's LoRA now"
+    )
+    train.add_argument("name", help="the character's name")
+    train.set_defaults(func=_cmd_train)
+
+    doctor = sub.add_parser("doctor", parents=[common], help="check the installation")
+    doctor.set_defaults(func=_cmd_doctor)
+
+    service = sub.add_parser(
+        "service", help="install, remove, start or stop the Windows service (Windows only)"
+    )
+    add_service_arguments(service)
+    service.set_defaults(func=_cmd_service)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = load(args)
+    except ConfigError as exc:
+        print(f"bunny: config error: {shown_lines(str(exc))}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        return int(args.func(args, config))
+    except ConfigError as exc:
+        print(f"bunny: config error: {shown_lines(str(exc))}", file=sys.stderr)
+        return EXIT_CONFIG
+    except SchemaMismatchError as exc:
+        print(f"bunny: {exc}", file=sys.stderr)
+        return EXIT_SCHEMA
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

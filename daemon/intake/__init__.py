@@ -1,0 +1,1 @@
+"""Taking files from the inbox: watching, settling, opening safely, identifying movies."""

@@ -1,0 +1,1 @@
+"""The daemon itself: its process, host, workers, signals, locks and schedules."""

@@ -1,0 +1,147 @@
+"""daemon/reports/doctor.py: `bunny doctor` on a good library, a bad folder, a broken database."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from daemon.config import Config, DiskConfig
+from daemon.reports.doctor import run_doctor
+from daemon.repository import Repository
+from daemon.store import SCHEMA_VERSION
+
+
+def doctor(config: Config) -> tuple[int, list[str]]:
+    lines: list[str] = []
+    code = run_doctor(config, print_line=lines.append)
+    return code, lines
+
+
+def line_for(lines: list[str], name: str) -> str:
+    found = [line for line in lines if f"] {name}" in line]
+    assert found, f"no line for {name!r} in {lines}"
+    return found[0]
+
+
+def fix_after(lines: list[str], name: str) -> str:
+    index = lines.index(line_for(lines, name))
+    assert index + 1 < len(lines)
+    assert lines[index + 1].strip().startswith("fix:"), lines[index + 1]
+    return lines[index + 1]
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return Config(inbox=tmp_path / "inbox", library=tmp_path / "library")
+
+
+def test_healthy_installation_passes(config: Config) -> None:
+    code, lines = doctor(config)
+    assert code == 0, "\n".join(lines)
+    assert not any("FAIL" in line for line in lines)
+    assert line_for(lines, "face models").startswith("[  ok]")
+    assert line_for(lines, "database").startswith("[  ok]")
+    assert "does not exist yet" in line_for(lines, "database")
+    assert line_for(lines, f"folder {config.library}").startswith("[  ok]")
+    assert lines[-1] == "all checks passed"
+
+
+def test_existing_database_is_checked(config: Config) -> None:
+    Repository(config.database_path).close()
+    code, lines = doctor(config)
+    assert code == 0, "\n".join(lines)
+    database = line_for(lines, "database")
+    assert database.startswith("[  ok]")
+    assert f"schema {SCHEMA_VERSION}" in database
+    assert "journal wal" in database
+    assert "exists and writable" in line_for(lines, f"folder {config.library}")
+
+
+def test_library_that_cannot_be_created_fails_with_a_fix(tmp_path: Path) -> None:
+    # Running as root bypasses permission bits, so block the folder with a regular file.
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be")
+    library = blocker / "library"
+    config = Config(inbox=tmp_path / "inbox", library=library)
+    code, lines = doctor(config)
+    assert code == 1
+    folder = line_for(lines, f"folder {library}")
+    assert folder.startswith("[FAIL]")
+    assert "not a folder" in folder
+    assert str(blocker) in fix_after(lines, f"folder {library}")
+    assert lines[-1].startswith("1 check(s) failed")
+
+
+def test_library_that_is_a_file_fails(tmp_path: Path) -> None:
+    library = tmp_path / "library"
+    library.write_text("oops")
+    code, lines = doctor(Config(inbox=tmp_path / "inbox", library=library))
+    assert code == 1
+    assert line_for(lines, f"folder {library}").startswith("[FAIL]")
+    fix_after(lines, f"folder {library}")
+
+
+def test_corrupt_database_fails(config: Config) -> None:
+    config.library.mkdir(parents=True)
+    config.database_path.write_bytes(b"this is not sqlite at all " * 200)
+    code, lines = doctor(config)
+    assert code == 1
+    database = line_for(lines, "database")
+    assert database.startswith("[FAIL]")
+    assert str(config.database_path) in database
+    assert "move the file aside" in fix_after(lines, "database")
+
+
+def test_doctor_checks_the_caption_providers_it_would_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    from daemon.config import CaptionsConfig, OpenAIConfig
+    from daemon.reports.provider_checks import caption_provider_checks
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    up = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+    listener_closed = socket.socket()
+    listener_closed.bind(("127.0.0.1", 0))
+    down = f"http://127.0.0.1:{listener_closed.getsockname()[1]}/v1"
+    listener_closed.close()
+    try:
+
+        def checks(base_url: str, providers: tuple[str, ...]) -> dict[str, str]:
+            config = CaptionsConfig(providers=providers, openai=OpenAIConfig(base_url=base_url))  # type: ignore[arg-type]
+            return {c.name: c.level.value for c in caption_provider_checks(config, True)}
+
+        assert checks(up, ("openai", "bedrock")) == {
+            "captions": "ok",
+            "captions openai": "ok",
+            "captions bedrock": "FAIL",
+        }
+        # A provider that cannot work is only a warning when the template comes after it.
+        assert checks(down, ("openai", "template"))["captions openai"] == "warn"
+        assert checks(down, ("openai",))["captions openai"] == "FAIL"
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret-example-key")
+        assert checks(up, ("bedrock",))["captions bedrock"] == "ok"
+    finally:
+        listener.close()
+
+
+def test_disk_under_the_pause_floor_is_a_warning(config: Config) -> None:
+    roomy = dataclasses.replace(config, disk=DiskConfig(min_free_gb=0))
+    assert line_for(doctor(roomy)[1], "disk").startswith("[  ok]")
+    cramped = dataclasses.replace(config, disk=DiskConfig(min_free_gb=1_000_000))
+    code, lines = doctor(cramped)
+    assert code == 0, "a warning, not a failure"
+    assert line_for(lines, "disk").startswith("[warn]")
+    assert "under disk.min_free_gb (1e+06 GB)" in line_for(lines, "disk")
+    assert "lower disk.min_free_gb" in fix_after(lines, "disk")
