@@ -15,8 +15,8 @@ import servicemanager
 import win32service
 import win32serviceutil
 
-from daemon.service.commands import CONFIG_OPTION, DEFAULT_SERVICE_NAME
 from daemon.service.host import ServiceHost
+from daemon.service.windows_spec import CONFIG_OPTION, DEFAULT_SERVICE_NAME
 
 DISPLAY_NAME = "diffusion-bunny"
 DESCRIPTION = "Turns movies dropped into an inbox folder into character datasets and LoRA models."

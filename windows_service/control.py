@@ -1,6 +1,6 @@
 """`bunny service install|remove|start|stop` on Windows, through pywin32's win32serviceutil.
 
-`daemon.service.commands` has checked the spec; this only talks to the service control
+`daemon.service.windows_spec` has checked the spec; this only talks to the service control
 manager. Installing and removing need an elevated prompt (Run as administrator).
 """
 
@@ -17,8 +17,8 @@ import win32service
 import win32serviceutil
 import winerror
 
-from daemon.service.commands import CONFIG_OPTION, DEFAULT_SERVICE_NAME, ServiceSpec
 from daemon.service.host import STARTUP_GRACE_SECONDS
+from daemon.service.windows_spec import CONFIG_OPTION, DEFAULT_SERVICE_NAME, ServiceSpec
 from windows_service.bunny_service import DESCRIPTION, DISPLAY_NAME
 
 POLL_SECONDS = 0.5

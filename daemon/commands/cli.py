@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from daemon.commands.service import add_service_arguments
 from daemon.config import Config, ConfigError, load_config
 from daemon.display_text import REASON_LIMIT, shown, shown_lines
-from daemon.service.commands import add_service_arguments
 from daemon.store import SchemaMismatchError
 
 EXIT_SCHEMA = 1  # the database's schema is not this program's
@@ -167,7 +167,7 @@ def _image_size(text: str) -> tuple[int, int]:
 
 
 def _cmd_service(args: argparse.Namespace, config: Config) -> int:
-    from daemon.service.commands import run_service_command
+    from daemon.commands.service import run_service_command
 
     # The file the config was read from: the one the installed service runs with.
     return run_service_command(args, config.source)

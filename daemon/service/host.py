@@ -20,10 +20,10 @@ import structlog
 
 from daemon.config import Config, ConfigError, PipelineConfig, load_config
 from daemon.log import configure_daemon_logging
-from daemon.service.commands import DEFAULT_SERVICE_NAME
 from daemon.service.daemon import Daemon
 from daemon.service.instance_lock import AlreadyRunningError
 from daemon.service.process import prepare_service_process
+from daemon.service.windows_spec import DEFAULT_SERVICE_NAME
 
 # Beyond the daemon's own stop timeout: the training stop's kill and the final bookkeeping.
 STOP_MARGIN_SECONDS = 5.0

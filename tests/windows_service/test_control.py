@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from daemon.commands.cli import build_parser
+from daemon.commands.service import plan_and_run
 from daemon.config import ConfigError
-from daemon.service.commands import plan_and_run
 from tests.conftest import ROOT
 from tests.hosted import write_config
 from tests.windows_service.fake_pywin32 import (

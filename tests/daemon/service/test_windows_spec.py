@@ -1,4 +1,4 @@
-"""daemon/service/commands.py: `bunny service` checked on any platform, refused off Windows."""
+"""daemon/service/windows_spec.py, daemon/commands/service.py: `bunny service` checked anywhere."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from daemon.commands.cli import main
 from daemon.config import ConfigError
-from daemon.service.commands import ServiceSpecError, plan_service
+from daemon.service.windows_spec import ServiceSpecError, plan_service
 from tests.hosted import write_config
 
 
