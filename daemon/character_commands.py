@@ -48,7 +48,7 @@ def print_characters(config: Config) -> int:
             f"{c.references:>4}  {c.frames:>6}  {line.images:>6}  {counts:>9}  {line.reason.value}"
         )
         print(f"{'':<24}  {shown(line.detail, REASON_LIMIT)}")
-    print(cluster_row(clusters))
+    print(("\n" if summaries else "") + cluster_row(clusters))
     return 0
 
 

@@ -5,7 +5,6 @@ the threshold, and the one reason its training waits, decided by the daemon's ow
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,7 +16,6 @@ from daemon.training.character_facts import character_facts
 from daemon.training.policy import (
     WOULD_START,
     Blocker,
-    DeviceChoice,
     Readiness,
     RunActivity,
     TrainingReason,
@@ -67,7 +65,6 @@ class ReadinessInputs:
     now: datetime
     daemon_running: bool
     paused: str | None  # why new work is paused (disk space), or None
-    device: Callable[[TrainingConfig], DeviceChoice] = training_device
 
 
 def readiness_inputs(now: datetime, daemon_running: bool, disk: DiskLine | None) -> ReadinessInputs:
@@ -79,29 +76,39 @@ def character_training(
     repo: Repository, config: Config, inputs: ReadinessInputs
 ) -> list[CharacterTraining]:
     """One line per character, in name order."""
-    settings = config.training
-    activity = _activities(repo.training_runs(), inputs.daemon_running)
-    running = sum(1 for a in activity.values() if a is RunActivity.RUNNING)
-    progress = {p.character: p for p in repo.caption_progress()}
-    blocker = functools.cache(
-        lambda: start_blocker(running, settings, inputs.paused, lambda: inputs.device(settings))
-    )
-    lines = []
-    for character in repo.characters():
-        name = character.name
-        counts = progress.get(name)
+    return _TrainingOverview(repo, config, inputs).lines()
+
+
+class _TrainingOverview:
+    def __init__(self, repo: Repository, config: Config, inputs: ReadinessInputs) -> None:
+        self._repo, self._config, self._inputs = repo, config, inputs
+        self._activity = _activities(repo.training_runs(), inputs.daemon_running)
+        self._progress = {p.character: p for p in repo.caption_progress()}
+
+    def lines(self) -> list[CharacterTraining]:
+        return [self._line(character.name) for character in self._repo.characters()]
+
+    def _line(self, name: str) -> CharacterTraining:
+        settings = self._config.training
+        counts = self._progress.get(name)
         images, captioned = (counts.images, counts.captioned) if counts else (0, 0)
-        own = activity.get(name, RunActivity.NONE)
-        facts = character_facts(repo, config.library, name, captioned, own)
-        readiness = character_readiness(facts, settings, inputs.now)
-        stop = blocker() if readiness.reason in WOULD_START else None
+        own = self._activity.get(name, RunActivity.NONE)
+        facts = character_facts(self._repo, self._config.library, name, captioned, own)
+        readiness = character_readiness(facts, settings, self._inputs.now)
+        stop = self._blocker if readiness.reason in WOULD_START else None
         reason = stop.reason if stop else readiness.reason
         until = readiness.until.isoformat() + "Z" if readiness.until else None
-        detail = _detail(readiness, stop, captioned, images, settings, inputs.daemon_running)
-        lines.append(
-            CharacterTraining(name, images, captioned, readiness.needed, reason, detail, until)
+        detail = _detail(readiness, stop, captioned, images, settings, self._inputs.daemon_running)
+        return CharacterTraining(name, images, captioned, readiness.needed, reason, detail, until)
+
+    @functools.cached_property
+    def _blocker(self) -> Blocker | None:
+        """Asked once, and only when a character would start: the device check loads PyTorch."""
+        running = sum(1 for a in self._activity.values() if a is RunActivity.RUNNING)
+        settings = self._config.training
+        return start_blocker(
+            running, settings, self._inputs.paused, lambda: training_device(settings)
         )
-    return lines
 
 
 def unknown_clusters(repo: Repository, config: Config) -> UnknownClusters:
@@ -136,7 +143,8 @@ def _detail(
     needed = readiness.needed
     next_check = "at the daemon's next check" if running else "once the daemon runs"
     uncaptioned = images - captioned
-    waiting = f"; {uncaptioned} more wait for a caption" if uncaptioned > 0 else ""
+    verb = "waits" if uncaptioned == 1 else "wait"
+    waiting = f"; {uncaptioned} more {verb} for a caption" if uncaptioned > 0 else ""
     match readiness.reason:
         case TrainingReason.TRAINING:
             return "a run is in progress"
