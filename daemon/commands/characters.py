@@ -10,28 +10,45 @@ from pathlib import Path
 from daemon.atomic import write_text_atomic
 from daemon.config import Config
 from daemon.display_text import REASON_LIMIT, shown
-from daemon.reports.status import EXIT_NO_DATABASE, EXIT_NO_MATCH, has_database
+from daemon.reports.character_overview import character_training, readiness_inputs, unknown_clusters
+from daemon.reports.character_overview_text import cluster_row
+from daemon.reports.disk_status import disk_line
+from daemon.reports.status import EXIT_NO_DATABASE, EXIT_NO_MATCH, daemon_running, has_database
 from daemon.repository import Repository
+from daemon.store import utcnow
 
 
 def print_characters(config: Config) -> int:
-    """`bunny characters`: each character, its words, references and the frames it is in."""
+    """`bunny characters`: each character, its words, references, the frames it is in, its
+    dataset and why its training waits; then the clusters of unknown faces to name."""
     if not has_database(config):
         return EXIT_NO_DATABASE
     repo = Repository(config.database_path, read_only=True)
     try:
         summaries = repo.character_summaries()
+        now = utcnow()
+        running = daemon_running(repo, now)
+        inputs = readiness_inputs(now, running, disk_line(repo, config, running))
+        training = {line.character: line for line in character_training(repo, config, inputs)}
+        clusters = unknown_clusters(repo, config)
     finally:
         repo.close()
     if not summaries:
         print("no characters yet: drop reference photos into <inbox>/faces/<name>/")
-        return 0
-    print(f"{'NAME':<24}  {'TRIGGER':<18}  {'CLASS':<10}  {'REFS':>4}  {'FRAMES':>6}")
+    else:
+        print(
+            f"{'NAME':<24}  {'TRIGGER':<18}  {'CLASS':<10}  {'REFS':>4}  {'FRAMES':>6}  "
+            f"{'IMAGES':>6}  {'CAPTIONED':>9}  TRAINING"
+        )
     for c in summaries:
+        line = training[c.name]
+        counts = f"{line.captioned}/{line.threshold}"
         print(
             f"{shown(c.name):<24}  {shown(c.trigger_word):<18}  {shown(c.class_word):<10}  "
-            f"{c.references:>4}  {c.frames:>6}"
+            f"{c.references:>4}  {c.frames:>6}  {line.images:>6}  {counts:>9}  {line.reason.value}"
         )
+        print(f"{'':<24}  {shown(line.detail, REASON_LIMIT)}")
+    print(("\n" if summaries else "") + cluster_row(clusters))
     return 0
 
 

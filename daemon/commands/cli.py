@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import sys
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ EXIT_SCHEMA = 1  # the database's schema is not this program's
 EXIT_CONFIG = 2
 EXIT_ALREADY_RUNNING = 3
 EXIT_CRASHED = 70  # sysexits' EX_SOFTWARE: the daemon ended on an unexpected error
+DISTRIBUTION = "diffusion-bunny"
 
 
 def _config_path(arg: str | None) -> Path | None:
@@ -179,10 +181,19 @@ def _cmd_doctor(args: argparse.Namespace, config: Config) -> int:
     return run_doctor(config)
 
 
+def installed_version(distribution: str = DISTRIBUTION) -> str:
+    """The installed distribution's version; run from a source tree, it says so."""
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed: run from a source tree)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bunny", description="Turn movies into character datasets and LoRA models."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", metavar="FILE", help="config file (default: ./config.yaml)")
     common.add_argument("--library", metavar="DIR", help="library folder (overrides the config)")
@@ -270,7 +281,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if not arguments:  # a bare `bunny`: what it can do, not a usage error
+        parser.print_help()
+        return 0
+    args = parser.parse_args(arguments)
     try:
         config = load(args)
     except ConfigError as exc:

@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from daemon.byte_sizes import BYTES_PER_GB, readable_size
-from daemon.config import Config, DiskConfig, ScenesConfig
+from daemon.config import Config, DiskConfig
 from daemon.display_text import shown_lines
 from daemon.intake.inbox import InboxLayout
-from daemon.reports.checks import INSTALL_HINT, Check, Level
+from daemon.reports.checks import INSTALL_HINT, Check, Level, hub_probe, summary_line
+from daemon.reports.embedder_checks import scene_embedder_check
 from daemon.reports.provider_checks import caption_provider_checks
 from daemon.reports.training_checks import base_model_check, training_device_check
 from daemon.store import SCHEMA_VERSION
@@ -47,17 +48,20 @@ LIBRARIES: tuple[tuple[str, str, str], ...] = (
 
 
 def run_doctor(config: Config, print_line: Callable[[str], None] = print) -> int:
-    failures = 0
+    """Print every check, its fix when it is not ok, and a last line that counts warnings and
+    errors ("all checks passed" only when there are none). The exit status is 1 when a check
+    failed (something will not work until it is fixed) and 0 otherwise, warnings included
+    (something works less well, or will fail later, such as a base model that cannot be
+    downloaded)."""
+    levels = []
     for check in collect_checks(config):
         # A detail may quote a path or a config value: shown, not sent to the terminal raw.
         print_line(shown_lines(f"[{check.level.value:>4}] {check.name}: {check.detail}"))
         if check.fix and check.level is not Level.OK:
             print_line(f"       fix: {shown_lines(check.fix)}")
-        failures += check.level is Level.FAIL
-    print_line(
-        "all checks passed" if failures == 0 else f"{failures} check(s) failed; see 'fix' above"
-    )
-    return 1 if failures else 0
+        levels.append(check.level)
+    print_line(summary_line(levels))
+    return 1 if Level.FAIL in levels else 0
 
 
 def collect_checks(config: Config) -> Iterator[Check]:
@@ -71,9 +75,10 @@ def collect_checks(config: Config) -> Iterator[Check]:
         yield _library_check(module, distribution, purpose)
     yield _decoder_check()
     yield _face_models_check()
-    yield _scene_embedder_check(config.scenes, "scenes" in config.pipeline.stages)
+    hub = hub_probe()  # asked once, by whichever check needs it first
+    yield scene_embedder_check(config.scenes, "scenes" in config.pipeline.stages, hub)
     yield training_device_check(config.training)
-    yield base_model_check(config.training)
+    yield base_model_check(config.training, hub)
     yield from caption_provider_checks(config.captions, "captions" in config.pipeline.stages)
 
 
@@ -187,39 +192,3 @@ def _face_models_check() -> Check:
     if absent:
         return Check(Level.FAIL, "face models", f"missing {', '.join(absent)}", INSTALL_HINT)
     return Check(Level.OK, "face models", "dlib landmark and recognition models present")
-
-
-def _scene_embedder_check(config: ScenesConfig, in_pipeline: bool) -> Check:
-    """Which image embedder the scenes stage uses, loaded the way the stage loads it (but
-    never downloaded: a model missing from the cache is only looked for on the hub)."""
-    name = "scene embedder"
-    if not in_pipeline:
-        return Check(Level.OK, name, "the scenes stage is not in pipeline.stages")
-    from handlers.embedders import (
-        ClipEmbedder,
-        ColourLayoutDescriptor,
-        EmbedderUnavailableError,
-        hub_unreachable_reason,
-    )
-
-    try:
-        embedder = ClipEmbedder.load(config.model, config.batch_size, download=False)
-    except EmbedderUnavailableError as exc:
-        reason = exc.reason
-        if exc.not_cached:
-            unreachable = hub_unreachable_reason()
-            if unreachable is None:
-                return Check(
-                    Level.OK,
-                    name,
-                    f"{config.model} is not cached yet; the scenes stage downloads it at first use",
-                )
-            reason = f"{reason} and {unreachable}"
-        return Check(
-            Level.WARN,
-            name,
-            f"{ColourLayoutDescriptor.name} (built-in, no download) instead of CLIP: {reason}",
-            "to use CLIP, run once with access to huggingface.co (the model is then cached) "
-            "or set scenes.model to a folder holding a sentence-transformers CLIP model",
-        )
-    return Check(Level.OK, name, f"{embedder.name}, {embedder.dimensions} dimensions")

@@ -3,13 +3,19 @@ log and the disk, with one verdict for monitoring (health.py) as its exit status
 
 from __future__ import annotations
 
-import shutil
 import sys
 from dataclasses import dataclass
 from datetime import datetime
 
-from daemon.byte_sizes import BYTES_PER_GB, readable_size
 from daemon.config import Config
+from daemon.reports.character_overview import (
+    CharacterTraining,
+    UnknownClusters,
+    character_training,
+    readiness_inputs,
+    unknown_clusters,
+)
+from daemon.reports.disk_status import DiskLine, disk_line, paused_reason
 from daemon.reports.health import HealthFacts, Problem, assess, verdict
 from daemon.reports.logview import format_entry, last_error
 from daemon.reports.training_status import TrainingLine, training_lines
@@ -21,8 +27,6 @@ EXIT_NO_DATABASE = 1
 EXIT_NO_MATCH = 1
 # The daemon counts as running while its heartbeat is younger than a few beats.
 ALIVE_AFTER_SECONDS = HEARTBEAT_SECONDS * 3
-# Below this, a frame, a dataset image or the database's next page may not fit: full.
-FULL_BELOW_BYTES = 64_000_000
 
 
 @dataclass(frozen=True)
@@ -53,17 +57,6 @@ class BreakerLine:
 
 
 @dataclass(frozen=True)
-class DiskLine:
-    path: str
-    free: str  # in the unit that shows it: 14.7 MB, 1.47 GB
-    free_bytes: int
-    free_gb: float
-    floor_gb: float  # 0: never paused
-    paused: bool  # the daemon runs, and its last reading or this one is under the floor
-    full: bool  # under FULL_BELOW_BYTES: the daemon cannot write, floor or not
-
-
-@dataclass(frozen=True)
 class HealthLine:
     state: str  # ok, warning, critical (the exit status: 0, 1, 2)
     problems: list[str]
@@ -82,6 +75,8 @@ class StatusReport:
     breakers: list[BreakerLine]  # the running daemon's caption providers
     training: list[TrainingLine]
     training_wait: str | None  # why no run starts now (no GPU, disk space)
+    characters: list[CharacterTraining]  # each one's images, threshold and reason
+    unknown_clusters: UnknownClusters
     disk: DiskLine | None
     last_error: str | None  # the newest error line of the log
     health: HealthLine
@@ -115,13 +110,12 @@ def build_report(repo: Repository, now: datetime, config: Config) -> StatusRepor
         BreakerLine(b.provider, b.state, b.since.isoformat() + "Z") for b in repo.breaker_states()
     ]
     training = training_lines(repo, config.library)
-    disk = _disk_line(repo, config, running)
+    disk = disk_line(repo, config, running)
+    inputs = readiness_inputs(now, running, disk)
     facts = HealthFacts(
         daemon_running=running,
         heartbeat_age_seconds=age,
-        disk_paused_reason=(f"{disk.free} free, floor {disk.floor_gb:g} GB")
-        if disk and disk.paused
-        else None,
+        disk_paused_reason=paused_reason(disk),
         disk_full_reason=f"the library's disk is full: {disk.free} free in {disk.path}"
         if disk and disk.full
         else None,
@@ -141,28 +135,11 @@ def build_report(repo: Repository, now: datetime, config: Config) -> StatusRepor
         breakers=breakers,
         training=training,
         training_wait=repo.training_wait(),
+        characters=character_training(repo, config, inputs),
+        unknown_clusters=unknown_clusters(repo, config),
         disk=disk,
         last_error=_last_error(config),
         health=_health_line(assess(facts)),
-    )
-
-
-def _disk_line(repo: Repository, config: Config, running: bool) -> DiskLine | None:
-    try:
-        free = shutil.disk_usage(config.library).free
-    except OSError:
-        return None
-    reading = repo.disk_reading()
-    # The daemon's own reading may not have been saved: the database is on that disk too.
-    under_floor = free < config.disk.min_free_gb * BYTES_PER_GB
-    return DiskLine(
-        path=str(config.library),
-        free=readable_size(free),
-        free_bytes=free,
-        free_gb=round(free / BYTES_PER_GB, 3),
-        floor_gb=config.disk.min_free_gb,
-        paused=running and (under_floor or (reading is not None and reading.paused)),
-        full=free < FULL_BELOW_BYTES,
     )
 
 

@@ -9,6 +9,7 @@ from dataclasses import asdict
 
 from daemon.config import Config
 from daemon.display_text import REASON_LIMIT, escaped, shown
+from daemon.reports.character_overview_text import cluster_row, training_rows
 from daemon.reports.health import Health
 from daemon.reports.status import StatusReport, build_report
 from daemon.repository import Repository
@@ -95,7 +96,12 @@ def _caption_lines(report: StatusReport) -> list[str]:
     if report.breakers and report.daemon_running:
         states = ", ".join(f"{b.provider} {b.state} since {b.since}" for b in report.breakers)
         lines.append(f"providers: {states}")
-    return lines + _training_text(report)
+    return lines + _training_text(report) + _overview_text(report)
+
+
+def _overview_text(report: StatusReport) -> list[str]:
+    rows = training_rows(report.characters)
+    return (["", *rows] if rows else []) + ["", cluster_row(report.unknown_clusters)]
 
 
 def _training_text(report: StatusReport) -> list[str]:

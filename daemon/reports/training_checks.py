@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from daemon.config import TrainingConfig
@@ -28,8 +29,9 @@ def training_device_check(config: TrainingConfig) -> Check:
     return Check(level, "training device", choice.reason)
 
 
-def base_model_check(config: TrainingConfig) -> Check:
-    """Whether `training.base_model` looks loadable, without loading or downloading it."""
+def base_model_check(config: TrainingConfig, hub: Callable[[], str | None]) -> Check:
+    """Whether `training.base_model` looks loadable, without loading or downloading it;
+    `hub` says why huggingface.co cannot be reached now (None: it can)."""
     name, source = "base model", config.base_model
     path = Path(source).expanduser()
     if path.is_dir():
@@ -72,6 +74,18 @@ def base_model_check(config: TrainingConfig) -> Check:
         return Check(Level.WARN, name, f"hub id {source}; cannot read the cache: {exc}")
     if isinstance(cached, str):
         return Check(Level.OK, name, f"hub id {source}, in the Hugging Face cache")
+    unreachable = hub()
+    if unreachable is not None:
+        return Check(
+            Level.WARN,
+            name,
+            f"hub id {source} is not in the Hugging Face cache and {unreachable}: "
+            "training will fail until it is there",
+            'download it on a machine with network (python -c "from huggingface_hub import '
+            f'snapshot_download; snapshot_download({source!r})") and copy its Hugging Face '
+            "cache here, or set training.base_model to a local diffusers folder or a "
+            ".safetensors/.ckpt file",
+        )
     return Check(
         Level.OK,
         name,

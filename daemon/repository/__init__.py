@@ -37,6 +37,7 @@ from daemon.repository.records import (
     StageRunRecord,
     StoredFace,
     StoredImage,
+    UnknownCluster,
 )
 from daemon.repository.stage_runs import StageLedger
 from daemon.repository.training import RunEnd, TrainingLedger, TrainingRunRecord
@@ -68,6 +69,7 @@ __all__ = [
     "StoredFace",
     "StoredImage",
     "TrainingRunRecord",
+    "UnknownCluster",
 ]
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from typing import cast
 
 import peewee as pw
 
@@ -11,6 +13,7 @@ from daemon.repository.records import (
     MovieFace,
     Relabel,
     StoredFace,
+    UnknownCluster,
 )
 from daemon.repository.rows import (
     box_of,
@@ -125,6 +128,18 @@ class FaceStore(CharacterStore):
             for cluster, ids in by_cluster.items():
                 for batch in pw.chunked(ids, 500):
                     FaceRow.update(cluster=cluster).where(FaceRow.id.in_(batch)).execute()
+
+    def unknown_clusters(self) -> list[UnknownCluster]:
+        """The clusters waiting for a name: those with faces nobody has been matched to."""
+        rows = (
+            FaceRow.select(FaceRow.cluster, pw.fn.COUNT(FaceRow.id))
+            .where(FaceRow.cluster.is_null(False) & FaceRow.character.is_null())
+            .group_by(FaceRow.cluster)
+            .order_by(FaceRow.cluster)
+            .tuples()
+        )
+        pairs = cast(Iterable[tuple[str, int]], rows)
+        return [UnknownCluster(str(cluster), int(count)) for cluster, count in pairs]
 
     def cluster_faces(self, cluster: str) -> list[StoredFace]:
         return self.stored_faces(FaceRow.cluster == cluster)

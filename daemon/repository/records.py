@@ -47,6 +47,12 @@ class CharacterSummary:
 
 
 @dataclass(frozen=True)
+class UnknownCluster:
+    cluster: str  # its folder's name under library/unknown/, what `bunny name` takes
+    faces: int
+
+
+@dataclass(frozen=True)
 class StoredImage:
     id: int
     movie_id: int

@@ -1,8 +1,11 @@
 """Character LoRA training and generation (diffusers + peft), run in a separate process.
 
 The daemon side (no torch needed to import):
-- `policy`: `training_device(config)` (where a run may train now, or why it waits) and
-  `training_due(...)` (has a dataset grown enough for a new version).
+- `policy`: `training_device(config)` (where a run may train now, or why it waits),
+  `training_due(...)` (has a dataset grown enough for a new version), and the one reason a
+  character trains or waits (`character_readiness`, `start_blocker`): the training job decides
+  with them and `bunny status` / `bunny characters` explain with them;
+  `character_facts`: what they need to know of a character, read the same way for both.
 - `dataset_freeze`: validates a character's dataset folder and freezes it for one run.
 - `run_folder`: where runs live (`library/characters/<name>/models/<name>-vN.partial/`, renamed
   to `<name>-vN/` once complete), the run's spec and its progress file.

@@ -24,7 +24,6 @@ table through `RunOutcomes` (run_outcomes.py).
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -35,15 +34,18 @@ from daemon.config import Config, TrainingConfig
 from daemon.log import get_logger
 from daemon.repository import Repository, RunEnd
 from daemon.store import TrainingState, utcnow
+from daemon.training.character_facts import character_facts
 from daemon.training.dataset_freeze import DatasetRefusedError, read_frozen
-from daemon.training.policy import DeviceChoice, training_device, training_due
-from daemon.training.progress import read_progress
-from daemon.training.run_folder import (
-    SUMMARY_FILE,
-    RunFolder,
-    latest_model,
-    unfinished_runs,
+from daemon.training.policy import (
+    DeviceChoice,
+    RunActivity,
+    TrainingReason,
+    character_readiness,
+    start_blocker,
+    training_device,
 )
+from daemon.training.progress import read_progress
+from daemon.training.run_folder import RunFolder, unfinished_runs
 from daemon.training.run_outcomes import RunOutcomes
 from daemon.training.training_process import TrainingProcess, TrainingStatus, prepare_run
 
@@ -156,15 +158,12 @@ class TrainingJob:
         if not (self._resume or requests or due):
             self._set_wait(None)
             return
-        if len(self._running) >= settings.max_concurrent:
-            return
-        pause = self._paused()
-        if pause is not None:
-            self._set_wait(pause)
-            return
-        choice = self._device(settings)
-        if choice.device is None:
-            self._set_wait(choice.reason)
+        blocker = start_blocker(
+            len(self._running), settings, self._paused(), lambda: self._device(settings)
+        )
+        if blocker is not None:
+            if blocker.reason is not TrainingReason.SLOTS_FULL:  # a full slot is no wait
+                self._set_wait(blocker.text)
             return
         self._set_wait(None)
         while self._resume and self._free():
@@ -188,35 +187,25 @@ class TrainingJob:
         return {run.character for run in self.running} | {run.character for run in self._resume}
 
     def _due_characters(self, now: datetime) -> list[tuple[str, int]]:
-        settings = self.config.training
-        cooldown = timedelta(minutes=settings.cooldown_minutes)
         due = []
         for progress in self.repo.caption_progress():
             name, images = progress.character, progress.captioned
-            if name in self._busy():
-                continue
-            if not training_due(images, self._trained_basis(name), settings):
-                continue
-            last = self.repo.last_training_run(name)
-            since = (last.finished_at or last.started_at) if last else None
-            if since is not None and now - since < cooldown:
-                log.debug("training due but cooling down", character=name, since=str(since))
-                continue
-            due.append((name, images))
+            facts = character_facts(self.repo, self.library, name, images, self._activity(name))
+            readiness = character_readiness(facts, self.config.training, now)
+            if readiness.reason is TrainingReason.COOLDOWN:
+                log.debug(
+                    "training due but cooling down", character=name, until=str(readiness.until)
+                )
+            elif readiness.reason is TrainingReason.DUE:
+                due.append((name, images))
         return due
 
-    def _trained_basis(self, character: str) -> int | None:
-        basis = self.repo.trained_basis(character)
-        if basis is not None:
-            return basis
-        model = latest_model(self.library, character)  # a model made before the table
-        if model is None:
-            return None
-        try:
-            raw = json.loads((model.path / SUMMARY_FILE).read_text(encoding="utf-8"))
-            return int(raw["dataset_images"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return 0  # a model of unknown size: the next is due at min_images
+    def _activity(self, character: str) -> RunActivity:
+        if character in {run.character for run in self.running}:
+            return RunActivity.RUNNING
+        if character in {run.character for run in self._resume}:
+            return RunActivity.STOPPED
+        return RunActivity.NONE  # its `bunny train` request is started before the due ones
 
     def _start_new(self, character: str, basis: int | None, request_id: int | None) -> None:
         settings = self.config.training

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from daemon.config import Config, DiskConfig
+from daemon.config import Config, DiskConfig, TrainingConfig
+from daemon.reports.checks import Level, summary_line
 from daemon.reports.doctor import run_doctor
 from daemon.repository import Repository
 from daemon.store import SCHEMA_VERSION
@@ -32,6 +33,19 @@ def fix_after(lines: list[str], name: str) -> str:
     return lines[index + 1]
 
 
+def summary_of(lines: list[str]) -> str:
+    """The last line a doctor run should print, counted from the lines it printed."""
+    warnings = sum(line.startswith("[warn]") for line in lines)
+    errors = sum(line.startswith("[FAIL]") for line in lines)
+    if warnings == errors == 0:
+        return "all checks passed"
+    plural = {1: ""}
+    return (
+        f"{warnings} warning{plural.get(warnings, 's')}, {errors} error{plural.get(errors, 's')}; "
+        "see 'fix' above"
+    )
+
+
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
     return Config(inbox=tmp_path / "inbox", library=tmp_path / "library")
@@ -45,7 +59,7 @@ def test_healthy_installation_passes(config: Config) -> None:
     assert line_for(lines, "database").startswith("[  ok]")
     assert "does not exist yet" in line_for(lines, "database")
     assert line_for(lines, f"folder {config.library}").startswith("[  ok]")
-    assert lines[-1] == "all checks passed"
+    assert lines[-1] == summary_of(lines)
 
 
 def test_existing_database_is_checked(config: Config) -> None:
@@ -71,7 +85,7 @@ def test_library_that_cannot_be_created_fails_with_a_fix(tmp_path: Path) -> None
     assert folder.startswith("[FAIL]")
     assert "not a folder" in folder
     assert str(blocker) in fix_after(lines, f"folder {library}")
-    assert lines[-1].startswith("1 check(s) failed")
+    assert lines[-1] == summary_of(lines) and ", 1 error;" in lines[-1]
 
 
 def test_library_that_is_a_file_fails(tmp_path: Path) -> None:
@@ -145,3 +159,36 @@ def test_disk_under_the_pause_floor_is_a_warning(config: Config) -> None:
     assert line_for(lines, "disk").startswith("[warn]")
     assert "under disk.min_free_gb (1e+06 GB)" in line_for(lines, "disk")
     assert "lower disk.min_free_gb" in fix_after(lines, "disk")
+
+
+def test_warnings_are_counted_and_never_called_all_passed(config: Config) -> None:
+    # A floor no disk reaches: a warning on any machine (and here no GPU, no huggingface.co).
+    cramped = dataclasses.replace(config, disk=DiskConfig(min_free_gb=1_000_000))
+    code, lines = doctor(cramped)
+    assert line_for(lines, "disk").startswith("[warn]")
+    assert "all checks passed" not in lines
+    assert lines[-1] == summary_of(lines)
+    assert code == 0, "warnings alone do not fail the doctor"
+    assert summary_line([Level.OK, Level.OK]) == "all checks passed"
+    assert summary_line([Level.WARN, Level.FAIL, Level.FAIL]).startswith("1 warning, 2 errors;")
+
+
+def test_a_base_model_that_cannot_be_downloaded_is_a_warning_with_the_fix(tmp_path: Path) -> None:
+    from handlers.embedders import hub_unreachable_reason
+
+    if hub_unreachable_reason() is None:
+        pytest.skip("huggingface.co answers here: the first run can download the model")
+    config = Config(
+        inbox=tmp_path / "inbox",
+        library=tmp_path / "library",
+        training=TrainingConfig(base_model="nobody-here/no-such-model"),
+    )
+    code, lines = doctor(config)
+    model = line_for(lines, "base model")
+    assert model.startswith("[warn]"), model
+    assert "not in the Hugging Face cache" in model and "cannot be reached" in model
+    assert "training will fail" in model
+    fix = fix_after(lines, "base model")
+    assert "on a machine with network" in fix and "set training.base_model" in fix
+    assert "first run downloads it" not in "\n".join(lines)
+    assert code == 0 and lines[-1] == summary_of(lines)
