@@ -9,8 +9,12 @@ import sys
 import tomllib
 from pathlib import Path
 
-from daemon.cli import build_parser
+import pytest
+
+from daemon import store
+from daemon.cli import build_parser, main
 from daemon.exports.formats import ExportFormat
+from tests.daemon import test_read_only_commands as read_only
 from tests.daemon.exports.conftest import AMELIE, NINO, BuiltLibrary
 
 
@@ -83,3 +87,14 @@ def test_the_format_choices_are_the_enums_values() -> None:
     assert ExportFormat(args.format) is ExportFormat.AI_TOOLKIT
     for chosen in ExportFormat:
         assert parser.parse_args(["export", "--all", "--to", "x", "--format", chosen.value])
+
+
+def test_an_older_database_is_refused_and_left_as_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    library = tmp_path / "library"
+    read_only.database_at_version(library / "bunny.db", store.SCHEMA_VERSION - 1)
+    before = read_only.digest(library)
+    code = main(["export", "--all", "--to", str(tmp_path / "out"), "--library", str(library)])
+    assert code == 1 and "start the daemon once" in capsys.readouterr().err
+    assert read_only.digest(library) == before and not (tmp_path / "out").exists()
