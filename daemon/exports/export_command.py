@@ -78,9 +78,8 @@ def _datasets(config: Config, request: ExportRequest) -> list[CharacterDataset]:
 def _report(done: ExportedCharacter) -> None:
     how = f"{done.linked} hard-linked, {done.images - done.linked} copied"
     print(f"{shown(done.name)}: {done.images} image(s) -> {shown(str(done.folder))} ({how})")
-    if done.left_out:
-        listed = ", ".join(done.left_out)
-        print(f"  left out, a type this trainer does not read: {shown(listed, REASON_LIMIT)}")
+    for left in done.left_out:
+        print(f"  left out: {shown(left.file)}: {shown(left.reason, REASON_LIMIT)}")
 
 
 def _fail(message: str, code: int = EXIT_REFUSED) -> int:

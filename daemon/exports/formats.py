@@ -45,9 +45,15 @@ class ExportRequest:
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    file: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class ExportedCharacter:
     name: str
     folder: Path
     images: int
     linked: int  # images hard-linked; the others were copied
-    left_out: tuple[str, ...]  # images the layout's trainer does not read (by type)
+    left_out: tuple[LeftOut, ...]  # images the layout's trainer could not read

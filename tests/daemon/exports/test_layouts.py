@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from PIL import Image
 
 from daemon.exports.dataset_reader import read_dataset
-from daemon.exports.formats import ExportedCharacter, ExportFormat
+from daemon.exports.formats import ExportedCharacter, ExportFormat, LeftOut
 from daemon.exports.layout import export_character
 from daemon.exports.registry import layout_for
 from handlers.kohya_dataset import repeats_for
@@ -151,7 +152,20 @@ def test_ai_toolkit_job_has_the_shape_of_its_examples(built: BuiltLibrary, tmp_p
     # "Only jpg, jpeg, and png are supported currently" (the example's datasets comment).
     jpegs = [i for i in built.images[AMELIE.name] if i.suffix == ".jpg"]
     assert pairs(Path(dataset["folder_path"])) == captions_of(jpegs)
-    assert done.left_out == (f"{built.images[AMELIE.name][-1].name}",)
+    webp = built.images[AMELIE.name][-1].name
+    assert done.left_out == (LeftOut(webp, "ai-toolkit reads no such image"),)
+
+
+def test_two_images_that_share_a_caption_file_export_once(
+    built: BuiltLibrary, tmp_path: Path
+) -> None:
+    first = built.images[AMELIE.name][0]
+    twin = first.with_suffix(".png")
+    Image.new("RGB", (40, 40)).save(twin)  # the user's, beside ours, named alike
+    done = export(built, ExportFormat.KOHYA, tmp_path / "out")
+    assert done.left_out == (LeftOut(twin.name, f"shares its caption with {first.name}"),)
+    (images,) = (done.folder / "img").iterdir()
+    assert (images / first.name).exists() and not (images / twin.name).exists()
 
 
 def test_every_layout_hard_links_the_images_and_copies_nothing(
