@@ -58,6 +58,12 @@ def metadata_is_stale(dataset_dir: Path) -> bool:
     return listed != set(_captioned_images(dataset_dir))
 
 
+def captioned_images(dataset_dir: Path) -> list[str]:
+    """The names of the folder's images with a `.txt` beside them, sorted: what a trainer
+    learns from."""
+    return _captioned_images(dataset_dir)
+
+
 def _captioned_images(dataset_dir: Path) -> list[str]:
     return [
         image.name

@@ -6,7 +6,8 @@ the user edited is theirs: a later run puts a caption back only where the file i
 `bunny recaption` marks captions stale to be asked for again. When the chain says to wait
 (a provider's breaker is open and `captions.when_unavailable` is `wait`), the captions made
 so far stay stored and the stage is deferred: the pipeline runs it again later, without
-counting a failure. Each character folder touched gets its `metadata.jsonl` rebuilt.
+counting a failure. Each character folder touched gets its `metadata.jsonl` rebuilt, and
+every character its kohya `dataset.toml` (handlers/kohya_dataset.py) brought up to date.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar, Protocol
 
 from daemon.clients.caption_client import CaptionRequest
@@ -41,6 +43,7 @@ from handlers.caption_text import TokenCounter, clean_caption, estimated_tokens,
 from handlers.dataset import DatasetImage, DatasetReport
 from handlers.faces import FacesReport, FoundFace
 from handlers.frame_files import Picture, frame_size, read_frame
+from handlers.kohya_dataset import KohyaSettings, keep_dataset_config
 from handlers.quality import JudgedFrame, QualityReport, Verdict
 from handlers.scenes import ScenesReport
 
@@ -100,9 +103,11 @@ class CaptionsHandler:
         chain: CaptionChain,
         ledger: CaptionLedger,
         count_tokens: TokenCounter = estimated_tokens,
+        kohya: KohyaSettings | None = None,
     ) -> None:
         self.config, self.chain, self.ledger = config, chain, ledger
         self.count_tokens = count_tokens
+        self.kohya = kohya or KohyaSettings()
 
     def run(self, job: MovieJob) -> CaptionsReport:
         images = job.result(DatasetReport).images
@@ -182,6 +187,13 @@ class CaptionsHandler:
         for folder in every:
             if folder in ours or metadata_is_stale(folder):
                 write_metadata(folder)
+            self._keep_dataset_config(folder)
+
+    def _keep_dataset_config(self, folder: Path) -> None:
+        """`dataset.toml`'s repeats follow the image count: it is kept with metadata.jsonl."""
+        record = self.ledger.character(folder.parent.name)
+        if record is not None:  # a folder no character owns has no words to give
+            keep_dataset_config(folder, f"{record.trigger_word} {record.class_word}", self.kohya)
 
 
 class _FactFinder:

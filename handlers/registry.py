@@ -15,6 +15,7 @@ from handlers.dataset import DatasetHandler
 from handlers.embedders import SharedEmbedder, SharedTokenCounter
 from handlers.faces import FacesHandler, ReferenceBook
 from handlers.frames import FramesHandler
+from handlers.kohya_dataset import KohyaSettings
 from handlers.near_duplicates import NearDuplicateIndex
 from handlers.probe import ProbeHandler
 from handlers.quality import QualityHandler
@@ -39,7 +40,8 @@ def _captions(config: Config, services: StageServices) -> CaptionsHandler:
         raise ValueError("the captions stage needs somewhere to keep captions (a repository)")
     chain = build_caption_chain(config.captions, services.breakers)
     counter = SharedTokenCounter(services.embedder, estimated_tokens)
-    return CaptionsHandler(config.captions, chain, services.captions, counter)
+    kohya = KohyaSettings.from_training(config.training)
+    return CaptionsHandler(config.captions, chain, services.captions, counter, kohya)
 
 
 Factory = Callable[[Config, StageServices], Handler]

@@ -8,12 +8,14 @@ import json
 import subprocess
 import sys
 import threading
+import tomllib
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
+from handlers.kohya_dataset import repeats_for
 from tests.conftest import HAMILTON, DaemonProcess, drop_hamilton_and_lin, wait_for
 
 SECRET = "sk-test-3c1d9f0a77b24e61"
@@ -154,6 +156,11 @@ def test_a_caption_api_outage_mid_run_loses_and_duplicates_nothing(
         assert text.startswith("lmm, a man on a stage, singing"), text
     lines = (dataset / "metadata.jsonl").read_text(encoding="utf-8").splitlines()
     assert sorted(json.loads(line)["file_name"] for line in lines) == [p.name for p in images]
+    # kohya's dataset.toml beside the folder, its repeats from the images now there.
+    kohya = tomllib.loads((dataset.parent / "dataset.toml").read_text(encoding="utf-8"))
+    (subset,) = kohya["datasets"][0]["subsets"]
+    assert subset["image_dir"] == str(dataset.resolve())
+    assert subset["num_repeats"] == repeats_for(len(images))
     final = status(daemon)
     assert final["captions"] == [
         {"character": "Lin-Manuel Miranda", "images": len(images), "captioned": len(images)}

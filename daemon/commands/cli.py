@@ -181,6 +181,14 @@ def _cmd_doctor(args: argparse.Namespace, config: Config) -> int:
     return run_doctor(config)
 
 
+def _cmd_export(args: argparse.Namespace, config: Config) -> int:
+    from daemon.exports.export_command import run_export
+    from daemon.exports.formats import ExportFormat, ExportRequest
+
+    request = ExportRequest(args.to, ExportFormat(args.format), args.name, args.all)
+    return run_export(config, request)
+
+
 def installed_version(distribution: str = DISTRIBUTION) -> str:
     """The installed distribution's version; run from a source tree, it says so."""
     try:
@@ -268,6 +276,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("name", help="the character's name")
     train.set_defaults(func=_cmd_train)
+
+    export = sub.add_parser(
+        "export", parents=[common], help="copy datasets in a LoRA trainer's layout"
+    )
+    export.add_argument("name", nargs="?", help="the character's name (or --all)")
+    export.add_argument("--all", action="store_true", help="every character, one folder each")
+    export.add_argument("--to", type=Path, required=True, metavar="DIR", help="where to write")
+    export.add_argument(
+        "--format",
+        choices=("kohya", "onetrainer", "ai-toolkit", "imagefolder"),  # ExportFormat's values
+        default="kohya",
+        help="the trainer's layout (default: kohya)",
+    )
+    export.set_defaults(func=_cmd_export)
 
     doctor = sub.add_parser("doctor", parents=[common], help="check the installation")
     doctor.set_defaults(func=_cmd_doctor)

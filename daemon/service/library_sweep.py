@@ -28,6 +28,8 @@ SWEPT_FOLDERS = (
     "movies/*",
     "movies/*/frames",
 )
+# Our temporaries in folders the user writes too: only these exact names go there.
+OWN_TEMPORARIES = ("characters/*/.dataset.toml.tmp",)  # handlers/kohya_dataset.py
 
 
 class LeftoverSweep:
@@ -48,7 +50,8 @@ class LeftoverSweep:
         return removed
 
     def _temporaries(self) -> list[Path]:
-        return [
+        named = [p for n in OWN_TEMPORARIES for p in self._library.glob(n) if p.is_file()]
+        return named + [
             path
             for pattern in SWEPT_FOLDERS
             for folder in self._library.glob(pattern)

@@ -94,3 +94,23 @@ def test_the_daemon_finishes_an_interrupted_adoption_and_sweeps_at_start(
     events = [e.get("event") for e in daemon.log_entries()]
     assert "finishing an adoption that was interrupted" in events
     assert "leftovers of an interrupted run removed" in events
+
+
+def test_a_half_written_dataset_toml_goes_and_the_users_files_beside_it_stay(
+    tmp_path: Path,
+) -> None:
+    library = tmp_path / "library"
+    character = library / "characters" / "Ann"
+    character.mkdir(parents=True)
+    half = character / ".dataset.toml.tmp"  # handlers/kohya_dataset.py's, cut short
+    half.write_text("[general]\ncaption_ext")
+    users = [character / ".notes.tmp", character / "dataset.toml.tmp"]
+    for path in users:
+        path.write_text("the user's")
+    repo = Repository(library / "bunny.db")
+    try:
+        removed = LeftoverSweep(repo, library).run()
+    finally:
+        repo.close()
+    assert removed == ["characters/Ann/.dataset.toml.tmp"]
+    assert not half.exists() and all(path.exists() for path in users)
