@@ -53,8 +53,10 @@ class GenerationProgress:
         if self.terminal:
             self._show(f"image {index}/{self.count}, step 0/{self.steps}{self._left()}")
 
-    def step(self, index: int, step: int) -> None:
-        """`step` of image `index` (both from 1) is done."""
+    def step(self, index: int, step: int, steps: int) -> None:
+        """`step` of the `steps` of image `index` (from 1) is done. The scheduler decides the
+        steps (see generation.StepCallback); the first image's count stands for the others."""
+        self.steps = steps
         self.done_steps = (index - 1) * self.steps + step
         if self.terminal:
             self._show(f"image {index}/{self.count}, step {step}/{self.steps}{self._left()}")

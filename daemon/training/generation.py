@@ -56,15 +56,19 @@ class GenerateRequest:
     sampler: Sampler | None = None  # None: the base model's own scheduler
 
 
-StepCallback = Callable[[int], None]  # called with the number of steps done
+# Called with the steps done and the steps of the picture: the scheduler's, which may differ
+# from the steps asked for (PLMS takes one more, Heun and DPM2 nearly twice as many).
+StepCallback = Callable[[int, int], None]
 
 
 def render(
     pipe: StableDiffusionPipeline, params: GenerationParameters, on_step: StepCallback | None = None
 ) -> Image.Image:
-    def step_end(_pipe: Any, step: int, _timestep: Any, tensors: dict[str, Any]) -> dict[str, Any]:
+    def step_end(
+        running: Any, step: int, _timestep: Any, tensors: dict[str, Any]
+    ) -> dict[str, Any]:
         if on_step is not None:
-            on_step(step + 1)
+            on_step(step + 1, running.num_timesteps)
         return tensors
 
     generator = torch.Generator(device="cpu").manual_seed(params.seed)

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 from pathlib import Path
@@ -27,6 +28,14 @@ LEGACY_OFFSET, LEGACY_LENGTH, LEGACY_HASH_LENGTH = 0x100000, 0x10000, 8
 
 
 def file_sha256(path: Path) -> str:
+    """Hashed once per process for a file of unchanged size and time (a checkpoint is GBs, and
+    the end of a run wants its hash for the header and for every sample image)."""
+    stat = path.stat()
+    return _file_sha256(path.resolve(), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _file_sha256(path: Path, _size: int, _mtime_ns: int) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK):

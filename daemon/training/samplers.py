@@ -99,7 +99,7 @@ _RECIPES: dict[Sampler, _Recipe] = {
         {"algorithm_type": "sde-dpmsolver++", "solver_order": 2, "use_karras_sigmas": True},
     ),
     Sampler.DDIM: _Recipe("DDIM", DDIMScheduler),
-    Sampler.PLMS: _Recipe("PLMS", PNDMScheduler),
+    Sampler.PLMS: _Recipe("PLMS", PNDMScheduler, {"skip_prk_steps": True}),  # as SD 1.5 has it
     Sampler.UNIPC: _Recipe("UniPC", UniPCMultistepScheduler),
     Sampler.LMS: _Recipe("LMS", LMSDiscreteScheduler, {"use_karras_sigmas": False}),
     Sampler.HEUN: _Recipe("Heun", HeunDiscreteScheduler, {"use_karras_sigmas": False}),
