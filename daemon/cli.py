@@ -136,8 +136,9 @@ def _cmd_generate(args: argparse.Namespace, config: Config) -> int:
     from daemon.training.base_model import BaseModelError
     from daemon.training.generation import GenerateRequest, GenerationError, generate
 
-    # One line per image into the library's log; the console shows the progress instead.
-    configure_daemon_logging(replace(config, log=replace(config.log, console="off")))
+    if config.library.is_dir():  # a mistyped --library is not created by the log file
+        # One line per image into the library's log; the console shows the progress instead.
+        configure_daemon_logging(replace(config, log=replace(config.log, console="off")))
     request = GenerateRequest(
         character=args.name,
         prompt=args.prompt,

@@ -36,6 +36,7 @@ class GenerationProgress:
         self.started = clock()
         self.image_started = self.started
         self.done_steps = 0
+        self._line_open = False  # a terminal line not yet ended by a newline
 
     def seconds_left(self) -> float | None:
         if not self.done_steps:
@@ -70,12 +71,21 @@ class GenerationProgress:
         if self.terminal:
             self._show(line)
             if index == self.count:
-                self.stream.write("\n")
+                self.end()
         else:
             self.stream.write(line + "\n")
         self.stream.flush()
         return seconds
 
+    def end(self) -> None:
+        """End the terminal's progress line (also when generation fails or is interrupted,
+        so that the next message starts on a line of its own)."""
+        if self._line_open:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._line_open = False
+
     def _show(self, line: str) -> None:
         self.stream.write(f"\r{line}{CLEAR_TO_END}")
         self.stream.flush()
+        self._line_open = True

@@ -155,19 +155,31 @@ def generate(
     progress = GenerationProgress(request.count, first.steps, progress_stream or sys.stderr)
     folder = config.library / "characters" / name / "generated"
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    try:
+        return _generate_all(pipe, first, request, progress, folder / f"{stamp}-{run.name}")
+    finally:
+        progress.end()
+
+
+def _generate_all(
+    pipe: StableDiffusionPipeline,
+    first: GenerationParameters,
+    request: GenerateRequest,
+    progress: GenerationProgress,
+    prefix: Path,
+) -> list[Path]:
     paths = []
     for index in range(1, request.count + 1):
-        params = dataclasses.replace(first, seed=first_seed + index - 1)
+        params = dataclasses.replace(first, seed=first.seed + index - 1)
         progress.start_image(index)
         image = render(pipe, params, functools.partial(progress.step, index))
-        path = folder / f"{stamp}-{run.name}-{params.seed}.png"
+        path = prefix.with_name(f"{prefix.name}-{params.seed}.png")
         save_png(image, params, path)
         paths.append(path)
         seconds = progress.image_done(index, path)
         log.info(
             "image generated",
-            character=name,
-            model=run.name,
+            model=first.lora,
             image=index,
             count=request.count,
             seed=params.seed,

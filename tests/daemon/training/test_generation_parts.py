@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from diffusers import DDPMScheduler, PNDMScheduler
 
+from daemon.cli import main
 from daemon.training.base_model import load_pipeline
 from daemon.training.generate_progress import GenerationProgress
 from daemon.training.generation import render
@@ -151,6 +152,9 @@ def test_on_a_terminal_progress_is_one_line_updated_in_place() -> None:
     progress.step(2, 13, 30)  # 43 steps in 43 s, 77 to go
     assert screen.getvalue().endswith("\rimage 2/4, step 13/30, 1:17 left\x1b[K")
     assert "\n" not in screen.getvalue()
+    progress.end()  # generation failed or was interrupted: the error starts a line of its own
+    progress.end()
+    assert screen.getvalue().endswith("left\x1b[K\n")
 
 
 def test_elsewhere_progress_is_one_line_per_image() -> None:
@@ -165,3 +169,13 @@ def test_elsewhere_progress_is_one_line_per_image() -> None:
         "image 1/2 done in 4.0 s, 0:04 left: /lib/1.png",
         "image 2/2 done in 4.0 s, 0:00 left: /lib/2.png",
     ]
+
+
+@pytest.mark.usefixtures("own_logging")
+def test_generate_with_a_mistyped_library_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typo = tmp_path / "libary"
+    assert main(["generate", "Ann", "{trigger}", "--library", str(typo)]) == 1
+    assert "'Ann' has no trained model" in capsys.readouterr().err
+    assert not typo.exists()
