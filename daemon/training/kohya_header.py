@@ -120,8 +120,7 @@ def training_fields(record: LoraRecord) -> dict[str, str]:
         "ss_num_train_images": str(images),
         "ss_dataset_dirs": json.dumps({folder: {"n_repeats": 1, "img_count": images}}),
         "ss_tag_frequency": json.dumps(
-            {folder: tag_frequency([item.caption for item in record.dataset.items])},
-            ensure_ascii=False,
+            {folder: tag_frequency([item.caption for item in record.dataset.items])}
         ),
         "ss_training_comment": "trained by diffusion-bunny (diffusers + peft)",
     }

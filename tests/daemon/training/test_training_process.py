@@ -78,9 +78,18 @@ def test_the_finished_run_has_its_files_and_its_final_name(
     for name in summary.samples:
         with Image.open(folder / name) as sample:
             assert sample.size == (32, 32)
-            assert "Seed: 1234" in sample.text["parameters"]
+            prompt, _, fields = parse_infotext(sample.text["parameters"])
+            assert prompt.endswith(" <lora:Amelie_Poulain-v1:1>") and fields["Seed"] == "1234"
+            lora_hash = fields["Lora hashes"].removeprefix("Amelie_Poulain-v1: ")
+            assert lora_hash == _kohya_header(folder)["sshs_model_hash"][:12]
             assert json.loads(sample.text["bunny"])["lora"] == f"{CHARACTER}-v1"
     assert len(summary.samples) == 2
+
+
+def _kohya_header(folder: Path) -> dict[str, str]:
+    with safe_open(str(folder / KOHYA_FILE), framework="pt") as handle:
+        header: dict[str, str] = handle.metadata()
+    return header
 
 
 def test_the_kohya_copy_has_kohya_keys_and_the_configured_alpha(trained: Trained) -> None:
