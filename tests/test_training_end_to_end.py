@@ -24,7 +24,7 @@ from daemon.repository import TrainingRunRecord
 from daemon.store import TrainingState
 from daemon.training.progress import TrainingProgress, read_progress
 from tests.conftest import HAMILTON, DaemonProcess, drop_hamilton_and_lin, wait_for
-from tests.daemon.training.conftest import write_dataset
+from tests.daemon.training.conftest import parse_infotext, write_dataset
 
 STEPS = 40
 
@@ -150,8 +150,10 @@ def test_a_run_survives_a_killed_daemon_and_a_killed_worker_then_generates(
     with Image.open(picture) as image:
         assert image.size == (32, 32)
         parameters = image.info["parameters"]
-    assert parameters.startswith("Ann smiling\n")
-    assert "Seed: 5, Size: 32x32" in parameters and parameters.endswith("Lora: Ann-v1")
+    prompt, _, fields = parse_infotext(parameters)
+    assert prompt == "Ann smiling <lora:Ann-v1:1>"
+    assert (fields["Seed"], fields["Size"], fields["Lora hashes"][:8]) == ("5", "32x32", "Ann-v1: ")
+    assert "image 1/1 done in " in made.stderr  # not a terminal: a line per image
 
     daemon.signal(signal.SIGTERM)
     assert daemon.wait(timeout=60) == 0

@@ -132,9 +132,15 @@ def _cmd_logs(args: argparse.Namespace, config: Config) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace, config: Config) -> int:
+    from dataclasses import replace
+
+    from daemon.log import configure_daemon_logging
     from daemon.training.base_model import BaseModelError
     from daemon.training.generation import GenerateRequest, GenerationError, generate
 
+    if config.library.is_dir():  # a mistyped --library is not created by the log file
+        # One line per image into the library's log; the console shows the progress instead.
+        configure_daemon_logging(replace(config, log=replace(config.log, console="off")))
     request = GenerateRequest(
         character=args.name,
         prompt=args.prompt,
@@ -145,6 +151,8 @@ def _cmd_generate(args: argparse.Namespace, config: Config) -> int:
         guidance=args.guidance,
         negative_prompt=args.negative,
         version=args.version,
+        lora_weight=args.lora_weight,
+        sampler=args.sampler,
     )
     try:
         paths = generate(config, request)
@@ -166,6 +174,16 @@ def _image_size(text: str) -> tuple[int, int]:
     if any(side < 8 or side % 8 for side in size):
         raise argparse.ArgumentTypeError(f"{text!r}: sides must be multiples of 8")
     return size
+
+
+def _sampler(text: str) -> Any:
+    from daemon.training.samplers import Sampler
+
+    try:
+        return Sampler.parse(text)
+    except ValueError:
+        names = ", ".join(sampler.value for sampler in Sampler)
+        raise argparse.ArgumentTypeError(f"{text!r}: choose one of {names}") from None
 
 
 def _cmd_service(args: argparse.Namespace, config: Config) -> int:
@@ -269,6 +287,18 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--guidance", type=float, help="classifier-free guidance scale")
     gen.add_argument("--negative", help="negative prompt")
     gen.add_argument("-v", "--version", type=int, help="model version (default: the newest)")
+    gen.add_argument(
+        "--lora-weight",
+        type=float,
+        default=1.0,
+        help="the LoRA's strength, as in <lora:NAME:WEIGHT> (default 1; 0: the base model alone)",
+    )
+    gen.add_argument(
+        "--sampler",
+        type=_sampler,
+        help="euler-a, euler, dpmpp-2m, dpmpp-2m-karras, dpmpp-2m-sde-karras, ddim, plms, "
+        "unipc, lms, heun, dpm2, dpm2-a, or A1111's name (default: the base model's scheduler)",
+    )
     gen.set_defaults(func=_cmd_generate)
 
     train = sub.add_parser(

@@ -96,3 +96,12 @@ def load_pipeline(
         )
     pipe.set_progress_bar_config(disable=True)
     return pipe
+
+
+def base_model_name(source: str) -> str:
+    """The name A1111's infotext gives a model (`Model:`): a checkpoint file's stem, a
+    folder's name, a hub id's last part; never a local path."""
+    path = Path(source).expanduser()
+    if base_model_kind(source) == "file":
+        return path.stem
+    return path.name

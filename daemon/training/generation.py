@@ -1,57 +1,44 @@
 """Images from a character's model: the sample images of a run, and `bunny generate`.
 
-Every PNG carries its parameters twice: a `parameters` text chunk in AUTOMATIC1111's layout
-(its "PNG Info" tab and most image viewers read it) and a `bunny` chunk with the same as JSON.
-`{trigger}` in a prompt is replaced by the character's trigger word.
+Every PNG carries its parameters (see infotext.py). `{trigger}` in a prompt is replaced by the
+character's trigger word. The LoRA is applied at `lora_weight` (1: as trained, 0: the base
+model alone), as A1111's `<lora:NAME:WEIGHT>` does.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import io
-import json
+import functools
 import secrets
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TextIO
 
 import torch
 from diffusers.pipelines.stable_diffusion.pipeline_stable_diffusion import StableDiffusionPipeline
 from diffusers.utils import logging as diffusers_logging
 from PIL import Image
-from PIL.PngImagePlugin import PngInfo
 
-from daemon.atomic import write_bytes_atomic
 from daemon.characters.names import character_name
 from daemon.config import Config, TrainingConfig
-from daemon.training.base_model import load_pipeline
-from daemon.training.lora_files import read_summary
+from daemon.log import get_logger
+from daemon.training.base_model import base_model_kind, base_model_name, load_pipeline
+from daemon.training.generate_progress import GenerationProgress
+from daemon.training.infotext import GenerationParameters, save_png
+from daemon.training.lora_files import TrainingSummary, read_summary
+from daemon.training.model_hashes import A1111_LORA_HASH_LENGTH, a1111_model_hash, addnet_hash
 from daemon.training.run_folder import LORA_FILE, SAMPLES_DIR, latest_model
+from daemon.training.samplers import Sampler, sampler_name
+
+ADAPTER = "character"
+log = get_logger("bunny.generate")
 
 
 class GenerationError(Exception):
     """No model to generate with; the message says why."""
-
-
-@dataclass(frozen=True)
-class GenerationParameters:
-    prompt: str
-    negative_prompt: str
-    steps: int
-    guidance: float
-    seed: int
-    width: int
-    height: int
-    base_model: str
-    lora: str  # the model (NAME-vN) whose LoRA was applied
-
-    def a1111_text(self, sampler: str) -> str:
-        return (
-            f"{self.prompt}\nNegative prompt: {self.negative_prompt}\n"
-            f"Steps: {self.steps}, Sampler: {sampler}, CFG scale: {self.guidance:g}, "
-            f"Seed: {self.seed}, Size: {self.width}x{self.height}, Model: {self.base_model}, "
-            f"Lora: {self.lora}"
-        )
 
 
 @dataclass(frozen=True)
@@ -65,9 +52,25 @@ class GenerateRequest:
     guidance: float | None = None
     negative_prompt: str | None = None
     version: int | None = None  # None: the newest model
+    lora_weight: float = 1.0
+    sampler: Sampler | None = None  # None: the base model's own scheduler
 
 
-def render(pipe: StableDiffusionPipeline, params: GenerationParameters) -> Image.Image:
+# Called with the steps done and the steps of the picture: the scheduler's, which may differ
+# from the steps asked for (PLMS takes one more, Heun and DPM2 nearly twice as many).
+StepCallback = Callable[[int, int], None]
+
+
+def render(
+    pipe: StableDiffusionPipeline, params: GenerationParameters, on_step: StepCallback | None = None
+) -> Image.Image:
+    def step_end(
+        running: Any, step: int, _timestep: Any, tensors: dict[str, Any]
+    ) -> dict[str, Any]:
+        if on_step is not None:
+            on_step(step + 1, running.num_timesteps)
+        return tensors
+
     generator = torch.Generator(device="cpu").manual_seed(params.seed)
     result = pipe(
         prompt=params.prompt,
@@ -77,23 +80,11 @@ def render(pipe: StableDiffusionPipeline, params: GenerationParameters) -> Image
         width=params.width,
         height=params.height,
         generator=generator,
+        callback_on_step_end=step_end,
     )
     image = result.images[0]
     assert isinstance(image, Image.Image)
     return image
-
-
-def save_png(image: Image.Image, params: GenerationParameters, sampler: str, path: Path) -> None:
-    info = PngInfo()
-    info.add_text("parameters", params.a1111_text(sampler))
-    info.add_text("bunny", json.dumps(dataclasses.asdict(params), ensure_ascii=False))
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", pnginfo=info)
-    write_bytes_atomic(path, buffer.getvalue())
-
-
-def sampler_name(pipe: StableDiffusionPipeline) -> str:
-    return type(pipe.scheduler).__name__
 
 
 def inference_device() -> tuple[str, torch.dtype]:
@@ -104,7 +95,45 @@ def inference_device() -> tuple[str, torch.dtype]:
     return "cpu", torch.float32
 
 
-def generate(config: Config, request: GenerateRequest) -> list[Path]:
+def _lora_hash(kohya_file: Path) -> str:
+    return addnet_hash(kohya_file)[:A1111_LORA_HASH_LENGTH] if kohya_file.is_file() else ""
+
+
+def _model_hash(base_model: str) -> str:
+    """A1111's hash of a checkpoint file; a folder or hub id has none."""
+    if base_model_kind(base_model) != "file":
+        return ""
+    return a1111_model_hash(Path(base_model).expanduser())
+
+
+def _parameters(
+    request: GenerateRequest, summary: TrainingSummary, folder: Path, sampler: str, seed: int
+) -> GenerationParameters:
+    training = summary.parameters
+    width, height = request.size or (training.resolution,) * 2
+    negative = request.negative_prompt
+    return GenerationParameters(
+        prompt=request.prompt.replace("{trigger}", summary.trigger_word),
+        negative_prompt=training.sample_negative_prompt if negative is None else negative,
+        steps=request.steps or training.sample_steps,
+        guidance=training.sample_guidance if request.guidance is None else request.guidance,
+        seed=seed,
+        width=width,
+        height=height,
+        base_model=summary.base_model,
+        lora=summary.model,
+        sampler=sampler,
+        lora_weight=request.lora_weight,
+        lora_file=Path(summary.kohya_file).stem,
+        lora_hash=_lora_hash(folder / summary.kohya_file),
+        model_name=base_model_name(summary.base_model),
+        model_hash=_model_hash(summary.base_model),
+    )
+
+
+def generate(
+    config: Config, request: GenerateRequest, progress_stream: TextIO | None = None
+) -> list[Path]:
     """Load the base model and the character's LoRA, write `count` PNGs; their paths."""
     name = character_name(request.character)
     run = latest_model(config.library, name, request.version)
@@ -116,41 +145,61 @@ def generate(config: Config, request: GenerateRequest) -> list[Path]:
     device, dtype = inference_device()
     pipe = load_pipeline(summary.base_model, summary.base_model_config, dtype)
     diffusers_logging.set_verbosity_error()  # "no LoRA keys for the text encoder": none trained
-    pipe.load_lora_weights(run.final_dir, weight_name=LORA_FILE)
+    pipe.load_lora_weights(run.final_dir, weight_name=LORA_FILE, adapter_name=ADAPTER)
+    pipe.set_adapters([ADAPTER], adapter_weights=[request.lora_weight])
+    if request.sampler is not None:
+        pipe.scheduler = request.sampler.scheduler(pipe.scheduler.config)
     pipe.to(device)
-    width, height = request.size or (summary.parameters.resolution,) * 2
     first_seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
-    negative = request.negative_prompt
+    first = _parameters(request, summary, run.final_dir, sampler_name(pipe.scheduler), first_seed)
+    progress = GenerationProgress(request.count, first.steps, progress_stream or sys.stderr)
     folder = config.library / "characters" / name / "generated"
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    try:
+        return _generate_all(pipe, first, request, progress, folder / f"{stamp}-{run.name}")
+    finally:
+        progress.end()
+
+
+def _generate_all(
+    pipe: StableDiffusionPipeline,
+    first: GenerationParameters,
+    request: GenerateRequest,
+    progress: GenerationProgress,
+    prefix: Path,
+) -> list[Path]:
     paths = []
-    for index in range(request.count):
-        params = GenerationParameters(
-            prompt=request.prompt.replace("{trigger}", summary.trigger_word),
-            negative_prompt=summary.parameters.sample_negative_prompt
-            if negative is None
-            else negative,
-            steps=request.steps or summary.parameters.sample_steps,
-            guidance=summary.parameters.sample_guidance
-            if request.guidance is None
-            else request.guidance,
-            seed=first_seed + index,
-            width=width,
-            height=height,
-            base_model=summary.base_model,
-            lora=run.name,
-        )
-        path = folder / f"{stamp}-{run.name}-{params.seed}.png"
-        save_png(render(pipe, params), params, sampler_name(pipe), path)
+    for index in range(1, request.count + 1):
+        params = dataclasses.replace(first, seed=first.seed + index - 1)
+        progress.start_image(index)
+        image = render(pipe, params, functools.partial(progress.step, index))
+        path = prefix.with_name(f"{prefix.name}-{params.seed}.png")
+        save_png(image, params, path)
         paths.append(path)
+        seconds = progress.image_done(index, path)
+        log.info(
+            "image generated",
+            model=first.lora,
+            image=index,
+            count=request.count,
+            seed=params.seed,
+            seconds=round(seconds, 2),
+            path=str(path),
+        )
     return paths
 
 
 def render_samples(
-    pipe: StableDiffusionPipeline, config: TrainingConfig, trigger: str, folder: Path, model: str
+    pipe: StableDiffusionPipeline,
+    config: TrainingConfig,
+    trigger: str,
+    folder: Path,
+    model: str,
+    kohya_file: str = "",
 ) -> tuple[str, ...]:
     """One image per sample prompt, all with `sample_seed`: versions compare side by side."""
     names = []
+    model_hash = _model_hash(config.base_model)
     for index, prompt in enumerate(config.sample_prompts, start=1):
         params = GenerationParameters(
             prompt=prompt.replace("{trigger}", trigger),
@@ -162,8 +211,13 @@ def render_samples(
             height=config.resolution // 8 * 8,
             base_model=config.base_model,
             lora=model,
+            sampler=sampler_name(pipe.scheduler),
+            lora_file=Path(kohya_file).stem,
+            lora_hash=_lora_hash(folder / kohya_file) if kohya_file else "",
+            model_name=base_model_name(config.base_model),
+            model_hash=model_hash,
         )
         name = f"{SAMPLES_DIR}/{index:02d}-seed{params.seed}.png"
-        save_png(render(pipe, params), params, sampler_name(pipe), folder / name)
+        save_png(render(pipe, params), params, folder / name)
         names.append(name)
     return tuple(names)

@@ -22,20 +22,3 @@ def to_kohya(peft_state: dict[str, torch.Tensor], alpha: float) -> dict[str, tor
         key: torch.tensor(float(alpha)) if key.endswith(ALPHA_SUFFIX) else value.contiguous()
         for key, value in converted.items()
     }
-
-
-def kohya_metadata(
-    name: str, base_model: str, rank: int, alpha: float, steps: int, resolution: int, images: int
-) -> dict[str, str]:
-    """The `ss_*` header fields kohya's trainer writes and the UIs show (strings only)."""
-    return {
-        "ss_network_module": "networks.lora",
-        "ss_network_dim": str(rank),
-        "ss_network_alpha": f"{alpha:g}",
-        "ss_output_name": name,
-        "ss_sd_model_name": base_model,
-        "ss_max_train_steps": str(steps),
-        "ss_resolution": f"({resolution}, {resolution})",
-        "ss_num_train_images": str(images),
-        "ss_training_comment": "trained by diffusion-bunny (diffusers + peft)",
-    }

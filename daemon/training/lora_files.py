@@ -1,8 +1,12 @@
 """What a finished run leaves in its model folder, besides the sample images:
 - `pytorch_lora_weights.safetensors`: diffusers' format, for `pipe.load_lora_weights(folder)`;
   the LoRA's rank and alpha travel in its header (`lora_adapter_metadata`);
-- `NAME-vN.safetensors`: the same weights with kohya keys, for AUTOMATIC1111 and ComfyUI
-  (copy it into their `models/Lora` folder; the file name is the name they show);
+- `NAME-vN.safetensors`: the same weights with kohya keys and sd-scripts' header (see
+  kohya_header.py), for AUTOMATIC1111 and ComfyUI (copy it into their `models/Lora` folder;
+  the file name is the name they show). NAME is the character's name made safe for
+  `<lora:NAME-vN:1>`: accents dropped, spaces and characters other than letters, digits,
+  `-`, `_` and `.` made `_` (`Amélie Poulain-v2` -> `Amelie_Poulain-v2`). Folders written
+  before kept the name they had; training.json's `kohya_file` says which it is;
 - `training.json`: base model, parameters, dataset hash, steps, final loss, duration, device.
 """
 
@@ -10,6 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +30,9 @@ from safetensors.torch import save_file
 
 from daemon.atomic import write_json_atomic
 from daemon.config import TrainingConfig
-from daemon.training.kohya_keys import kohya_metadata, to_kohya
+from daemon.training.kohya_header import LoraRecord, modelspec_fields, training_fields
+from daemon.training.kohya_keys import to_kohya
+from daemon.training.model_hashes import precalculated_hashes
 from daemon.training.run_folder import LORA_FILE, SUMMARY_FILE, training_from_json
 
 
@@ -33,7 +41,7 @@ class TrainingSummary:
     character: str
     trigger_word: str
     version: int
-    model: str  # NAME-vN, also the kohya file's name
+    model: str  # NAME-vN
     base_model: str
     base_model_config: str | None
     parameters: TrainingConfig
@@ -66,18 +74,28 @@ class TrainingSummary:
         return cls(**values)
 
 
+_UNSAFE = re.compile(r"[^\w.-]+")  # \w: letters and digits of any script, and _
+
+
+def kohya_file_stem(model: str) -> str:
+    """`model` without spaces, accents or characters that break `<lora:NAME:WEIGHT>`."""
+    decomposed = unicodedata.normalize("NFKD", model)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stem = _UNSAFE.sub("_", unicodedata.normalize("NFC", bare)).strip("_.")
+    return stem or "lora"
+
+
 def kohya_file_name(model: str) -> str:
-    return f"{model}.safetensors"
+    return f"{kohya_file_stem(model)}.safetensors"
 
 
 def save_lora_files(
     folder: Path,
-    model: str,
     peft_state: dict[str, torch.Tensor],
     lora_config: LoraConfig,
-    config: TrainingConfig,
-    images: int,
-) -> None:
+    record: LoraRecord,
+) -> str:
+    """Write both model files; the kohya file's name."""
     StableDiffusionPipeline.save_lora_weights(
         folder,
         unet_lora_layers=convert_state_dict_to_diffusers(peft_state),
@@ -85,13 +103,15 @@ def save_lora_files(
         safe_serialization=True,
         unet_lora_adapter_metadata=lora_config.to_dict(),
     )
-    header = kohya_metadata(
-        model, config.base_model, config.rank, config.alpha, config.steps, config.resolution, images
-    )
-    save_file(to_kohya(peft_state, config.alpha), folder / kohya_file_name(model), metadata=header)
-    for name in (LORA_FILE, kohya_file_name(model)):
+    kohya_file = f"{record.output_name}.safetensors"
+    tensors = to_kohya(peft_state, record.config.alpha)
+    header = training_fields(record)
+    header |= precalculated_hashes(tensors, header) | modelspec_fields(record)
+    save_file(tensors, folder / kohya_file, metadata=header)
+    for name in (LORA_FILE, kohya_file):
         # safetensors writes 0600; the model files are for other programs (and users) too.
         (folder / name).chmod(folder.stat().st_mode & 0o666)
+    return kohya_file
 
 
 def software_versions() -> str:

@@ -15,6 +15,7 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,10 @@ from daemon.log import get_logger
 from daemon.training.base_model import load_pipeline
 from daemon.training.dataset_freeze import read_frozen
 from daemon.training.generation import render_samples
+from daemon.training.kohya_header import BaseFamily, LoraRecord
 from daemon.training.lora_files import (
     TrainingSummary,
-    kohya_file_name,
+    kohya_file_stem,
     save_lora_files,
     software_versions,
     write_summary,
@@ -173,12 +175,24 @@ def run_training(run: RunFolder, spec: RunSpec, stop: StopFlag) -> int:
             log.info("training stopped", step=trainer.step, checkpoint=trainer.step)
             return EXIT_STOPPED
     reporter.set("saving")
-    save_lora_files(
-        folder, run.name, trainer.lora_state_dict(), trainer.lora_config, config, len(dataset.items)
+    record = LoraRecord(
+        model=run.name,
+        output_name=kohya_file_stem(run.name),
+        character=spec.character,
+        trigger_word=spec.trigger_word,
+        family=BaseFamily.of(
+            pipe.unet.config.cross_attention_dim, pipe.scheduler.config.prediction_type
+        ),
+        config=config,
+        dataset=dataset,
+        steps=trainer.step,
+        started_at=_unix_time(spec.created, time.time() - trainer.training_seconds),
+        finished_at=time.time(),
     )
+    kohya_file = save_lora_files(folder, trainer.lora_state_dict(), trainer.lora_config, record)
     reporter.set("sampling")
     pipe.to(device)
-    samples = render_samples(pipe, config, spec.trigger_word, folder, run.name)
+    samples = render_samples(pipe, config, spec.trigger_word, folder, run.name, kohya_file)
     summary = TrainingSummary(
         character=spec.character,
         trigger_word=spec.trigger_word,
@@ -200,12 +214,20 @@ def run_training(run: RunFolder, spec: RunSpec, stop: StopFlag) -> int:
         started=spec.created,
         finished=utc_now(),
         lora_file=LORA_FILE,
-        kohya_file=kohya_file_name(run.name),
+        kohya_file=kohya_file,
         samples=samples,
         software=software_versions(),
     )
     write_summary(folder, summary)
     return _complete(run, reporter)
+
+
+def _unix_time(iso: str, otherwise: float) -> float:
+    """A spec's creation time (ISO 8601; empty in runs made by older versions) in seconds."""
+    try:
+        return datetime.fromisoformat(iso).timestamp()
+    except ValueError:
+        return otherwise
 
 
 def _complete(run: RunFolder, reporter: Reporter) -> int:

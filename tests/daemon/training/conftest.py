@@ -1,21 +1,48 @@
-"""Fixtures for training: tiny-model settings and a small dataset (the tiny base model is
-built once per session in tests/conftest.py)."""
+"""Fixtures for training: tiny-model settings, a small dataset (the tiny base model is built
+once per session in tests/conftest.py) and one finished run."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import json
+import logging
+import os
+import re
+import signal
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+import structlog
 from PIL import Image
 
 from daemon.config import Config, LogConfig, TrainingConfig
+from daemon.training.progress import TrainingProgress, read_progress
+from daemon.training.run_folder import RunFolder
+from daemon.training.training_process import TrainingProcess, TrainingStatus, prepare_run
+from tests.conftest import wait_for
 
 SIZES = [(48, 48), (64, 40), (40, 64), (56, 56), (64, 48), (48, 64)]
 CHARACTER = "Amélie Poulain"
 TRIGGER = "amelie"
+STEPS = 8  # of the finished run
+
+
+# AUTOMATIC1111's own pattern for one `Key: value` of the parameters line.
+_INFOTEXT_FIELD = re.compile(r'\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)')
+
+
+def parse_infotext(text: str) -> tuple[str, str, dict[str, str]]:
+    """An A1111 `parameters` text read back the way A1111 reads it: prompt, negative prompt and
+    the fields of the last line (quoted values unquoted)."""
+    *lines, last = text.split("\n")
+    negative = [line for line in lines if line.startswith("Negative prompt: ")]
+    prompt = "\n".join(line for line in lines if line not in negative)
+    fields = {}
+    for key, value in _INFOTEXT_FIELD.findall(last):
+        fields[key] = json.loads(value) if value.startswith('"') else value
+    return prompt, negative[0].removeprefix("Negative prompt: ") if negative else "", fields
 
 
 def tiny_training(base_model: Path, **changes: object) -> TrainingConfig:
@@ -80,3 +107,69 @@ def make_config(tiny_base_model: Path) -> Callable[..., Config]:
         return Config(library=library, training=training, log=log)
 
     return factory
+
+
+@dataclasses.dataclass(frozen=True)
+class Trained:
+    """One tiny run, stopped, killed and resumed to its end: shared by the tests that read a
+    finished model (training takes a while on a small machine)."""
+
+    library: Path
+    run: RunFolder
+    stopped: TrainingStatus
+    killed: TrainingStatus
+    done: TrainingStatus
+
+
+def _progress(run: RunFolder) -> TrainingProgress | None:
+    return read_progress(run.path)
+
+
+def _output(run: RunFolder) -> str:
+    return (run.path / "worker.log").read_text(errors="replace")[-3000:]
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory, tiny_base_model: Path) -> Trained:
+    library = tmp_path_factory.mktemp("training") / "library"
+    write_dataset(library / "characters" / CHARACTER / "dataset")
+    training = tiny_training(
+        tiny_base_model, steps=STEPS, checkpoint_every=2, step_delay_seconds=0.25
+    )
+    config = Config(library=library, training=training, log=LogConfig(console="off"))
+    run = prepare_run(library, CHARACTER, TRIGGER, config, min_images=6)
+
+    # 1. SIGTERM: the worker stops at the end of its step, with a checkpoint there.
+    first = TrainingProcess.start(run)
+    wait_for(lambda: (p := _progress(run)) and p.step >= 1, timeout=90)
+    stopped = first.stop(timeout=30)
+    assert stopped.outcome == "stopped", _output(run)
+
+    # 2. SIGKILL after another checkpoint: the next start resumes from the last one.
+    second = TrainingProcess.start(run)
+    at_stop = stopped.progress.checkpoint_step if stopped.progress else 0
+    wait_for(lambda: (p := _progress(run)) and p.checkpoint_step > at_stop, timeout=90)
+    os.kill(second.pid, signal.SIGKILL)
+    killed = second.wait(timeout=30)
+
+    # 3. The third process finishes the run.
+    done = TrainingProcess.start(run).wait(timeout=120)
+    assert done.outcome == "done", _output(run)
+    return Trained(library, run, stopped, killed, done)
+
+
+@pytest.fixture
+def own_logging() -> Iterator[None]:
+    """The worker's main() run in this process: its logging and SIGTERM handler are undone."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    structlog_config, on_term = structlog.get_config(), signal.getsignal(signal.SIGTERM)
+    yield
+    for handler in root.handlers:
+        if handler not in handlers:
+            handler.close()
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    structlog.configure(**structlog_config)
+    structlog.contextvars.clear_contextvars()
+    signal.signal(signal.SIGTERM, on_term)

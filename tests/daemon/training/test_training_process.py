@@ -3,17 +3,12 @@ files, the LoRA's effect on generation, the kohya copy and `bunny generate`."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import logging
-import os
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-import structlog
 from PIL import Image
 from safetensors import safe_open
 
@@ -23,59 +18,19 @@ from daemon.training import worker
 from daemon.training.base_model import load_pipeline
 from daemon.training.generation import GenerationParameters, render
 from daemon.training.lora_files import read_summary
-from daemon.training.progress import EXIT_FAILED, TrainingProgress, read_progress
-from daemon.training.run_folder import RunFolder
-from daemon.training.training_process import TrainingProcess, TrainingStatus, prepare_run
-from tests.conftest import wait_for
-from tests.daemon.training.conftest import CHARACTER, TRIGGER, tiny_training, write_dataset
+from daemon.training.progress import EXIT_FAILED, read_progress
+from daemon.training.training_process import prepare_run
+from tests.daemon.training.conftest import (
+    CHARACTER,
+    STEPS,
+    TRIGGER,
+    Trained,
+    parse_infotext,
+    tiny_training,
+    write_dataset,
+)
 
-STEPS = 8
-
-
-@dataclasses.dataclass(frozen=True)
-class Trained:
-    library: Path
-    run: RunFolder
-    stopped: TrainingStatus
-    killed: TrainingStatus
-    done: TrainingStatus
-
-
-def _progress(run: RunFolder) -> TrainingProgress | None:
-    return read_progress(run.path)
-
-
-def _output(run: RunFolder) -> str:
-    return (run.path / "worker.log").read_text(errors="replace")[-3000:]
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory, tiny_base_model: Path) -> Trained:
-    library = tmp_path_factory.mktemp("training") / "library"
-    write_dataset(library / "characters" / CHARACTER / "dataset")
-    training = tiny_training(
-        tiny_base_model, steps=STEPS, checkpoint_every=2, step_delay_seconds=0.25
-    )
-    config = Config(library=library, training=training, log=LogConfig(console="off"))
-    run = prepare_run(library, CHARACTER, TRIGGER, config, min_images=6)
-
-    # 1. SIGTERM: the worker stops at the end of its step, with a checkpoint there.
-    first = TrainingProcess.start(run)
-    wait_for(lambda: (p := _progress(run)) and p.step >= 1, timeout=90)
-    stopped = first.stop(timeout=30)
-    assert stopped.outcome == "stopped", _output(run)
-
-    # 2. SIGKILL after another checkpoint: the next start resumes from the last one.
-    second = TrainingProcess.start(run)
-    at_stop = stopped.progress.checkpoint_step if stopped.progress else 0
-    wait_for(lambda: (p := _progress(run)) and p.checkpoint_step > at_stop, timeout=90)
-    os.kill(second.pid, signal.SIGKILL)
-    killed = second.wait(timeout=30)
-
-    # 3. The third process finishes the run.
-    done = TrainingProcess.start(run).wait(timeout=120)
-    assert done.outcome == "done", _output(run)
-    return Trained(library, run, stopped, killed, done)
+KOHYA_FILE = "Amelie_Poulain-v1.safetensors"  # the character's name without accent or space
 
 
 def test_stop_and_kill_resume_from_the_last_checkpoint(trained: Trained) -> None:
@@ -104,12 +59,12 @@ def test_the_finished_run_has_its_files_and_its_final_name(
     folder = run.final_dir
     assert folder.name == f"{CHARACTER}-v1"
     names = {p.name for p in folder.iterdir()}
-    assert {"pytorch_lora_weights.safetensors", f"{CHARACTER}-v1.safetensors"} <= names
+    assert {"pytorch_lora_weights.safetensors", KOHYA_FILE} <= names
     assert {"training.json", "dataset.json", "run.json", "progress.json", "samples"} <= names
     assert not {"checkpoint.pt", "dataset", "worker.lock"} & names  # only a resume needed them
     mode = (folder / "run.json").stat().st_mode  # as the umask says, like every other file
     assert (folder / "pytorch_lora_weights.safetensors").stat().st_mode == mode
-    assert (folder / f"{CHARACTER}-v1.safetensors").stat().st_mode == mode
+    assert (folder / KOHYA_FILE).stat().st_mode == mode
     progress = trained.done.progress
     assert progress is not None and progress.state == "done" and progress.step == STEPS
     summary = read_summary(folder)
@@ -123,13 +78,22 @@ def test_the_finished_run_has_its_files_and_its_final_name(
     for name in summary.samples:
         with Image.open(folder / name) as sample:
             assert sample.size == (32, 32)
-            assert "Seed: 1234" in sample.text["parameters"]
+            prompt, _, fields = parse_infotext(sample.text["parameters"])
+            assert prompt.endswith(" <lora:Amelie_Poulain-v1:1>") and fields["Seed"] == "1234"
+            lora_hash = fields["Lora hashes"].removeprefix("Amelie_Poulain-v1: ")
+            assert lora_hash == _kohya_header(folder)["sshs_model_hash"][:12]
             assert json.loads(sample.text["bunny"])["lora"] == f"{CHARACTER}-v1"
     assert len(summary.samples) == 2
 
 
+def _kohya_header(folder: Path) -> dict[str, str]:
+    with safe_open(str(folder / KOHYA_FILE), framework="pt") as handle:
+        header: dict[str, str] = handle.metadata()
+    return header
+
+
 def test_the_kohya_copy_has_kohya_keys_and_the_configured_alpha(trained: Trained) -> None:
-    path = trained.run.final_dir / f"{CHARACTER}-v1.safetensors"
+    path = trained.run.final_dir / KOHYA_FILE
     with safe_open(str(path), framework="pt") as handle:
         keys = set(handle.keys())
         header = handle.metadata()
@@ -163,50 +127,63 @@ def test_the_lora_loads_and_changes_generation_the_same_in_both_formats(
     changed = _render(with_lora)
     assert np.abs(changed - base).mean() > 1.0  # the LoRA changes the pixels
     kohya = load_pipeline(str(tiny_base_model))
-    kohya.load_lora_weights(folder, weight_name=f"{CHARACTER}-v1.safetensors")
+    kohya.load_lora_weights(folder, weight_name=KOHYA_FILE)
     assert np.abs(_render(kohya) - changed).max() <= 1.0  # same strength: alpha / rank kept
 
 
-def test_bunny_generate_writes_pngs_with_their_parameters(
+@pytest.mark.usefixtures("own_logging")
+def test_bunny_generate_writes_pngs_with_a1111_parameters_and_shows_progress(
     trained: Trained, capsys: pytest.CaptureFixture[str]
 ) -> None:
     argv = ["generate", CHARACTER, "{trigger} on a bench", "-n", "2", "--seed", "40"]
-    code = main([*argv, "--steps", "2", "--size", "32x24", "--library", str(trained.library)])
+    options = ["--steps", "2", "--size", "32x24", "--sampler", "dpmpp-2m-karras"]
+    options += ["--lora-weight", "0.75", "--negative", "blurry, deformed"]
+    code = main([*argv, *options, "--library", str(trained.library)])
     assert code == 0
-    paths = [Path(line) for line in capsys.readouterr().out.splitlines()]
+    shown = capsys.readouterr()
+    paths = [Path(line) for line in shown.out.splitlines()]
     assert [p.parent for p in paths] == [
         trained.library / "characters" / CHARACTER / "generated"
     ] * 2
+    # Not a terminal: one progress line per image, on stderr.
+    assert [line.split(" done in ")[0] for line in shown.err.splitlines()] == [
+        "image 1/2",
+        "image 2/2",
+    ]
+    assert shown.err.splitlines()[1].endswith(f"0:00 left: {paths[1]}")
+    with safe_open(str(trained.run.final_dir / KOHYA_FILE), framework="pt") as handle:
+        lora_hash = handle.metadata()["sshs_model_hash"][:12]
     seeds = []
     for path in paths:
         with Image.open(path) as image:
             assert image.size == (32, 24)
             params = json.loads(image.text["bunny"])
-            assert image.text["parameters"].startswith(f"{TRIGGER} on a bench\nNegative prompt:")
+            prompt, negative, fields = parse_infotext(image.text["parameters"])
+        assert prompt == f"{TRIGGER} on a bench <lora:Amelie_Poulain-v1:0.75>"
+        assert negative == "blurry, deformed"
+        assert fields == {
+            "Steps": "2",
+            "Sampler": "DPM++ 2M Karras",
+            "CFG scale": "7",
+            "Seed": str(params["seed"]),
+            "Size": "32x24",
+            "Model": "tiny-sd",  # the folder's name, not its path; a folder has no hash
+            "Lora hashes": f"Amelie_Poulain-v1: {lora_hash}",
+            "Version": "diffusion-bunny 0.1.0",
+        }
         assert params["prompt"] == f"{TRIGGER} on a bench" and params["steps"] == 2
-        assert params["lora"] == f"{CHARACTER}-v1"
+        assert params["lora"] == f"{CHARACTER}-v1" and params["lora_weight"] == 0.75
         seeds.append(params["seed"])
     assert seeds == [40, 41]
+    log = [json.loads(line) for line in (trained.library / "logs" / "bunny.log").open()]
+    made = [entry for entry in log if entry["event"] == "image generated"]
+    assert [(e["image"], e["count"], e["seed"], e["path"]) for e in made] == [
+        (1, 2, 40, str(paths[0])),
+        (2, 2, 41, str(paths[1])),
+    ]
     missing = main(["generate", "Nobody", "x", "--library", str(trained.library)])
     assert missing == 1
     assert "'Nobody' has no trained model" in capsys.readouterr().err
-
-
-@pytest.fixture
-def own_logging() -> Iterator[None]:
-    """The worker's main() run in this process: its logging and SIGTERM handler are undone."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    structlog_config, on_term = structlog.get_config(), signal.getsignal(signal.SIGTERM)
-    yield
-    for handler in root.handlers:
-        if handler not in handlers:
-            handler.close()
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    structlog.configure(**structlog_config)
-    structlog.contextvars.clear_contextvars()
-    signal.signal(signal.SIGTERM, on_term)
 
 
 @pytest.mark.usefixtures("own_logging")
