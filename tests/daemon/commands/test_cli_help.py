@@ -13,7 +13,7 @@ from daemon.commands.cli import installed_version
 
 
 def bunny(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])}
     env.pop("BUNNY_CONFIG", None)
     return subprocess.run(
         [sys.executable, "-m", "daemon.commands.cli", *args],

@@ -14,8 +14,8 @@ import pytest
 from daemon import store
 from daemon.commands.cli import build_parser, main
 from daemon.exports.formats import ExportFormat
-from tests.daemon import test_read_only_commands as read_only
 from tests.daemon.exports.conftest import AMELIE, NINO, BuiltLibrary
+from tests.daemon.reports import test_read_only_commands as read_only
 
 
 def bunny(built: BuiltLibrary, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -20,7 +20,7 @@ from daemon.repository import DiskReading
 from daemon.store import utcnow
 from daemon.training.policy import training_device
 from daemon.training.trigger import TrainingJob
-from tests.daemon.test_face_clusters import movie_with_faces, person
+from tests.daemon.characters.test_face_clusters import movie_with_faces, person
 from tests.daemon.training.harness import Harness
 
 
