@@ -10,15 +10,24 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from daemon.commands import actions
+from daemon.commands.exit_codes import (
+    EXIT_ALREADY_RUNNING as EXIT_ALREADY_RUNNING,
+)
+from daemon.commands.exit_codes import (
+    EXIT_CONFIG as EXIT_CONFIG,
+)
+from daemon.commands.exit_codes import (
+    EXIT_CRASHED as EXIT_CRASHED,
+)
+from daemon.commands.exit_codes import (
+    EXIT_SCHEMA as EXIT_SCHEMA,
+)
 from daemon.commands.service import add_service_arguments
 from daemon.config import Config, ConfigError, load_config
-from daemon.display_text import REASON_LIMIT, shown, shown_lines
+from daemon.display_text import shown_lines
 from daemon.store import SchemaMismatchError
 
-EXIT_SCHEMA = 1  # the database's schema is not this program's
-EXIT_CONFIG = 2
-EXIT_ALREADY_RUNNING = 3
-EXIT_CRASHED = 70  # sysexits' EX_SOFTWARE: the daemon ended on an unexpected error
 DISTRIBUTION = "diffusion-bunny"
 
 
@@ -41,129 +50,6 @@ def load(args: argparse.Namespace) -> Config:
     return load_config(_config_path(args.config), overrides)
 
 
-def _cmd_run(args: argparse.Namespace, config: Config) -> int:
-    import structlog
-
-    from daemon.intake.inbox import UnsafeFolderError
-    from daemon.log import configure_daemon_logging
-    from daemon.service.daemon import Daemon
-    from daemon.service.instance_lock import AlreadyRunningError
-
-    configure_daemon_logging(config)
-    log = structlog.get_logger("daemon")
-    try:
-        return Daemon(config).run(once=args.once)
-    except AlreadyRunningError as exc:
-        print(f"bunny: {shown(str(exc), REASON_LIMIT)}", file=sys.stderr)
-        return EXIT_ALREADY_RUNNING
-    except UnsafeFolderError as exc:
-        log.error("refusing to start", reason=str(exc))
-        print(f"bunny: refusing to start: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    except Exception:
-        # The log is what a person reads of a service: the end and its traceback go there
-        # (stderr too, when the console is on), and systemd sees a failure.
-        log.exception("daemon stopped by an unexpected error")
-        return EXIT_CRASHED
-
-
-def _cmd_status(args: argparse.Namespace, config: Config) -> int:
-    from daemon.reports.status_text import print_status
-
-    return print_status(config, as_json=args.json)
-
-
-def _cmd_characters(_args: argparse.Namespace, config: Config) -> int:
-    from daemon.commands.characters import print_characters
-
-    return print_characters(config)
-
-
-def _cmd_name(args: argparse.Namespace, config: Config) -> int:
-    from daemon.commands.characters import name_cluster
-
-    return name_cluster(config, args.cluster, args.name)
-
-
-def _cmd_corrections(args: argparse.Namespace, config: Config) -> int:
-    from daemon.commands.characters import print_corrections
-
-    return print_corrections(config, args.triplets)
-
-
-def _cmd_recaption(args: argparse.Namespace, config: Config) -> int:
-    from daemon.commands.recaption import recaption
-
-    return recaption(config, args.character, args.provider)
-
-
-def _cmd_train(args: argparse.Namespace, config: Config) -> int:
-    from daemon.reports.status import EXIT_NO_DATABASE, daemon_running, has_database
-    from daemon.repository import Repository
-    from daemon.store import utcnow
-    from daemon.training.training_requests import request_training
-
-    if not has_database(config):
-        return EXIT_NO_DATABASE
-    repo = Repository(config.database_path, read_only=True)
-    try:
-        running = daemon_running(repo, utcnow())
-    finally:
-        repo.close()
-    code, message = request_training(config, args.name, running)
-    message = shown(message, REASON_LIMIT)  # it names the character as typed
-    print(
-        message if code == 0 else f"bunny: {message}", file=sys.stdout if code == 0 else sys.stderr
-    )
-    return code
-
-
-def _cmd_retry(args: argparse.Namespace, config: Config) -> int:
-    from daemon.commands.retry import retry_movies
-
-    return retry_movies(config, args.movie)
-
-
-def _cmd_logs(args: argparse.Namespace, config: Config) -> int:
-    from daemon.reports.logview import LogFilter, show_log
-
-    wanted = LogFilter(movie=args.movie, stage=args.stage, level=args.level)
-    return show_log(config.log_path, wanted, follow=args.follow, lines=args.lines)
-
-
-def _cmd_generate(args: argparse.Namespace, config: Config) -> int:
-    from dataclasses import replace
-
-    from daemon.log import configure_daemon_logging
-    from daemon.training.base_model import BaseModelError
-    from daemon.training.generation import GenerateRequest, GenerationError, generate
-
-    if config.library.is_dir():  # a mistyped --library is not created by the log file
-        # One line per image into the library's log; the console shows the progress instead.
-        configure_daemon_logging(replace(config, log=replace(config.log, console="off")))
-    request = GenerateRequest(
-        character=args.name,
-        prompt=args.prompt,
-        count=args.count,
-        seed=args.seed,
-        steps=args.steps,
-        size=args.size,
-        guidance=args.guidance,
-        negative_prompt=args.negative,
-        version=args.version,
-        lora_weight=args.lora_weight,
-        sampler=args.sampler,
-    )
-    try:
-        paths = generate(config, request)
-    except (GenerationError, BaseModelError, ValueError) as exc:
-        print(f"bunny: {shown_lines(str(exc))}", file=sys.stderr)
-        return 1
-    for path in paths:
-        print(shown(str(path), REASON_LIMIT))
-    return 0
-
-
 def _image_size(text: str) -> tuple[int, int]:
     """`512` or `512x768` (width x height), each a multiple of 8."""
     try:
@@ -184,27 +70,6 @@ def _sampler(text: str) -> Any:
     except ValueError:
         names = ", ".join(sampler.value for sampler in Sampler)
         raise argparse.ArgumentTypeError(f"{text!r}: choose one of {names}") from None
-
-
-def _cmd_service(args: argparse.Namespace, config: Config) -> int:
-    from daemon.commands.service import run_service_command
-
-    # The file the config was read from: the one the installed service runs with.
-    return run_service_command(args, config.source)
-
-
-def _cmd_doctor(args: argparse.Namespace, config: Config) -> int:
-    from daemon.reports.doctor import run_doctor
-
-    return run_doctor(config)
-
-
-def _cmd_export(args: argparse.Namespace, config: Config) -> int:
-    from daemon.exports.export_command import run_export
-    from daemon.exports.formats import ExportFormat, ExportRequest
-
-    request = ExportRequest(args.to, ExportFormat(args.format), args.name, args.all)
-    return run_export(config, request)
 
 
 def installed_version(distribution: str = DISTRIBUTION) -> str:
@@ -230,27 +95,27 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--once", action="store_true", help="process what is in the inbox now, then exit"
     )
-    run.set_defaults(func=_cmd_run)
+    run.set_defaults(func=actions.run_command)
 
     status = sub.add_parser("status", parents=[common], help="movies, stages and errors")
     status.add_argument("--json", action="store_true", help="machine-readable output")
-    status.set_defaults(func=_cmd_status)
+    status.set_defaults(func=actions.status_command)
 
     retry = sub.add_parser("retry", parents=[common], help="requeue failed movies")
     retry.add_argument("movie", nargs="?", help="movie id (or its start); default: all failed")
-    retry.set_defaults(func=_cmd_retry)
+    retry.set_defaults(func=actions.retry_command)
 
     characters = sub.add_parser(
         "characters", parents=[common], help="characters, their references and frames"
     )
-    characters.set_defaults(func=_cmd_characters)
+    characters.set_defaults(func=actions.characters_command)
 
     name = sub.add_parser(
         "name", parents=[common], help="adopt a cluster of unknown faces as a character"
     )
     name.add_argument("cluster", help="the cluster id: a folder name under <library>/unknown/")
     name.add_argument("name", help="the character's name")
-    name.set_defaults(func=_cmd_name)
+    name.set_defaults(func=actions.name_command)
 
     corrections = sub.add_parser(
         "corrections", parents=[common], help="dataset images moved or deleted, as corrections"
@@ -258,14 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
     corrections.add_argument(
         "--triplets", type=Path, help="also write (anchor, positive, negative) JSON lines here"
     )
-    corrections.set_defaults(func=_cmd_corrections)
+    corrections.set_defaults(func=actions.corrections_command)
 
     again = sub.add_parser(
         "recaption", parents=[common], help="ask for captions again (after a prompt change)"
     )
     again.add_argument("character", nargs="?", help="only this character's images")
     again.add_argument("--provider", help="only captions made by this provider")
-    again.set_defaults(func=_cmd_recaption)
+    again.set_defaults(func=actions.recaption_command)
 
     logs = sub.add_parser("logs", parents=[common], help="show the log, pretty-printed")
     logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
@@ -273,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("--movie", help="only lines about this movie id (or its start)")
     logs.add_argument("--stage", help="only lines of this stage")
     logs.add_argument("--level", choices=["debug", "info", "warning", "error"], default="debug")
-    logs.set_defaults(func=_cmd_logs)
+    logs.set_defaults(func=actions.logs_command)
 
     gen = sub.add_parser(
         "generate", parents=[common], help="images from a character's newest model (or -v N)"
@@ -299,13 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="euler-a, euler, dpmpp-2m, dpmpp-2m-karras, dpmpp-2m-sde-karras, ddim, plms, "
         "unipc, lms, heun, dpm2, dpm2-a, or A1111's name (default: the base model's scheduler)",
     )
-    gen.set_defaults(func=_cmd_generate)
+    gen.set_defaults(func=actions.generate_command)
 
     train = sub.add_parser(
         "train", parents=[common], help="ask the daemon to train a character's LoRA now"
     )
     train.add_argument("name", help="the character's name")
-    train.set_defaults(func=_cmd_train)
+    train.set_defaults(func=actions.train_command)
 
     export = sub.add_parser(
         "export", parents=[common], help="copy datasets in a LoRA trainer's layout"
@@ -319,16 +184,16 @@ def build_parser() -> argparse.ArgumentParser:
         default="kohya",
         help="the trainer's layout (default: kohya)",
     )
-    export.set_defaults(func=_cmd_export)
+    export.set_defaults(func=actions.export_command)
 
     doctor = sub.add_parser("doctor", parents=[common], help="check the installation")
-    doctor.set_defaults(func=_cmd_doctor)
+    doctor.set_defaults(func=actions.doctor_command)
 
     service = sub.add_parser(
         "service", help="install, remove, start or stop the Windows service (Windows only)"
     )
     add_service_arguments(service)
-    service.set_defaults(func=_cmd_service)
+    service.set_defaults(func=actions.service_command)
     return parser
 
 
