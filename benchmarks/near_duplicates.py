@@ -2,9 +2,10 @@
 
 The baseline is numpy: XOR the query into every stored hash, popcount, argmin. It is the fastest
 way to scan from Python (a pure-Python loop over a million ints is ~50x slower), so the speedup
-is the index's gain over a scan done well, not over a slow one.
+is the index's gain over a scan done well, not over a slow one. The two are timed in
+alternating rounds; the speedup is the median of the per-round ratios, with their range.
 
-    .venv/bin/python benchmarks/near_duplicates.py [--entries 1000000] [--distance 6]
+    .venv/bin/python benchmarks/near_duplicates.py [--entries 1000000] [--distance 6] [--rounds 7]
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy.typing as npt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.rounds import Spread, alternating, ratios, rounds_argument
 from handlers.near_duplicates import DuplicateMatch, IndexedFrame, NearDuplicateIndex
 
 QUERIES = 2000
@@ -65,10 +67,31 @@ def as_entry(match: DuplicateMatch | None) -> tuple[int, int] | None:
     return movie_number * FRAMES_PER_MOVIE + int(match.frame.seconds), match.distance
 
 
+def built_index(stored: list[int], distance: int) -> NearDuplicateIndex:
+    index = NearDuplicateIndex(distance)
+    started = time.perf_counter()
+    for entry, phash in enumerate(stored):
+        movie, second = divmod(entry, FRAMES_PER_MOVIE)
+        index.add(phash, IndexedFrame(f"movie-{movie}", float(second)))
+    print(f"build: {time.perf_counter() - started:.2f} s")
+    print(f"peak RSS after building: {peak_rss_mb():.0f} MB")
+    return index
+
+
+def brute_force_us(
+    hashes: Hashes, queries: list[int], distance: int, kept: list[tuple[int, int] | None]
+) -> float:
+    """Mean microseconds per query of the scan; its answers replace `kept`'s."""
+    started = time.perf_counter()
+    kept[:] = [brute_force(hashes, query, distance) for query in queries]
+    return (time.perf_counter() - started) / len(queries) * 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--distance", type=int, default=6)
+    rounds_argument(parser)
     args = parser.parse_args()
     rng = np.random.default_rng(20240601)
     hashes: Hashes = rng.integers(0, 2**64, size=args.entries, dtype=np.uint64)
@@ -76,31 +99,33 @@ def main() -> None:
     queries = make_queries(stored, args.distance, rng)
     print(f"{args.entries:,} entries, max distance {args.distance}")
     print(f"peak RSS before building: {peak_rss_mb():.0f} MB")
+    index = built_index(stored, args.distance)
 
-    index = NearDuplicateIndex(args.distance)
-    started = time.perf_counter()
-    for entry, phash in enumerate(stored):
-        movie, second = divmod(entry, FRAMES_PER_MOVIE)
-        index.add(phash, IndexedFrame(f"movie-{movie}", float(second)))
-    print(f"build: {time.perf_counter() - started:.2f} s")
-    print(f"peak RSS after building: {peak_rss_mb():.0f} MB")
+    answers: list[DuplicateMatch | None] = []
+    sample = queries[:: QUERIES // BRUTE_FORCE_QUERIES]
+    expected: list[tuple[int, int] | None] = []
 
-    answers, index_us = timed_queries(index, queries)
+    def indexed() -> float:
+        found, us = timed_queries(index, queries)
+        answers[:] = found
+        return us
+
+    index_us, brute_us = alternating(
+        args.rounds, [indexed, lambda: brute_force_us(hashes, sample, args.distance, expected)]
+    )
     found = sum(answer is not None for answer in answers)
-    print(f"index: {index_us:.1f} us/query over {QUERIES} queries ({found} found a match)")
+    print(f"{args.rounds} rounds, index and scan alternating; median (min-max) over the rounds")
+    print(f"index: {Spread.of(index_us).text(1)} us/query over {QUERIES} queries ({found} found)")
     _, planted_us = timed_queries(index, queries[0::2])
     _, random_us = timed_queries(index, queries[1::2])
     print(f"  planted neighbour: {planted_us:.1f} us/query, random: {random_us:.1f} us/query")
-
-    step = QUERIES // BRUTE_FORCE_QUERIES
-    sample = range(0, QUERIES, step)
-    started = time.perf_counter()
-    expected = [brute_force(hashes, queries[position], args.distance) for position in sample]
-    brute_us = (time.perf_counter() - started) / len(sample) * 1e6
-    print(f"brute force (numpy XOR + bitwise_count + argmin): {brute_us:.1f} us/query")
-    print(f"speedup: {brute_us / index_us:.1f}x")
+    print(
+        f"brute force (numpy XOR + bitwise_count + argmin): {Spread.of(brute_us).text(1)} us/query"
+    )
+    print(f"speedup: {Spread.of(ratios(brute_us, index_us)).text(1)}x")
     mismatches = sum(
-        as_entry(answers[position]) != want for position, want in zip(sample, expected, strict=True)
+        as_entry(answer) != want
+        for answer, want in zip(answers[:: QUERIES // BRUTE_FORCE_QUERIES], expected, strict=True)
     )
     print(f"answers differing from brute force: {mismatches} of {len(sample)}")
 

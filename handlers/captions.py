@@ -22,7 +22,6 @@ from typing import ClassVar, Protocol
 
 from daemon.clients.caption_client import CaptionRequest
 from daemon.config import CaptionsConfig
-from daemon.repository.records import CharacterRecord
 from handlers.base import MovieJob, StageDeferredError
 from handlers.caption_chain import CaptionChain, CaptionsWaitingError
 from handlers.caption_files import (
@@ -32,6 +31,7 @@ from handlers.caption_files import (
     write_caption,
     write_metadata,
 )
+from handlers.caption_records import CharacterRecord, NewCaption, StoredCaption
 from handlers.caption_template import (
     CaptionFacts,
     light_of,
@@ -49,23 +49,6 @@ from handlers.scenes import ScenesReport
 
 # Frames of a scene looked at for its colour: enough to judge it, few enough to be quick.
 SETTING_SAMPLE_FRAMES = 8
-
-
-@dataclass(frozen=True)
-class StoredCaption:
-    text: str
-    provider: str
-    stale: bool
-
-
-@dataclass(frozen=True)
-class NewCaption:
-    file: str
-    movie_key: str
-    character: str
-    provider: str
-    text: str
-    prompt_sha: str
 
 
 class CaptionLedger(Protocol):

@@ -24,7 +24,6 @@ from daemon.repository.daemon_state import DaemonStateStore, DiskReading
 from daemon.repository.queue import MovieQueue
 from daemon.repository.records import (
     MOVIE_KEY_LENGTH,
-    CharacterRecord,
     CharacterSummary,
     CorrectionLogEntry,
     CorrectionRecord,
@@ -42,6 +41,7 @@ from daemon.repository.records import (
 from daemon.repository.stage_runs import StageLedger
 from daemon.repository.training import RunEnd, TrainingLedger, TrainingRunRecord
 from daemon.store import open_database
+from handlers.caption_records import CharacterRecord
 
 __all__ = [
     "MOVIE_KEY_LENGTH",

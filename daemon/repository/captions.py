@@ -10,7 +10,7 @@ import peewee as pw
 
 from daemon.repository.rows import grouped_counts
 from daemon.store import CaptionRow, Character, DatasetImageRow, Meta, Movie, database, utcnow
-from handlers.captions import NewCaption, StoredCaption
+from handlers.caption_records import NewCaption, StoredCaption
 
 BREAKERS_KEY = "breakers"
 

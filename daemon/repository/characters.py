@@ -9,7 +9,6 @@ import peewee as pw
 
 from daemon.characters.names import DEFAULT_CLASS_WORD, default_trigger_word
 from daemon.repository.records import (
-    CharacterRecord,
     CharacterSummary,
     StoredImage,
 )
@@ -27,6 +26,7 @@ from daemon.store import (
     ReferenceFace,
     database,
 )
+from handlers.caption_records import CharacterRecord
 from handlers.face_matching import FaceBox
 
 

@@ -18,14 +18,6 @@ MOVIE_KEY_LENGTH = 12
 
 
 @dataclass(frozen=True)
-class CharacterRecord:
-    id: int
-    name: str
-    trigger_word: str
-    class_word: str
-
-
-@dataclass(frozen=True)
 class StoredFace:
     id: int
     movie_id: int

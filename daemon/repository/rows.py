@@ -11,7 +11,6 @@ import peewee as pw
 
 from daemon.repository.records import (
     MOVIE_KEY_LENGTH,
-    CharacterRecord,
     MovieRecord,
     StageRunRecord,
 )
@@ -27,6 +26,7 @@ from daemon.store import (
     StageRun,
     StageStatus,
 )
+from handlers.caption_records import CharacterRecord
 from handlers.face_matching import FaceBox
 
 MASK64 = (1 << 64) - 1

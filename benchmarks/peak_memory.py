@@ -1,0 +1,86 @@
+"""Peak resident memory of the frame stages' whole path, each figure from a fresh process.
+
+    python -m benchmarks.peak_memory CLIP|imports
+
+The child runs probe + shots + frames + quality on CLIP once and prints its peak; `imports`
+only imports what that run imports, the baseline the path's own memory is measured over.
+"""
+
+from __future__ import annotations
+
+import importlib
+import resource
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.film_clips import Clip
+from benchmarks.frame_path import run_path
+from benchmarks.printed_tables import heading, table
+from daemon.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+# Linux carries the spawning process's peak RSS over exec into the child's ru_maxrss, so the
+# measured children are started by a bare interpreter rather than by this much larger process.
+LAUNCHER = "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"
+IMPORTS_ONLY = "imports"
+TARGET_MEMORY_GROWTH = 1.10
+
+
+def peak_rss_kib() -> int:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak  # bytes on macOS, KiB elsewhere
+
+
+def measure(clip: str) -> None:
+    """The child's work: the whole path once (or the imports alone), then its peak."""
+    if clip == IMPORTS_ONLY:
+        importlib.import_module("scipy.fftpack")  # imagehash imports it late: count it here
+    else:
+        with tempfile.TemporaryDirectory() as work:
+            run = run_path(Path(clip), Path(work), Config())
+            print(f"frames_decoded {run.shots.frames_decoded}")
+    print(f"peak_rss_kib {peak_rss_kib()}")
+
+
+def child_peak_mib(target: str) -> tuple[float, float]:
+    """The child's peak RSS in MiB and its wall seconds."""
+    command = [sys.executable, "-m", "benchmarks.peak_memory", target]
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *command],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    for line in result.stdout.splitlines():
+        if line.startswith("peak_rss_kib "):
+            return int(line.split()[1]) / 1024, seconds
+    raise RuntimeError(f"{shlex.join(command)} failed:\n{result.stdout}{result.stderr}")
+
+
+def memory_section(short: Clip, long: Clip) -> None:
+    heading("Peak resident memory of the full path (probe + shots + frames + quality)")
+    print("each in a fresh process: python -m benchmarks.peak_memory CLIP", flush=True)
+    baseline, baseline_s = child_peak_mib(IMPORTS_ONLY)
+    rows: list[list[object]] = [["imports only", "-", baseline, 0.0, baseline_s]]
+    peaks = []
+    for clip in (short, long):
+        peak, seconds = child_peak_mib(str(clip.path))
+        peaks.append(peak)
+        name = f"{clip.spec.seconds:g} s {clip.label} {clip.spec.preset}"
+        rows.append([name, f"{clip.spec.seconds:g}", peak, peak - baseline, seconds])
+    table(["run", "clip s", "peak RSS MiB", "over imports MiB", "child wall s"], rows)
+    growth = peaks[1] / peaks[0]
+    print(f"long / short peak: {growth:.3f} (target <= {TARGET_MEMORY_GROWTH:.2f})")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(f"usage: python -m benchmarks.peak_memory CLIP|{IMPORTS_ONLY}")
+    measure(sys.argv[1])
