@@ -56,6 +56,7 @@ def documented(readme: str) -> tuple[list[Documented], list[Documented]]:
     others: list[Documented] = []
     language: str | None = None
     prose: list[tuple[int, str]] = []
+    continued: Documented | None = None  # a shell line ending in a backslash goes on below
     for number, line in enumerate(readme.splitlines(), start=1):
         fence = FENCE.match(line)
         if fence:
@@ -63,7 +64,12 @@ def documented(readme: str) -> tuple[list[Documented], list[Documented]]:
             continue
         if language is not None:
             text = line.strip().removeprefix("$ ").strip()
-            if language in SHELL_BLOCKS and text and not text.startswith(("#", "REM ")):
+            if continued is not None:
+                text, number = f"{continued.text} {text}", continued.line
+                continued = None
+            if text.endswith("\\") and language in SHELL_BLOCKS:
+                continued = Documented(text.removesuffix("\\").rstrip(), number)
+            elif language in SHELL_BLOCKS and text and not text.startswith(("#", "REM ")):
                 others.append(Documented(text, number))
             continue
         row = TABLE_COMMAND.match(line)
@@ -114,7 +120,18 @@ def subcommand(text: str) -> str | None:
 
 
 def bunny_probe(sub: str) -> Probe:
-    return Probe(("-m", "daemon.cli", sub, "--help"), Where.REPOSITORY, 0, f"usage: bunny {sub}")
+    return Probe(
+        ("-m", "daemon.commands.cli", sub, "--help"), Where.REPOSITORY, 0, f"usage: bunny {sub}"
+    )
+
+
+def bunny_probe_for(text: str) -> Probe | None:
+    """`bunny SUB ...` tries `SUB --help`; `bunny --version` itself; None for other text."""
+    words = _words(text) or []
+    if words[1:2] == ["--version"] and words[0] in BUNNIES:
+        return Probe(("-m", "daemon.commands.cli", "--version"), Where.REPOSITORY, 0, "bunny ")
+    sub = subcommand(text)
+    return bunny_probe(sub) if sub else None
 
 
 def probe_for(text: str) -> Probe | None:
@@ -123,8 +140,7 @@ def probe_for(text: str) -> Probe | None:
     if not words:
         return None
     if words[0] in BUNNIES:
-        sub = subcommand(text)
-        return bunny_probe(sub) if sub else None
+        return bunny_probe_for(text)
     if words[0] not in PYTHONS:
         return None
     args = words[2:] if words[0] == "py" and words[1:2] == ["-3"] else words[1:]
