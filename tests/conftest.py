@@ -17,6 +17,9 @@ import yaml
 from daemon.repository import Repository
 from tests.media import write_clip
 
+# The browser tests' fixtures (browser_page, ...), usable by any test of the suite.
+pytest_plugins = ["tests.browser.harness"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_MEDIA = ROOT.parent / "shared" / "media"
 HAMILTON = SHARED_MEDIA / "faces" / "face_recognition" / "examples"
