@@ -83,7 +83,8 @@ class Thumbnails:
     def of(self, image: Path) -> Thumbnail:
         """The thumbnail of `image`, a path relative to the library (or absolute, inside it)."""
         source = self._inside(image)
-        key = hashlib.sha1(source.relative_to(self._library).as_posix().encode()).hexdigest()
+        where = source.relative_to(self._library).as_posix().encode()
+        key = hashlib.sha1(where, usedforsecurity=False).hexdigest()  # a name, not a secret
         with _open_no_follow(source, image) as handle:
             # The name comes from the open file: what is read is what the name describes.
             stat = os.fstat(handle.fileno())
