@@ -3,6 +3,8 @@ its settings let the daemon start."""
 
 from __future__ import annotations
 
+import peewee as pw
+
 from daemon.config import Config, ConfigError
 from daemon.reports.checks import Check, Level
 from daemon.reports.status import daemon_running
@@ -39,9 +41,11 @@ def served_address(config: Config) -> str | None:
         return None
     try:
         repo = Repository(config.database_path, read_only=True)
-    except (SchemaMismatchError, OSError):
-        return None
+    except (SchemaMismatchError, OSError, pw.DatabaseError):
+        return None  # the database check above says what is wrong with it
     try:
         return repo.web_address() if daemon_running(repo, utcnow()) else None
+    except pw.DatabaseError:
+        return None
     finally:
         repo.close()
