@@ -43,6 +43,7 @@ def uvicorn_server(app: ASGIApp) -> uvicorn.Server:
     config = uvicorn.Config(
         app,
         log_config=None,  # the daemon's logging stays as it is
+        log_level="warning",  # uvicorn's own start and stop lines say nothing the page's do not
         access_log=False,
         lifespan="off",
         loop="asyncio",
