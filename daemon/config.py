@@ -215,6 +215,18 @@ class DiskConfig:
     check_seconds: float = field(default=30.0, metadata=_limits(0.1, 3600))
 
 
+DEFAULT_WEB_PORT = 8737
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = field(default=DEFAULT_WEB_PORT, metadata=_limits(0, 65535))  # 0: any free port
+    password: str | None = None
+    password_env: str = "BUNNY_WEB_PASSWORD"  # the variable holding the password; it wins
+
+
 @dataclass(frozen=True)
 class Config:
     inbox: Path = Path("inbox")
@@ -233,6 +245,7 @@ class Config:
     after_done: Literal["keep", "move"] = "keep"
     disk: DiskConfig = DiskConfig()
     log: LogConfig = LogConfig()
+    web: WebConfig = WebConfig()
     source: Path | None = field(default=None, compare=False)
 
     @property
@@ -278,6 +291,7 @@ def load_config(
     for dotted, value in (overrides or {}).items():
         config = _override(config, dotted.split("."), value, Path.cwd())
     _check_prompt(config.captions.prompt, where)
+    _check_web(config.web, where)
     return dataclasses.replace(config, source=path)
 
 
@@ -299,6 +313,15 @@ def _check_prompt(prompt: str, where: str) -> None:
             f"{where}: 'captions.prompt' uses {{{shown(unknown[0])}}}; the placeholders are "
             f"{allowed}"
         )
+
+
+def _check_web(web: WebConfig, where: str) -> None:
+    if not web.host.strip():
+        raise ConfigError(f"{where}: 'web.host' must be an address such as 127.0.0.1")
+    if web.password is not None and not web.password:
+        raise ConfigError(f"{where}: 'web.password' must be null or a non-empty string")
+    if not web.password_env.strip():
+        raise ConfigError(f"{where}: 'web.password_env' must name an environment variable")
 
 
 def _override(obj: Any, keys: list[str], value: Any, base: Path, prefix: str = "") -> Any:

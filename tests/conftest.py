@@ -76,6 +76,7 @@ class DaemonProcess:
             "watcher": {"quiet_seconds": 1.0, "poll_seconds": 0.1},
             "pipeline": {"retry_backoff_seconds": [1, 1]},
             "log": {"console": "json", "level": "debug"},
+            "web": {"port": 0},  # any free port: daemons of tests in parallel never collide
         }
         for section, values in settings.items():
             if isinstance(values, dict):

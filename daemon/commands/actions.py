@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from daemon.commands.exit_codes import EXIT_ALREADY_RUNNING, EXIT_CONFIG, EXIT_CRASHED
-from daemon.config import Config
+from daemon.config import Config, ConfigError
 from daemon.display_text import REASON_LIMIT, shown, shown_lines
 
 
@@ -21,11 +21,20 @@ def run_command(args: argparse.Namespace, config: Config) -> int:
     from daemon.log import configure_daemon_logging
     from daemon.service.daemon import Daemon
     from daemon.service.instance_lock import AlreadyRunningError
+    from daemon.web.companion import PageCompanion
+    from daemon.web_access import web_access
 
     configure_daemon_logging(config)
     log = structlog.get_logger("daemon")
     try:
-        return Daemon(config).run(once=args.once)
+        access = web_access(config) if config.web.enabled else None
+    except ConfigError as exc:
+        log.error("refusing to start", reason=str(exc))
+        raise  # printed as a config error, exit status 2
+    # `run --once` ends when the inbox is done: no page to serve meanwhile.
+    companions = [] if args.once else [PageCompanion(config, access)]
+    try:
+        return Daemon(config, companions).run(once=args.once)
     except AlreadyRunningError as exc:
         print(f"bunny: {shown(str(exc), REASON_LIMIT)}", file=sys.stderr)
         return EXIT_ALREADY_RUNNING
@@ -38,6 +47,12 @@ def run_command(args: argparse.Namespace, config: Config) -> int:
         # (stderr too, when the console is on), and systemd sees a failure.
         log.exception("daemon stopped by an unexpected error")
         return EXIT_CRASHED
+
+
+def web_command(args: argparse.Namespace, config: Config) -> int:
+    from daemon.commands.web import serve_page
+
+    return serve_page(config, args.host, args.port, args.read_only)
 
 
 def status_command(args: argparse.Namespace, config: Config) -> int:

@@ -97,6 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(func=actions.run_command)
 
+    web = sub.add_parser("web", parents=[common], help="serve the review page without the daemon")
+    web.add_argument("--host", help="address to listen on (default: web.host)")
+    web.add_argument("--port", type=int, help="port to listen on (default: web.port; 0: any)")
+    web.add_argument(
+        "--read-only", action="store_true", help="refuse every change made on the page"
+    )
+    web.set_defaults(func=actions.web_command)
+
     status = sub.add_parser("status", parents=[common], help="movies, stages and errors")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(func=actions.status_command)

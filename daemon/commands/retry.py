@@ -1,4 +1,5 @@
-"""`bunny retry [MOVIE]`: failed and waiting movies back to the queue, to run now."""
+"""`bunny retry [MOVIE]`: failed and waiting movies back to the queue, to run now. The review
+page's retry calls `requeue_movies` too: one path into the database."""
 
 from __future__ import annotations
 
@@ -6,8 +7,20 @@ import sys
 
 from daemon.config import Config
 from daemon.reports.status import EXIT_NO_DATABASE, EXIT_NO_MATCH, has_database
-from daemon.repository import Repository
+from daemon.repository import MovieRecord, Repository
 from daemon.store import MovieState
+
+RETRYABLE = frozenset({MovieState.FAILED, MovieState.WAITING})
+
+
+def requeue_movies(repo: Repository, key: str | None) -> list[MovieRecord]:
+    """Requeue the failed and waiting movies (those whose id starts with `key`); the list of
+    those requeued, empty when none matched."""
+    candidates = repo.find_movies(key) if key else repo.movies()
+    chosen = [m for m in candidates if m.state in RETRYABLE]
+    if chosen:
+        repo.retry([m.id for m in chosen])
+    return chosen
 
 
 def retry_movies(config: Config, key: str | None) -> int:
@@ -15,14 +28,11 @@ def retry_movies(config: Config, key: str | None) -> int:
         return EXIT_NO_DATABASE
     repo = Repository(config.database_path)
     try:
-        retryable = {MovieState.FAILED, MovieState.WAITING}
-        candidates = repo.find_movies(key) if key else repo.movies()
-        chosen = [m for m in candidates if m.state in retryable]
+        chosen = requeue_movies(repo, key)
         if not chosen:
             what = f"matching '{key}'" if key else ""
             print(f"no failed or waiting movie {what}".strip(), file=sys.stderr)
             return EXIT_NO_MATCH
-        repo.retry([m.id for m in chosen])
         for movie in chosen:
             print(f"requeued {movie.key}  {movie.name}")
         return 0

@@ -20,6 +20,7 @@ from daemon.reports.checks import INSTALL_HINT, Check, Level, hub_probe, summary
 from daemon.reports.embedder_checks import scene_embedder_check
 from daemon.reports.provider_checks import caption_provider_checks
 from daemon.reports.training_checks import base_model_check, training_device_check
+from daemon.reports.web_checks import review_page_check
 from daemon.store import SCHEMA_VERSION
 
 # (import name, distribution, what it is for)
@@ -44,6 +45,8 @@ LIBRARIES: tuple[tuple[str, str, str], ...] = (
     ("peft", "peft", "LoRA adapters"),
     ("dlib", "dlib-bin", "face detection and recognition"),
     ("face_recognition", "face-recognition", "face matching"),
+    ("starlette", "starlette", "the review page"),
+    ("uvicorn", "uvicorn", "the review page's server"),
 )
 
 
@@ -80,6 +83,7 @@ def collect_checks(config: Config) -> Iterator[Check]:
     yield training_device_check(config.training)
     yield base_model_check(config.training, hub)
     yield from caption_provider_checks(config.captions, "captions" in config.pipeline.stages)
+    yield review_page_check(config)
 
 
 def _folder_check(folder: Path) -> Check:

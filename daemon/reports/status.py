@@ -40,6 +40,7 @@ class MovieLine:
     next_attempt_at: str | None
     last_error: str | None
     updated_at: str
+    stage_seconds_left: float | None = None  # a running stage's estimate from its pace so far
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class StatusReport:
     disk: DiskLine | None
     last_error: str | None  # the newest error line of the log
     health: HealthLine
+    web_url: str | None = None  # where the running daemon serves the review page
 
 
 def has_database(config: Config) -> bool:
@@ -130,7 +132,7 @@ def build_report(repo: Repository, now: datetime, config: Config) -> StatusRepor
         heartbeat_age_seconds=round(age, 1) if age is not None else None,
         queue_length=counts["queued"] + counts["waiting"],
         counts=counts,
-        movies=[_line(m) for m in movies],
+        movies=[_line(m, _seconds_left(repo, m, now)) for m in movies],
         captions=[CaptionLine(c.character, c.images, c.captioned) for c in repo.caption_progress()],
         breakers=breakers,
         training=training,
@@ -140,7 +142,21 @@ def build_report(repo: Repository, now: datetime, config: Config) -> StatusRepor
         disk=disk,
         last_error=_last_error(config),
         health=_health_line(assess(facts)),
+        web_url=repo.web_address() if running else None,
     )
+
+
+def _seconds_left(repo: Repository, movie: MovieRecord, now: datetime) -> float | None:
+    """The stage in flight's time left if it keeps its pace: elapsed x (1 - p) / p."""
+    if movie.state is not MovieState.RUNNING or movie.stage is None:
+        return None
+    if not 0.0 < movie.progress < 1.0:
+        return None
+    run = repo.stage_runs(movie.id).get(movie.stage)
+    if run is None or run.started_at is None:
+        return None
+    elapsed = max(0.0, (now - run.started_at).total_seconds())
+    return round(elapsed * (1.0 - movie.progress) / movie.progress, 1)
 
 
 def _last_error(config: Config) -> str | None:
@@ -153,7 +169,7 @@ def _health_line(problems: list[Problem]) -> HealthLine:
     return HealthLine(state.name.lower(), [problem.text for problem in problems])
 
 
-def _line(movie: MovieRecord) -> MovieLine:
+def _line(movie: MovieRecord, seconds_left: float | None) -> MovieLine:
     return MovieLine(
         id=movie.key,
         name=movie.name,
@@ -164,4 +180,5 @@ def _line(movie: MovieRecord) -> MovieLine:
         next_attempt_at=movie.next_attempt_at.isoformat() + "Z" if movie.next_attempt_at else None,
         last_error=movie.last_error,
         updated_at=movie.updated_at.isoformat() + "Z",
+        stage_seconds_left=seconds_left,
     )

@@ -59,6 +59,8 @@ def render(report: StatusReport) -> str:
         floor = f", floor {report.disk.floor_gb:g} GB" if report.disk.floor_gb else ""
         paused = "  (new work paused)" if report.disk.paused else ""
         lines.append(f"disk:     {report.disk.free} free in {report.disk.path}{floor}{paused}")
+    if report.web_url:
+        lines.append(f"web:      review page at {report.web_url}")
     if report.last_error:
         lines.append(f"last error in the log: {shown(report.last_error, REASON_LIMIT)}")
     if report.movies:

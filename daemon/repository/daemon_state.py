@@ -10,6 +10,7 @@ from daemon.store import Meta
 
 DISK_KEY = "disk"
 CLUSTERED_KEY = "clustered_at"
+WEB_KEY = "web_address"
 
 
 @dataclass(frozen=True)
@@ -48,3 +49,14 @@ class DaemonStateStore:
     def clustered_at(self) -> datetime | None:
         row = Meta.get_or_none(Meta.key == CLUSTERED_KEY)
         return None if row is None else datetime.fromisoformat(row.value)
+
+    def save_web_address(self, url: str | None) -> None:
+        """Where the running daemon serves the review page (None: it serves none)."""
+        if url is None:
+            Meta.delete().where(Meta.key == WEB_KEY).execute()
+        else:
+            Meta.replace(key=WEB_KEY, value=url).execute()
+
+    def web_address(self) -> str | None:
+        row = Meta.get_or_none(Meta.key == WEB_KEY)
+        return None if row is None else str(row.value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import structlog
@@ -22,6 +23,7 @@ from daemon.intake.watcher import InboxWatcher
 from daemon.intake.workers import IntakeWorkers
 from daemon.pipeline import Pipeline, PipelineSettings
 from daemon.repository import Repository
+from daemon.service.companions import Companion
 from daemon.service.disk_guard import DiskGuard
 from daemon.service.instance_lock import InstanceLock
 from daemon.service.movie_workers import MovieWorkers, WorkerSettings
@@ -45,8 +47,9 @@ EXIT_MOVIE_FAILED = 1
 
 
 class Daemon:
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, companions: Sequence[Companion] = ()) -> None:
         self.config = config
+        self._companions = tuple(companions)
         self.stop_event = threading.Event()
         self._wake = threading.Event()
         self._training: TrainingJob | None = None
@@ -178,8 +181,10 @@ class Daemon:
         )
         start_repeating(watch, self.stop_event, self._fail)
         workers.start()
-        self._notify.ready(self._status_line(repo))
         try:
+            for companion in self._companions:
+                companion.start(repo)
+            self._notify.ready(self._status_line(repo))
             if training is not None:
                 training.resume_unfinished()  # before any new run
             self._intake_loop(gate, takers, repo, until_idle=once)
@@ -189,6 +194,8 @@ class Daemon:
         finally:
             self._notify.stopping()
             self.stop()
+            for companion in self._companions:
+                companion.stop()
             watcher.stop()
             scheduler.shutdown(wait=False)
             stopping = self._stop_training(training)
