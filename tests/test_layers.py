@@ -1,8 +1,8 @@
 """The arrows of DESIGN.md's layout, read from the import statements of every module.
 
 `daemon/commands/` (and the web page's package) sit on top: nothing below imports them.
-`windows_service/` wraps the daemon for Windows: the daemon calls into it from one command
-module only, and it never imports the commands back, so there is no import circle.
+`windows_service/` wraps the daemon (and its review page) for Windows: the daemon calls into it
+from one command module only, and it never imports the commands back, so there is no circle.
 """
 
 from __future__ import annotations
@@ -56,11 +56,13 @@ def test_only_the_service_command_calls_into_windows_service() -> None:
 
 
 def test_windows_service_never_imports_the_commands() -> None:
+    # It may start the review page beside the daemon (it wraps both, as `bunny run` does), but
+    # the command that installs it calls into it: importing the commands back would be a circle.
     wrong = [
         f"{path.relative_to(ROOT)} imports {module}"
         for path in modules_under("windows_service")
         for module in imported_modules(path)
-        if within(module, TOP_LAYERS)
+        if within(module, ("daemon.commands",))
     ]
     assert wrong == []
 

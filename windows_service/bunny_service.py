@@ -17,6 +17,7 @@ import win32serviceutil
 
 from daemon.service.host import ServiceHost
 from daemon.service.windows_spec import CONFIG_OPTION, DEFAULT_SERVICE_NAME
+from daemon.web.companion import page_companions
 
 DISPLAY_NAME = "diffusion-bunny"
 DESCRIPTION = "Turns movies dropped into an inbox folder into character datasets and LoRA models."
@@ -50,7 +51,10 @@ class BunnyService(win32serviceutil.ServiceFramework):  # type: ignore[misc]
         super().__init__(args)
         option = win32serviceutil.GetServiceCustomOption(self._svc_name_, CONFIG_OPTION)
         self.host = ServiceHost(
-            Path(option) if option else None, EventLogReporter(), self._svc_name_
+            Path(option) if option else None,
+            EventLogReporter(),
+            self._svc_name_,
+            companions=page_companions,
         )
 
     def SvcDoRun(self) -> None:  # noqa: N802

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn, Protocol
@@ -20,6 +21,7 @@ import structlog
 
 from daemon.config import Config, ConfigError, PipelineConfig, load_config
 from daemon.log import configure_daemon_logging
+from daemon.service.companions import Companion
 from daemon.service.daemon import Daemon
 from daemon.service.instance_lock import AlreadyRunningError
 from daemon.service.process import prepare_service_process
@@ -60,8 +62,12 @@ class ServiceHost:
         reporter: EventReporter,
         name: str = DEFAULT_SERVICE_NAME,
         startup_grace_seconds: float = STARTUP_GRACE_SECONDS,
+        companions: Callable[[Config], Sequence[Companion]] = lambda _config: (),
     ) -> None:
+        """`companions` makes what runs beside the daemon (the review page) from the config;
+        the service wrapper passes it, so this module imports nothing of daemon/web/."""
         self.config_path = config_path
+        self._companions = companions
         self.name = name
         self._reporter = reporter
         self._grace = startup_grace_seconds
@@ -96,7 +102,7 @@ class ServiceHost:
         except OSError as exc:
             self._fail(f"cannot write the log {config.log_path}: {exc}")
         try:
-            daemon = Daemon(config)
+            daemon = Daemon(config, self._companions(config))
         except Exception as exc:
             self._log.exception("the daemon could not start")
             self._fail(_describe(exc))

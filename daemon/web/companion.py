@@ -15,7 +15,7 @@ from daemon.repository import Repository
 from daemon.web.app import create_app
 from daemon.web.context import WebContext
 from daemon.web.server import BackgroundServer
-from daemon.web_access import WebAccess, page_url
+from daemon.web_access import WebAccess, page_url, web_access
 
 
 class PageCompanion:
@@ -58,3 +58,9 @@ class PageCompanion:
         self._server = None
         if self._repo is not None:
             self._repo.save_web_address(None)
+
+
+def page_companions(config: Config) -> list[PageCompanion]:
+    """The page beside a daemon run by a service host (Windows): as `bunny run` has it. Raises
+    ConfigError for a non-loopback address without a password, which stops the start."""
+    return [PageCompanion(config, web_access(config) if config.web.enabled else None)]

@@ -257,3 +257,43 @@ def test_a_stop_before_the_start_means_the_daemon_never_runs(
     assert time.monotonic() - started < 10, "nothing was started, so nothing was waited for"
     assert not logged(tmp_path / "library", "daemon started")
     assert not (tmp_path / "library" / "bunny.db").exists()
+
+
+def _web_address(library: Path) -> str | None:
+    with closing(sqlite3.connect(library / "bunny.db")) as db:
+        row = db.execute("SELECT value FROM meta WHERE key = 'web_address'").fetchone()
+    return str(row[0]) if row and row[0] else None
+
+
+def test_the_hosted_daemon_serves_the_review_page(tmp_path: Path) -> None:
+    import urllib.request
+
+    from daemon.web.companion import page_companions
+
+    config = write_config(tmp_path, web={"port": 0})
+    host = ServiceHost(config, EventLog(), startup_grace_seconds=GRACE, companions=page_companions)
+    library = tmp_path / "library"
+    try:
+        host.start()
+        wait_for(lambda: _web_address(library) is not None, timeout=20)
+        url = _web_address(library)
+        assert url is not None and url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert response.status == 200
+            assert "Overview" in response.read().decode("utf-8")
+    finally:
+        assert host.stop(30)
+    assert _web_address(library) is None, "the address is cleared when the service stops"
+
+
+def test_a_hosted_page_on_another_address_without_a_password_stops_the_start(
+    tmp_path: Path,
+) -> None:
+    from daemon.web.companion import page_companions
+
+    config = write_config(tmp_path, web={"host": "0.0.0.0", "port": 0})
+    events = EventLog()
+    host = ServiceHost(config, events, startup_grace_seconds=GRACE, companions=page_companions)
+    with pytest.raises(ServiceStartError):
+        host.start()
+    assert any("no password is set" in message for message in events.errors), events.errors
