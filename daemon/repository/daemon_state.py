@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from daemon.store import Meta
+from daemon.store import MODELS, Meta
 
 DISK_KEY = "disk"
 CLUSTERED_KEY = "clustered_at"
@@ -48,3 +48,7 @@ class DaemonStateStore:
     def clustered_at(self) -> datetime | None:
         row = Meta.get_or_none(Meta.key == CLUSTERED_KEY)
         return None if row is None else datetime.fromisoformat(row.value)
+
+    def table_sizes(self) -> dict[str, int]:
+        """Rows in each table: the library's size, beside the benchmarks' figures."""
+        return {model._meta.table_name: int(model.select().count()) for model in MODELS}
