@@ -81,7 +81,9 @@ def _timings(repo: Repository, config: Config, rounds: int) -> None:
     reads: dict[str, Callable[[], object]] = {
         "movies list, page 1 of 50": lambda: movies_page(repo, PageRequest(), STAGES, now),
         "movies list, last page of 50": lambda: movies_page(repo, last_movies, STAGES, now),
-        "movie detail (timeline, scenes)": lambda: movie_detail(repo, movie.key, STAGES, now),
+        "movie detail (timeline, scenes)": lambda: movie_detail(
+            repo, config.library, movie.key, STAGES, now
+        ),
         "kept frames with faces, 200": lambda: kept_frames(repo, found, biggest),
         "kept frames with faces, page 6 of 200": lambda: kept_frames(
             repo, found, PageRequest(6, 200)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from daemon.display_text import NAME_LIMIT, REASON_LIMIT, bounded, printable
 from daemon.reports.movie_eta import StagePace, seconds_left
@@ -20,6 +21,7 @@ from daemon.repository import (
     StageRunRecord,
 )
 from daemon.store import MovieState, StageStatus
+from handlers.frame_files import frame_size
 from handlers.result_codec import decode
 from handlers.scenes import Scene, ScenesReport
 
@@ -69,6 +71,13 @@ class MovieDetail:
     stages: tuple[StageEntry, ...]  # the configured stages in order, then any others it ran
     shots: int
     scenes: tuple[Scene, ...]  # empty until the scenes stage is done
+    frame_size: FrameSize | None  # of its kept frames (face boxes are in these pixels)
+
+
+@dataclass(frozen=True)
+class FrameSize:
+    width: int
+    height: int
 
 
 def find_movie(repo: Repository, key: str) -> MovieRecord | None:
@@ -88,7 +97,7 @@ def movies_page(
 
 
 def movie_detail(
-    repo: Repository, key: str, stages: tuple[str, ...], now: datetime
+    repo: Repository, library: Path, key: str, stages: tuple[str, ...], now: datetime
 ) -> MovieDetail | None:
     movie = find_movie(repo, key)
     if movie is None:
@@ -102,7 +111,20 @@ def movie_detail(
         stages=_timeline(repo.stage_timeline(movie.id), stages),
         shots=repo.shot_count(movie.id),
         scenes=_scenes(repo.stage_result_json(movie.id, SCENES_STAGE)),
+        frame_size=_frame_size(repo, library, movie.id),
     )
+
+
+def _frame_size(repo: Repository, library: Path, movie_id: int) -> FrameSize | None:
+    """Read from the first kept frame's header: every kept frame of a movie has its size."""
+    first = repo.frames_page(movie_id, True, 0, 1)
+    if not first or first[0].file is None:
+        return None
+    try:
+        width, height = frame_size(library / first[0].file)
+    except OSError:
+        return None
+    return FrameSize(width, height)
 
 
 def _items(

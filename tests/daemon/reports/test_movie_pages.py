@@ -11,7 +11,7 @@ import pytest
 
 from daemon.display_text import REASON_LIMIT
 from daemon.reports.movie_frames import kept_frames, movie_shots, rejected_frames
-from daemon.reports.movie_pages import find_movie, movie_detail, movies_page
+from daemon.reports.movie_pages import FrameSize, find_movie, movie_detail, movies_page
 from daemon.reports.paging import MAX_PER_PAGE, PageRequest
 from daemon.repository import Repository
 from daemon.store import MovieState, StageStatus
@@ -76,7 +76,7 @@ def test_time_left_is_the_stage_pace_plus_the_mean_of_the_stages_after_it(
 def test_the_detail_has_every_stage_in_order_with_tries_and_the_scenes(
     repo: Repository, built: PageLibrary
 ) -> None:
-    detail = movie_detail(repo, built.failed.key, STAGES, built.failed.updated_at)
+    detail = movie_detail(repo, built.library, built.failed.key, STAGES, built.failed.updated_at)
     assert detail is not None
     assert [s.stage for s in detail.stages] == list(STAGES)
     probe, shots, *rest = detail.stages
@@ -90,12 +90,13 @@ def test_the_detail_has_every_stage_in_order_with_tries_and_the_scenes(
     assert all(s.status is None and s.attempts == 0 for s in rest)
     assert detail.scenes == ()
 
-    done = movie_detail(repo, built.done.key, STAGES, built.done.updated_at)
+    done = movie_detail(repo, built.library, built.done.key, STAGES, built.done.updated_at)
     assert done is not None
     assert [(s.number, s.start_seconds, s.end_seconds) for s in done.scenes] == [
         (1, 0.0, 3.5), (2, 3.5, 7.0),
     ]  # fmt: skip
     assert done.shots == 2 and done.movie.name == "Le Fabuleux Destin.mkv"
+    assert done.frame_size == FrameSize(64, 36) and detail.frame_size is None
     assert all(s.status is StageStatus.DONE for s in done.stages if s.stage != "frames")
 
 
@@ -147,7 +148,7 @@ def test_a_movie_is_found_by_its_whole_key_only(repo: Repository, built: PageLib
     assert find_movie(repo, built.done.key) == built.done
     assert find_movie(repo, built.done.key.upper()) == built.done
     assert find_movie(repo, built.done.key[:6]) is None
-    assert movie_detail(repo, "0" * 12, STAGES, built.done.updated_at) is None
+    assert movie_detail(repo, built.library, "0" * 12, STAGES, built.done.updated_at) is None
 
 
 @pytest.mark.parametrize(("page", "per_page"), [(0, 10), (1, 0), (1, MAX_PER_PAGE + 1)])

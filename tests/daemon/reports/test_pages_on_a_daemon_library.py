@@ -18,6 +18,7 @@ from daemon.reports.movie_frames import kept_frames, rejected_frames
 from daemon.reports.movie_pages import movie_detail, movies_page
 from daemon.reports.paging import MAX_PER_PAGE, PageRequest
 from daemon.store import MovieState, StageStatus, utcnow
+from handlers.frame_files import frame_size
 from tests.conftest import HAMILTON, DaemonProcess, drop_hamilton_and_lin
 
 LIN = "Lin-Manuel Miranda"
@@ -39,8 +40,10 @@ def test_the_pages_data_matches_what_the_daemon_wrote(
         frame_files = sorted((daemon.library / "movies" / movie.key / "frames").glob("*.jpg"))
         assert movie.state is MovieState.DONE and movie.seconds_left is None
         assert movie.kept_frames == len(frame_files) > 0
-        detail = movie_detail(repo, movie.key, stages, now)
+        detail = movie_detail(repo, daemon.library, movie.key, stages, now)
         assert detail is not None and detail.scenes and detail.shots > 0
+        assert detail.frame_size is not None
+        assert frame_size(frame_files[-1]) == (detail.frame_size.width, detail.frame_size.height)
         assert all(s.status is StageStatus.DONE and s.attempts >= 1 for s in detail.stages)
         record = repo.movie(movie.id)
         kept = kept_frames(repo, record, every)
