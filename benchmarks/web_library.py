@@ -25,11 +25,11 @@ from benchmarks.rounds import Spread
 from benchmarks.web_library_rows import STAGES, Scale, build, name
 from daemon.config import Config, LogConfig
 from daemon.reports.character_pages import (
-    character_dataset,
     character_detail,
     characters_page,
     page_inputs,
 )
+from daemon.reports.dataset_grid import character_dataset
 from daemon.reports.movie_frames import kept_frames, movie_shots, rejected_frames
 from daemon.reports.movie_pages import find_movie, movie_detail, movies_page
 from daemon.reports.paging import PageRequest
@@ -96,9 +96,9 @@ def _timings(repo: Repository, config: Config, rounds: int) -> None:
         "character detail (refs, 2 models)": lambda: character_detail(
             repo, config, inputs, name(0)
         ),
-        "dataset grid, 200": lambda: character_dataset(repo, name(0), biggest),
+        "dataset grid, 200": lambda: character_dataset(repo, config.library, name(0), biggest),
         "dataset grid, last page of 200": lambda: character_dataset(
-            repo, name(0), PageRequest(3, 200)
+            repo, config.library, name(0), PageRequest(3, 200)
         ),
     }
     rows = []

@@ -1,10 +1,9 @@
 """The review page's characters: the list with each one's training count, threshold and the
 one reason its training waits (character_overview.py, as `bunny status` says it), and one
-character's references, model versions and its dataset as a paged grid."""
+character's references and model versions (its dataset grid: dataset_grid.py)."""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,7 +19,7 @@ from daemon.reports.disk_status import disk_line
 from daemon.reports.model_versions import ModelVersion, model_versions
 from daemon.reports.paging import Page, PageRequest
 from daemon.reports.status import daemon_running
-from daemon.repository import DatasetEntry, ReferenceView, Repository, TrainingRunRecord
+from daemon.repository import ReferenceView, Repository, TrainingRunRecord
 from daemon.store import TrainingState
 from daemon.training.policy import TrainingReason
 
@@ -80,13 +79,6 @@ def character_detail(
     )
 
 
-def character_dataset(repo: Repository, name: str, request: PageRequest) -> Page[DatasetEntry]:
-    """The dataset's images in file order (movie, then time), each caption bounded."""
-    entries = repo.dataset_page(name, request.offset, request.per_page)
-    items = [_bounded_caption(entry) for entry in entries]
-    return Page.of(items, request, repo.dataset_count(name))
-
-
 def _items(repo: Repository, lines: list[CharacterTraining]) -> list[CharacterItem]:
     references = repo.reference_counts()
     runs = _runs_by_character(repo.training_runs())
@@ -118,10 +110,3 @@ def _runs_by_character(runs: list[TrainingRunRecord]) -> dict[str, list[Training
 def _newest_model(runs: list[TrainingRunRecord]) -> int | None:
     done = [r.version for r in runs if r.state is TrainingState.DONE and r.version is not None]
     return max(done, default=None)
-
-
-def _bounded_caption(entry: DatasetEntry) -> DatasetEntry:
-    if entry.caption is None:
-        return entry
-    caption = dataclasses.replace(entry.caption, text=bounded(entry.caption.text, REASON_LIMIT))
-    return dataclasses.replace(entry, caption=caption)

@@ -14,11 +14,11 @@ from daemon.config import Config, LogConfig, TrainingConfig
 from daemon.display_text import REASON_LIMIT
 from daemon.reports.character_overview import character_training
 from daemon.reports.character_pages import (
-    character_dataset,
     character_detail,
     characters_page,
     page_inputs,
 )
+from daemon.reports.dataset_grid import character_dataset
 from daemon.reports.model_versions import MAX_LOSS_POINTS, LossSource, thinned
 from daemon.reports.paging import PageRequest
 from daemon.repository import Repository, RunEnd
@@ -108,10 +108,10 @@ def test_the_list_shows_counts_threshold_and_the_overviews_reason(
 def test_the_dataset_grid_has_captions_movies_and_times_a_page_at_a_time(
     repo: Repository, built: PageLibrary
 ) -> None:
-    first = character_dataset(repo, AMELIE, PageRequest(1, 1))
-    second = character_dataset(repo, AMELIE, PageRequest(2, 1))
+    first = character_dataset(repo, built.library, AMELIE, PageRequest(1, 1))
+    second = character_dataset(repo, built.library, AMELIE, PageRequest(2, 1))
     assert (first.total, second.total) == (2, 2)
-    one, two = first.items[0], second.items[0]
+    one, two = first.items[0].image, second.items[0].image
     assert one.file == f"characters/{AMELIE}/dataset/{built.done.key}_{KEPT[0]}.jpg"
     assert (one.movie_key, one.movie_name) == (built.done.key, "Le Fabuleux Destin.mkv")
     assert (one.frame, one.seconds, two.seconds) == (KEPT[0], 1.0, 2.0)
@@ -119,8 +119,27 @@ def test_the_dataset_grid_has_captions_movies_and_times_a_page_at_a_time(
     assert one.caption is not None and one.caption.provider == "template"
     assert not one.caption.stale and one.caption.text.startswith("x" * REASON_LIMIT + "…")
     assert two.caption is not None and two.caption.text == f"{KEPT[1]}, a person"
-    nino = character_dataset(repo, NINO, PageRequest()).items
-    assert [i.frame for i in nino] == [KEPT[3]]
+    # No files here: the stored caption stands in for the `.txt`.
+    assert second.items[0].text == two.caption.text and not second.items[0].on_disk
+    nino = character_dataset(repo, built.library, NINO, PageRequest()).items
+    assert [i.image.frame for i in nino] == [KEPT[3]]
+
+
+def test_a_caption_edited_by_hand_is_the_one_shown_and_marked_edited(
+    repo: Repository, built: PageLibrary
+) -> None:
+    (tile,) = character_dataset(repo, built.library, NINO, PageRequest()).items
+    image = built.library / tile.image.file
+    image.parent.mkdir(parents=True)
+    image.write_bytes(b"jpeg")
+    image.with_suffix(".txt").write_text(f"{KEPT[3]}, a person\n")  # as the stage wrote it
+    (same,) = character_dataset(repo, built.library, NINO, PageRequest()).items
+    assert (same.text, same.edited, same.on_disk) == (f"{KEPT[3]}, a person", False, True)
+    image.with_suffix(".txt").write_text("nino, a man on a scooter\n")
+    (edited,) = character_dataset(repo, built.library, NINO, PageRequest()).items
+    assert (edited.text, edited.edited) == ("nino, a man on a scooter", True)
+    assert edited.image.caption is not None
+    assert edited.image.caption.text == f"{KEPT[3]}, a person"
 
 
 def test_the_detail_lists_references_and_models_with_samples_and_loss_curves(
@@ -154,7 +173,7 @@ def test_the_detail_lists_references_and_models_with_samples_and_loss_curves(
 def test_a_character_nobody_has_no_detail(repo: Repository, config: Config) -> None:
     inputs = page_inputs(repo, config, utcnow())
     assert character_detail(repo, config, inputs, "Nobody") is None
-    assert character_dataset(repo, "Nobody", PageRequest()).total == 0
+    assert character_dataset(repo, config.library, "Nobody", PageRequest()).total == 0
 
 
 def test_a_long_curve_is_thinned_evenly_keeping_both_ends() -> None:
@@ -175,5 +194,5 @@ def test_an_image_whose_only_caption_went_stale_is_not_counted_captioned(
     items = {c.name: c for c in characters_page(repo, config, inputs, PageRequest()).items}
     assert (items[NINO].dataset_images, items[NINO].captioned) == (1, 0)
     assert (items[AMELIE].dataset_images, items[AMELIE].captioned) == (2, 2)
-    (image,) = character_dataset(repo, NINO, PageRequest()).items
-    assert image.caption is not None and image.caption.stale  # it serves until replaced
+    (tile,) = character_dataset(repo, config.library, NINO, PageRequest()).items
+    assert tile.image.caption is not None and tile.image.caption.stale  # serves until replaced

@@ -9,11 +9,11 @@ import pytest
 
 from daemon.config import Config, LogConfig
 from daemon.reports.character_pages import (
-    character_dataset,
     character_detail,
     characters_page,
     page_inputs,
 )
+from daemon.reports.dataset_grid import character_dataset
 from daemon.reports.movie_frames import kept_frames, rejected_frames
 from daemon.reports.movie_pages import movie_detail, movies_page
 from daemon.reports.paging import MAX_PER_PAGE, PageRequest
@@ -60,11 +60,12 @@ def test_the_pages_data_matches_what_the_daemon_wrote(
         dataset = daemon.library / "characters" / LIN / "dataset"
         assert lin.name == LIN and lin.references == 1
         assert lin.dataset_images == lin.captioned == len(list(dataset.glob("*.jpg"))) > 0
-        grid = character_dataset(repo, LIN, every)
-        for image in grid.items:
-            path = daemon.library / image.file
-            assert path.is_file() and image.caption is not None and image.seconds is not None
-            assert image.caption.text.strip() == path.with_suffix(".txt").read_text().strip()
+        grid = character_dataset(repo, daemon.library, LIN, every)
+        for tile in grid.items:
+            image, path = tile.image, daemon.library / tile.image.file
+            assert tile.on_disk and image.caption is not None and image.seconds is not None
+            assert tile.text == image.caption.text.strip() and not tile.edited
+            assert tile.text == path.with_suffix(".txt").read_text().strip()
             assert image.movie_key == movie.key
         about = character_detail(repo, config, inputs, LIN)
         assert about is not None
