@@ -203,6 +203,8 @@ class DatasetImageRow(BaseModel):
 
     class Meta:
         table_name = "dataset_image"
+        # (character, file): counting each character's captioned images reads the index alone.
+        indexes = ((("character", "file"), False),)
 
 
 class CorrectionKind(enum.StrEnum):
@@ -259,7 +261,8 @@ class CaptionRow(BaseModel):
 
     class Meta:
         table_name = "caption"
-        indexes = ((("file", "provider"), True),)
+        # (file, stale): counting the captioned images reads the index alone (v11).
+        indexes = ((("file", "provider"), True), (("file", "stale"), False))
 
 
 class TrainingState(enum.StrEnum):
@@ -435,6 +438,17 @@ def _add_intents_v10() -> None:
     database.create_tables([AdoptionIntent, PlannedReferenceRow, PendingDeletion])
 
 
+def _index_captioned_images_v11() -> None:
+    # Databases made by this version already have them (create_tables uses the models).
+    database.execute_sql(
+        'CREATE INDEX IF NOT EXISTS "caption_file_stale" ON "caption" ("file", "stale")'
+    )
+    database.execute_sql(
+        'CREATE INDEX IF NOT EXISTS "dataset_image_character_id_file" '
+        'ON "dataset_image" ("character_id", "file")'
+    )
+
+
 # Append a function to move the schema one version forward; never edit an old one.
 MIGRATIONS: list[Callable[[], None]] = [
     _create_v1,
@@ -447,6 +461,7 @@ MIGRATIONS: list[Callable[[], None]] = [
     _add_training_runs_v8,
     _add_training_kills_v9,
     _add_intents_v10,
+    _index_captioned_images_v11,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -12,7 +12,7 @@ from daemon.config import Config, TrainingConfig
 from daemon.reports.disk_status import DiskLine, paused_reason
 from daemon.repository import Repository, TrainingRunRecord
 from daemon.store import TrainingState
-from daemon.training.character_facts import character_facts
+from daemon.training.character_facts import facts_of_runs
 from daemon.training.policy import (
     WOULD_START,
     Blocker,
@@ -82,7 +82,11 @@ def character_training(
 class _TrainingOverview:
     def __init__(self, repo: Repository, config: Config, inputs: ReadinessInputs) -> None:
         self._repo, self._config, self._inputs = repo, config, inputs
-        self._activity = _activities(repo.training_runs(), inputs.daemon_running)
+        runs = repo.training_runs()
+        self._activity = _activities(runs, inputs.daemon_running)
+        self._runs: dict[str, list[TrainingRunRecord]] = {}
+        for run in runs:  # read once for every character, oldest first
+            self._runs.setdefault(run.character, []).append(run)
         self._progress = {p.character: p for p in repo.caption_progress()}
 
     def lines(self) -> list[CharacterTraining]:
@@ -93,7 +97,8 @@ class _TrainingOverview:
         counts = self._progress.get(name)
         images, captioned = (counts.images, counts.captioned) if counts else (0, 0)
         own = self._activity.get(name, RunActivity.NONE)
-        facts = character_facts(self._repo, self._config.library, name, captioned, own)
+        runs = self._runs.get(name, [])
+        facts = facts_of_runs(runs, self._config.library, name, captioned, own)
         readiness = character_readiness(facts, settings, self._inputs.now)
         stop = self._blocker if readiness.reason in WOULD_START else None
         reason = stop.reason if stop else readiness.reason

@@ -19,8 +19,10 @@ from daemon.repository.adoption_records import (
 )
 from daemon.repository.adoptions import AdoptionJournal
 from daemon.repository.captions import BreakerRecord, CaptionProgress, CaptionStore
+from daemon.repository.character_views import CharacterViews
 from daemon.repository.corrections import CorrectionLog
 from daemon.repository.daemon_state import DaemonStateStore, DiskReading
+from daemon.repository.movie_views import MovieViews
 from daemon.repository.queue import MovieQueue
 from daemon.repository.records import (
     MOVIE_KEY_LENGTH,
@@ -40,6 +42,15 @@ from daemon.repository.records import (
 )
 from daemon.repository.stage_runs import StageLedger
 from daemon.repository.training import RunEnd, TrainingLedger, TrainingRunRecord
+from daemon.repository.view_records import (
+    DatasetEntry,
+    FaceInFrame,
+    FrameCounts,
+    FrameView,
+    ReferenceView,
+    ShotView,
+    StageClock,
+)
 from daemon.store import open_database
 from handlers.caption_records import CharacterRecord
 
@@ -53,18 +64,25 @@ __all__ = [
     "CorrectionLogEntry",
     "CorrectionRecord",
     "CropFiling",
+    "DatasetEntry",
     "DiskReading",
+    "FaceInFrame",
     "FinishedAdoption",
+    "FrameCounts",
     "FrameRecord",
+    "FrameView",
     "Heartbeat",
     "InboxFileRecord",
     "MovieFace",
     "MovieRecord",
     "OpenAdoption",
     "PlannedReference",
+    "ReferenceView",
     "Relabel",
     "Repository",
     "RunEnd",
+    "ShotView",
+    "StageClock",
     "StageRunRecord",
     "StoredFace",
     "StoredImage",
@@ -78,6 +96,8 @@ class Repository(
     AdoptionJournal,
     StageLedger,
     CorrectionLog,
+    MovieViews,
+    CharacterViews,
     CaptionStore,
     TrainingLedger,
     DaemonStateStore,

@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from daemon.store import Meta
+from daemon.store import MODELS, Meta
 
 DISK_KEY = "disk"
 CLUSTERED_KEY = "clustered_at"
@@ -60,3 +60,7 @@ class DaemonStateStore:
     def web_address(self) -> str | None:
         row = Meta.get_or_none(Meta.key == WEB_KEY)
         return None if row is None else str(row.value)
+
+    def table_sizes(self) -> dict[str, int]:
+        """Rows in each table: the library's size, beside the benchmarks' figures."""
+        return {model._meta.table_name: int(model.select().count()) for model in MODELS}

@@ -58,6 +58,20 @@ def _record(row: TrainingRunRow) -> TrainingRunRecord:
     )
 
 
+def last_started(runs: list[TrainingRunRecord]) -> TrainingRunRecord | None:
+    """Of one character's runs (oldest first), the newest that started or was refused."""
+    return next((r for r in reversed(runs) if r.state is not TrainingState.REQUESTED), None)
+
+
+def newest_basis(runs: list[TrainingRunRecord]) -> int | None:
+    """Of one character's runs (oldest first), the basis of the newest finished model."""
+    done = [r for r in runs if r.state is TrainingState.DONE]
+    if not done:
+        return None
+    basis = done[-1].basis_images if done[-1].basis_images is not None else done[-1].images
+    return int(basis) if basis is not None else None
+
+
 class TrainingLedger:
     def request_training(self, character: str) -> TrainingRunRecord:
         """A request for a run by hand; one pending request per character."""
@@ -150,34 +164,22 @@ class TrainingLedger:
         """Every run and request, oldest first."""
         return [_record(row) for row in TrainingRunRow.select().order_by(TrainingRunRow.id)]
 
+    def training_runs_of(self, character: str) -> list[TrainingRunRecord]:
+        """The character's runs and requests, oldest first."""
+        rows = (
+            TrainingRunRow.select()
+            .where(TrainingRunRow.character == character)
+            .order_by(TrainingRunRow.id)
+        )
+        return [_record(row) for row in rows]
+
     def last_training_run(self, character: str) -> TrainingRunRecord | None:
         """The character's newest run that got as far as starting (or being refused)."""
-        row = (
-            TrainingRunRow.select()
-            .where(
-                (TrainingRunRow.character == character)
-                & (TrainingRunRow.state != TrainingState.REQUESTED.value)
-            )
-            .order_by(TrainingRunRow.id.desc())
-            .first()
-        )
-        return _record(row) if row else None
+        return last_started(self.training_runs_of(character))
 
     def trained_basis(self, character: str) -> int | None:
         """The captioned image count the character's newest model was decided on."""
-        row = (
-            TrainingRunRow.select()
-            .where(
-                (TrainingRunRow.character == character)
-                & (TrainingRunRow.state == TrainingState.DONE.value)
-            )
-            .order_by(TrainingRunRow.id.desc())
-            .first()
-        )
-        if row is None:
-            return None
-        basis = row.basis_images if row.basis_images is not None else row.images
-        return int(basis) if basis is not None else None
+        return newest_basis(self.training_runs_of(character))
 
     def save_training_wait(self, reason: str | None) -> None:
         """Why training waits (no GPU), kept for `bunny status` in another process."""

@@ -32,6 +32,7 @@ from daemon.training.lora_files import (
     write_summary,
 )
 from daemon.training.lora_training import LoraTrainer, StepReport, weight_dtype
+from daemon.training.loss_log import LossLog
 from daemon.training.policy import training_device
 from daemon.training.progress import (
     EXIT_DONE,
@@ -81,10 +82,12 @@ class StopFlag:
 
 
 class Reporter:
-    """progress.json (at most once a second, and at every checkpoint) and progress log lines."""
+    """progress.json and losses.csv (at most once a second, and at every checkpoint) and
+    progress log lines."""
 
     def __init__(self, folder: Path, steps: int) -> None:
         self.folder = folder
+        self._losses = LossLog(folder)
         self.progress = TrainingProgress("starting", steps=steps, pid=os.getpid())
         self._written = self._logged = 0.0
         self._last_step_at: float | None = None
@@ -92,6 +95,7 @@ class Reporter:
 
     def set(self, state: State, **changes: Any) -> None:
         self.progress = dataclasses.replace(self.progress, state=state, **changes)
+        self._losses.flush()
         write_progress(self.folder, self.progress)
         if state == "training":
             self._last_step_at = time.monotonic()
@@ -114,8 +118,10 @@ class Reporter:
             seconds_left=round(left, 1) if left is not None else None,
             checkpoint_step=checkpoint,
         )
+        self._losses.add(report.step, report.loss, report.smoothed_loss)
         last = report.step == report.steps
         if report.checkpointed or last or now - self._written >= WRITE_EVERY_SECONDS:
+            self._losses.flush()
             write_progress(self.folder, self.progress)
             self._written = now
         if last or now - self._logged >= LOG_EVERY_SECONDS:
