@@ -163,11 +163,18 @@ def _disk_check(library: Path, settings: DiskConfig) -> Check:
 
 
 def _library_check(module: str, distribution: str, purpose: str) -> Check:
+    from PIL import ImageFile
+
+    # face_recognition turns on Pillow's loading of truncated images for the whole process at
+    # import; a check must not change how everything after it reads pictures.
+    saved = ImageFile.LOAD_TRUNCATED_IMAGES
     try:
         importlib.import_module(module)
         version = importlib.metadata.version(distribution)
     except Exception as exc:
         return Check(Level.FAIL, f"library {module}", f"{purpose}: {exc}", INSTALL_HINT)
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = saved
     return Check(Level.OK, f"library {module}", f"{version} ({purpose})")
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -192,3 +194,29 @@ def test_a_base_model_that_cannot_be_downloaded_is_a_warning_with_the_fix(tmp_pa
     assert "on a machine with network" in fix and "set training.base_model" in fix
     assert "first run downloads it" not in "\n".join(lines)
     assert code == 0 and lines[-1] == summary_of(lines)
+
+
+def test_the_library_checks_leave_pillows_truncated_image_setting_as_it_was(
+    tmp_path: Path,
+) -> None:
+    # face_recognition switches it on at import; after doctor, a truncated JPEG must still be
+    # an error to everything else in the process (the review page's thumbnails among them).
+    # A fresh interpreter, so that the doctor's import is face_recognition's first.
+    script = (
+        "import sys\n"
+        "from PIL import ImageFile\n"
+        "from daemon.reports.doctor import run_doctor\n"
+        "from daemon.config import load_config\n"
+        "config = load_config(None, {'library': sys.argv[1], 'inbox': sys.argv[2]})\n"
+        "run_doctor(config, print_line=lambda line: None)\n"
+        "assert 'face_recognition' in sys.modules\n"
+        "print(ImageFile.LOAD_TRUNCATED_IMAGES)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "library"), str(tmp_path / "inbox")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "False"
