@@ -82,9 +82,11 @@ def test_names_that_are_not_utf8_are_taken_or_rejected_and_shown_escaped(
         assert os.fsencode(taken.path) == os.fsencode(cafe)
     finally:
         repo.close()
-    summary = json.loads(
-        (daemon.library / "movies" / movie.sha256[:12] / "movie.json").read_text("utf-8")
-    )
+    # movie.json is written when the movie's first stage ends, which a busy machine may not
+    # have reached when the rejections above are filed.
+    summary_file = daemon.library / "movies" / movie.sha256[:12] / "movie.json"
+    wait_for(summary_file.exists, timeout=60)
+    summary = json.loads(summary_file.read_text("utf-8"))
     assert summary["source"] == f"{movies}/old disk \\xfe/{shown}"
 
     time.sleep(RESCAN_MINUTES * 60 * 2.5)  # rescans meet the same names again
