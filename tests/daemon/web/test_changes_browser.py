@@ -21,7 +21,7 @@ from tests.daemon.web.browser_steps import WAIT_MS, card, drop_movie, page_of, s
 from tests.daemon.web.page_server import library_config, served
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Page, Response
 
 MOVIE = "Elephants Dream (2006).mp4"
 ATTACK = """<!doctype html>
@@ -64,30 +64,55 @@ def failed_movie(repo: Repository) -> int:
     return movie.id
 
 
-@pytest.mark.parametrize("with_token", [False, True], ids=["no-token", "leaked-token"])
+FETCH = """async ([action, token]) => {
+  const body = new URLSearchParams({csrf_token: token});
+  const sent = await fetch(action, {method: "POST", mode: "no-cors", credentials: "include", body});
+  return sent.type;
+}"""
+
+
+def session_token(page: Page) -> str:
+    """The CSRF token the review page gave this browser's session (as htmx sends it)."""
+    headers = page.locator("body").get_attribute("hx-headers") or ""
+    return headers.split('"X-CSRF-Token": "')[1].split('"')[0]
+
+
+def post_from(page: Page, how: str, action: str, token: str) -> Response | None:
+    """From the page of another origin now open: its form (with the token or without), or its
+    script's fetch with the token. The review page's answer, as the browser got it."""
+    if how == "script-leaked-token":
+        with page.expect_response(action) as answer:
+            assert page.evaluate(FETCH, [action, token]) == "opaque"
+        return answer.value
+    with page.expect_navigation() as navigation:
+        page.click("#go")
+    return navigation.value
+
+
+@pytest.mark.parametrize("how", ["form-no-token", "form-leaked-token", "script-leaked-token"])
 def test_a_page_from_another_origin_cannot_retry(
-    tmp_path: Path, browser_page: Page, with_token: bool
+    tmp_path: Path, browser_page: Page, how: str
 ) -> None:
-    """With the user's session cookie in the browser, and even with the session's CSRF token
-    known to the other page, its post is refused and the failed movie stays failed."""
+    """With the user's session cookie in the browser (another port of 127.0.0.1 is the same
+    site, so even the SameSite=Strict cookie goes along), and even with the session's CSRF
+    token known to the other page, its post is refused and the failed movie stays failed."""
     config = library_config(tmp_path)
     with served(config) as review:
         movie_id = failed_movie(review.repo)
         browser_page.goto(review.url + "/")  # the user has the page open: a session exists
-        headers = browser_page.locator("body").get_attribute("hx-headers") or ""
-        token = headers.split('"X-CSRF-Token": "')[1].split('"')[0]
-        field = TOKEN_FIELD.format(token) if with_token else ""
-        attack = ATTACK.format(action=review.url + "/movies/retry-failed", token=field)
-        with other_origin(attack) as elsewhere:
+        token = session_token(browser_page)
+        action = review.url + "/movies/retry-failed"
+        field = TOKEN_FIELD.format(token) if how == "form-leaked-token" else ""
+        with other_origin(ATTACK.format(action=action, token=field)) as elsewhere:
             browser_page.goto(elsewhere)
-            with browser_page.expect_navigation() as navigation:
-                browser_page.click("#go")
-            response = navigation.value
+            response = post_from(browser_page, how, action, token)
             assert response is not None
             assert response.status == 403
             # Without the token any of the guard's checks refuses; with it, only the origin's.
-            refusal = "refused: the request came from another site" if with_token else "refused:"
-            assert refusal in browser_page.content()
+            # (A no-cors fetch's answer is opaque: the browser keeps no body to read.)
+            if how != "script-leaked-token":
+                refusal = "refused: the request came from another site" if field else "refused:"
+                assert refusal in response.text()
         movie = review.repo.movie(movie_id)
         assert movie.state is MovieState.FAILED
         assert movie.attempts == 3
