@@ -31,8 +31,7 @@ class AiToolkitLayout:
         self, dataset: CharacterDataset, folder: ExportFolder, training: TrainingConfig
     ) -> None:
         for image in dataset.images:
-            folder.place(image.source, f"{IMAGES_FOLDER}/{image.name}")
-            folder.write_text(f"{IMAGES_FOLDER}/{image.source.stem}.txt", image.caption + "\n")
+            folder.place_with_caption(image, IMAGES_FOLDER)
         job = _job(dataset, str(folder.path(IMAGES_FOLDER).resolve()), training)
         folder.write_text(CONFIG_FILE, yaml.safe_dump(job, sort_keys=False, allow_unicode=True))
 

@@ -9,7 +9,7 @@ import shutil
 from enum import Enum
 from pathlib import Path
 
-from daemon.exports.formats import ExportRefusedError
+from daemon.exports.formats import ExportImage, ExportRefusedError
 
 # A link across file systems, where links are not allowed, or a file with too many links.
 _NO_LINK = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP}
@@ -46,6 +46,12 @@ class ExportFolder:
             return Placement.COPIED
         self.linked += 1
         return Placement.LINKED
+
+    def place_with_caption(self, image: ExportImage, folder: str) -> None:
+        """The image and its caption as `<stem>.txt` beside it, as kohya, OneTrainer and
+        ai-toolkit read them."""
+        self.place(image.source, f"{folder}/{image.name}")
+        self.write_text(f"{folder}/{image.source.stem}.txt", image.caption + "\n")
 
     def write_text(self, relative: str, text: str) -> Path:
         target = self._new_path(relative)

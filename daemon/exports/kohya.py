@@ -39,8 +39,7 @@ class KohyaLayout:
         words = kohya_folder_name(repeats, dataset.trigger_word, dataset.class_word)
         images = f"{IMAGES_FOLDER}/{words}"
         for image in dataset.images:
-            folder.place(image.source, f"{images}/{image.name}")
-            folder.write_text(f"{images}/{image.source.stem}.txt", image.caption + "\n")
+            folder.place_with_caption(image, images)
         class_tokens = words.partition("_")[2]  # as the folder name says it
         subset = KohyaSubset(folder.path(images).resolve(), repeats, class_tokens, count)
         config = render_dataset_config(subset, KohyaSettings.from_training(training))

@@ -30,8 +30,7 @@ class OneTrainerLayout:
         self, dataset: CharacterDataset, folder: ExportFolder, training: TrainingConfig
     ) -> None:
         for image in dataset.images:
-            folder.place(image.source, f"{IMAGES_FOLDER}/{image.name}")
-            folder.write_text(f"{IMAGES_FOLDER}/{image.source.stem}.txt", image.caption + "\n")
+            folder.place_with_caption(image, IMAGES_FOLDER)
         concept = {
             "__version": CONCEPT_VERSION,
             "name": dataset.name,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,22 +25,10 @@ from daemon.store import TrainingState, utcnow
 from daemon.training.loss_log import LossPoint
 from daemon.training.policy import TrainingReason
 from daemon.training.run_folder import RunSpec, write_spec
-from tests.daemon.reports.page_library import AMELIE, KEPT, NINO, PageLibrary, build_library
+from tests.daemon.reports.page_library import AMELIE, KEPT, NINO, PageLibrary
 
 OOM = "out of memory " * 300
 PROMPTS = ("{trigger}, portrait photo", "{trigger} walking in the street")
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repository]:
-    repository = Repository(tmp_path / "library" / "bunny.db")
-    yield repository
-    repository.close()
-
-
-@pytest.fixture
-def built(repo: Repository, tmp_path: Path) -> PageLibrary:
-    return build_library(repo, tmp_path / "library")
 
 
 @pytest.fixture

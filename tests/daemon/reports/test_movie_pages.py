@@ -3,9 +3,7 @@ written through the repository as the stages write it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -25,20 +23,7 @@ from tests.daemon.reports.page_library import (
     REJECTED,
     STAGES,
     PageLibrary,
-    build_library,
 )
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repository]:
-    repository = Repository(tmp_path / "library" / "bunny.db")
-    yield repository
-    repository.close()
-
-
-@pytest.fixture
-def built(repo: Repository, tmp_path: Path) -> PageLibrary:
-    return build_library(repo, tmp_path / "library")
 
 
 def test_the_list_is_newest_first_a_page_at_a_time_with_frame_counts(
