@@ -87,18 +87,22 @@ class DaemonProcess:
         (self.inbox / "movies").mkdir(parents=True, exist_ok=True)
         self.process: subprocess.Popen[bytes] | None = None
 
+    def run_command(self, *extra: str) -> list[str]:
+        """`bunny run` on this daemon's config, as a fresh interpreter runs it."""
+        return [
+            sys.executable,
+            "-m",
+            "daemon.commands.cli",
+            "run",
+            "--config",
+            str(self.config),
+            *extra,
+        ]
+
     def start(self, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         env = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daemon.commands.cli",
-                "run",
-                "--config",
-                str(self.config),
-                *extra,
-            ],
+            self.run_command(*extra),
             cwd=self.root,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -108,15 +112,7 @@ class DaemonProcess:
 
     def run_once(self, timeout: float = 60) -> subprocess.CompletedProcess[bytes]:
         return subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "daemon.commands.cli",
-                "run",
-                "--once",
-                "--config",
-                str(self.config),
-            ],
+            self.run_command("--once"),
             cwd=self.root,
             capture_output=True,
             timeout=timeout,

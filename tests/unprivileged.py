@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,13 +44,7 @@ class NobodyDaemon(DaemonProcess):
                 f"--reuid={NOBODY}",
                 f"--regid={NOBODY}",
                 "--clear-groups",
-                sys.executable,
-                "-m",
-                "daemon.commands.cli",
-                "run",
-                "--config",
-                str(self.config),
-                *extra,
+                *self.run_command(*extra),
             ],
             cwd=self.root,
             env=environment,
