@@ -1,5 +1,5 @@
 """What the browser tests of the review page share: a real daemon's page opened in Chromium,
-movies dropped as a user drops them, and the movies' states read from the database."""
+movies dropped as a user drops them (their states: tests/test_end_to_end.py's states)."""
 
 from __future__ import annotations
 
@@ -41,17 +41,6 @@ def drop_movie(daemon: DaemonProcess, clip: Path, name: str) -> Path:
     staging.mkdir(exist_ok=True)
     shutil.copyfile(clip, staging / name)
     return Path(shutil.move(staging / name, daemon.inbox / "movies" / name))
-
-
-def states(daemon: DaemonProcess) -> dict[str, str]:
-    """Each movie's state as `bunny status` reads it, while the daemon writes."""
-    if not (daemon.library / "bunny.db").exists():
-        return {}
-    repo = daemon.repository()
-    try:
-        return {m.name: m.state.value for m in repo.movies()}
-    finally:
-        repo.close()
 
 
 class NavigationWatch:

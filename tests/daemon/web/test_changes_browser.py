@@ -17,8 +17,9 @@ import pytest
 from daemon.repository import Repository
 from daemon.store import MovieState
 from tests.conftest import DaemonProcess, wait_for
-from tests.daemon.web.browser_steps import WAIT_MS, card, drop_movie, page_of, states
+from tests.daemon.web.browser_steps import WAIT_MS, card, drop_movie, page_of
 from tests.daemon.web.page_server import library_config, served
+from tests.test_end_to_end import states
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page, Response

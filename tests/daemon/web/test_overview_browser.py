@@ -17,9 +17,9 @@ from tests.daemon.web.browser_steps import (
     drop_movie,
     page_of,
     record_dialogs,
-    states,
 )
 from tests.daemon.web.page_server import XSS
+from tests.test_end_to_end import states
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
