@@ -56,13 +56,13 @@ def main() -> None:
     config = Config(library=library, log=LogConfig(console="off"))
     repo = Repository(library / "bunny.db", read_only=True)
     try:
-        _library_size(repo, library)
+        library_size(repo, library)
         _timings(repo, config, args.rounds)
     finally:
         repo.close()
 
 
-def _library_size(repo: Repository, library: Path) -> None:
+def library_size(repo: Repository, library: Path) -> None:
     heading("library")
     counts = repo.table_sizes()
     rows = [(table_name, f"{count:,}") for table_name, count in counts.items()]
