@@ -14,6 +14,7 @@ from daemon.repository import FaceInFrame
 UNKNOWN = "unknown"
 LABEL_PER_WIDTH = 18  # a label's height is the frame's width / this: readable on a thumbnail
 MIN_LABEL = 8
+GLYPH_WIDTH = 0.6  # a sans-serif letter's mean width per unit of height, about
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,9 @@ class FaceMark:
     y: int
     width: int
     height: int
+    label_x: int
     label_y: int  # the label's baseline: above the box, or inside it at the frame's top
+    label_anchor: str  # SVG text-anchor: "start" at the box's left, "end" at its right
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,8 @@ class ContactSheet:
 
 def contact_sheet(frames: tuple[KeptFrame, ...], size: FrameSize | None) -> ContactSheet:
     label_size = max(MIN_LABEL, size.width // LABEL_PER_WIDTH) if size else MIN_LABEL
-    tiles = tuple(_tile(kept, label_size) for kept in frames)
+    width = size.width if size else 0
+    tiles = tuple(_tile(kept, label_size, width) for kept in frames)
     return ContactSheet(size, label_size, tiles)
 
 
@@ -60,22 +64,26 @@ def face_label(face: FaceInFrame) -> str:
     return f"cluster {face.cluster}" if face.cluster else UNKNOWN
 
 
-def _tile(kept: KeptFrame, label_size: int) -> SheetTile:
+def _tile(kept: KeptFrame, label_size: int, frame_width: int) -> SheetTile:
     frame = kept.frame
-    faces = tuple(_mark(face, label_size) for face in kept.faces)
+    faces = tuple(_mark(face, label_size, frame_width) for face in kept.faces)
     return SheetTile(frame.name, frame.seconds, frame.shot, kept.scene, frame.file, faces)
 
 
-def _mark(face: FaceInFrame, label_size: int) -> FaceMark:
+def _mark(face: FaceInFrame, label_size: int, frame_width: int) -> FaceMark:
     box = face.box
+    label = face_label(face)
     above = box.top - label_size // 4
-    label_y = above if above >= label_size else box.top + label_size
+    # A label that would run off the frame's right edge ends at the box's right instead.
+    runs_off = box.left + len(label) * label_size * GLYPH_WIDTH > frame_width
     return FaceMark(
-        label=face_label(face),
+        label=label,
         named=face.character is not None,
         x=box.left,
         y=box.top,
         width=box.right - box.left,
         height=box.bottom - box.top,
-        label_y=label_y,
+        label_x=box.right if runs_off else box.left,
+        label_y=above if above >= label_size else box.top + label_size,
+        label_anchor="end" if runs_off else "start",
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from daemon.byte_sizes import readable_size
 from daemon.commands.retry import RETRYABLE
 from daemon.reports.movie_frames import KeptFrame, kept_frames, movie_shots, rejected_frames
 from daemon.reports.movie_pages import MovieDetail, movie_detail
@@ -31,6 +32,10 @@ class MovieView:
     kept: Page[KeptFrame]  # the sheet's frames as read; `sheet` is how they are drawn
     rejected: Page[FrameView]
     shots: Page[ShotView]
+
+    @property
+    def size_text(self) -> str:
+        return readable_size(self.detail.size)
 
     @property
     def retryable(self) -> bool:

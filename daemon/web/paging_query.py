@@ -9,7 +9,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from daemon.reports.paging import DEFAULT_PER_PAGE, Page, PageRequest
+from daemon.reports.paging import DEFAULT_PER_PAGE, MAX_PER_PAGE, Page, PageRequest
 
 
 @dataclass(frozen=True)
@@ -22,11 +22,17 @@ class Pager:
 
 
 def page_request(
-    request: Request, name: str = "page", per_page: str | None = "per_page"
+    request: Request,
+    name: str = "page",
+    per_page: str | None = "per_page",
+    most: int = MAX_PER_PAGE,
 ) -> PageRequest:
-    """The page `name` asks for, of `per_page` items (None: the default, not in the address)."""
+    """The page `name` asks for, of `per_page` items (None: the default, not in the address),
+    at most `most` of them: a page's items may cost more than the paging's own limit allows."""
     number = _number(request, name, 1)
     size = _number(request, per_page, DEFAULT_PER_PAGE) if per_page else DEFAULT_PER_PAGE
+    if size > most:
+        raise HTTPException(400, f"{per_page} must be at most {most}, not {size}")
     try:
         return PageRequest(number, size)
     except ValueError as exc:

@@ -77,9 +77,10 @@ def test_the_list_shows_each_movie_with_its_state_and_a_link(shown: Shown) -> No
     row = re.search(rf'<tr data-movie="{built.failed.key}">(.*?)</tr>', text, re.S)
     assert row is not None
     assert ">failed<" in row.group(1) and "<td>4</td>" in row.group(1)  # its tries
-    # The last error is bounded: its start, then a note of its full length.
-    assert LONG_ERROR[:200] in row.group(1) and f"({len(LONG_ERROR)} characters)" in row.group(1)
-    assert LONG_ERROR not in text
+    # The list shows the last error's start; the movie's own page shows more of it.
+    error = re.search(r'<td class="error">(.*?)</td>', row.group(1), re.S)
+    assert error is not None and error.group(1).startswith(LONG_ERROR[:200])
+    assert error.group(1).endswith("...") and len(error.group(1)) < 300
     assert "Coming: this page is not built yet" not in text
 
 
@@ -113,6 +114,16 @@ def test_a_mistyped_address_is_refused_with_a_reason(shown: Shown, query: str) -
     assert one.status_code == 400 and one.text.strip()
 
 
+def test_the_list_shows_at_most_50_movies_a_page(shown: Shown) -> None:
+    assert "page 1 of 1 (4 movies)" in get(shown, "/movies?per_page=50")
+    with shown.page.client() as client:
+        response = client.get("/movies?per_page=51")
+    assert response.status_code == 400 and "at most 50" in response.text
+    # A movie's contact sheet may show the paging's most, 200 frames.
+    sheet = get(shown, f"/movies/{shown.built.done.key}?per_page=200")
+    assert "page 1 of 1 (4 kept frames)" in sheet
+
+
 def test_a_movie_nobody_has_is_404(shown: Shown) -> None:
     with shown.page.client() as client:
         for key in ("0" * 12, "nope", shown.built.done.key[:6], shown.built.done.key + "0"):
@@ -141,7 +152,8 @@ def test_a_failed_movie_shows_its_retries_and_error(shown: Shown) -> None:
     assert row is not None
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
     assert cells[:5] == ["shots", "failed", "3 s", "2", "1"]
-    assert cells[6].startswith(LONG_ERROR[:100]) and LONG_ERROR not in text
+    assert '<div class="scroll">' + LONG_ERROR[:100] in cells[6] and LONG_ERROR not in text
+    assert f"({len(LONG_ERROR)} characters)" in cells[6]  # bounded, and says so
     assert f'action="/movies/{shown.built.failed.key}/retry"' in text
     assert "Retry</button>" in text
 
@@ -160,6 +172,9 @@ def test_the_contact_sheet_boxes_and_names_each_face(shown: Shown) -> None:
         ("named", ESCAPED_AMELIE),
         ("named", NINO),
     ]
+    # A label that would run off the frame ends at its box's right edge instead.
+    assert f'x="30" y="13" text-anchor="end">{ESCAPED_AMELIE}</text>' in sheet
+    assert f'x="4" y="12" text-anchor="start">{NINO}</text>' in sheet
     assert AMELIE not in text
     assert "full" not in sheet and "/files/" not in sheet  # thumbnails only
 
