@@ -4,7 +4,10 @@ is `bunny retry <key>`'s own code."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -12,6 +15,7 @@ from starlette.routing import Route
 
 from daemon.commands.retry import requeue_movies
 from daemon.reports.movie_pages import find_movie, movies_page
+from daemon.repository import MOVIE_KEY_LENGTH
 from daemon.store import MovieState, utcnow
 from daemon.web.context import WebContext
 from daemon.web.movie_view import MovieAsk, movie_view
@@ -28,7 +32,21 @@ NO_MOVIE = "no movie has this id"
 MOST_MOVIES = 50
 
 
+class MovieKeyConvertor(Convertor[str]):
+    """A movie's key in an address: any other name under /movies/ is some other route's
+    (GET /movies/retry-failed stays that POST route's 405, not a movie's 404)."""
+
+    regex: ClassVar[str] = f"[0-9a-fA-F]{{{MOVIE_KEY_LENGTH}}}"
+
+    def convert(self, value: str) -> str:
+        return value.lower()
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
 def movie_routes(context: WebContext, templates: PageTemplates) -> list[Route]:
+    register_url_convertor("movie_key", MovieKeyConvertor())
     stages = context.config.pipeline.stages
     library = context.config.library
 
@@ -81,8 +99,8 @@ def movie_routes(context: WebContext, templates: PageTemplates) -> list[Route]:
 
     return [
         Route("/movies", listing, methods=["GET", "HEAD"]),
-        Route("/movies/{key}", detail, methods=["GET", "HEAD"]),
-        Route("/movies/{key}/retry", retry, methods=["POST"]),
+        Route("/movies/{key:movie_key}", detail, methods=["GET", "HEAD"]),
+        Route("/movies/{key:movie_key}/retry", retry, methods=["POST"]),
     ]
 
 

@@ -128,7 +128,8 @@ def test_a_movie_nobody_has_is_404(shown: Shown) -> None:
     with shown.page.client() as client:
         for key in ("0" * 12, "nope", shown.built.done.key[:6], shown.built.done.key + "0"):
             assert client.get(f"/movies/{key}").status_code == 404, key
-        assert client.get("/movies/nope/retry").status_code == 405
+        assert client.get(f"/movies/{shown.built.failed.key}/retry").status_code == 405
+        assert client.get(f"/movies/{shown.built.done.key.upper()}").status_code == 200
     assert shown.page.raw_get("/movies/%00") == 404
 
 
