@@ -1,61 +1,39 @@
 """The movies pages over a real server and a library written through the repository as the
-stages write it (tests/daemon/reports/page_library.py): the list, one movie, its contact
-sheet's thumbnails, paging, escaping, 404s, and the retry that is `bunny retry`'s."""
+stages write it (movie_library.py): the list, one movie, its contact sheet's thumbnails,
+paging, escaping and 404s. Retry: test_movie_retry.py."""
 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
+from dataclasses import dataclass
 
 import pytest
 
-from daemon.config import Config
-from daemon.repository import MovieRecord, Repository
-from daemon.store import MovieState
-from tests.daemon.reports.page_library import (
-    AMELIE,
-    KEPT,
-    LONG_ERROR,
-    NINO,
-    PageLibrary,
-    build_library,
-    sha,
-)
-from tests.daemon.web.page_server import XSS, Served, csrf_token, library_config, served
+from daemon.repository import MovieRecord
+from tests.daemon.reports.page_library import AMELIE, KEPT, LONG_ERROR, NINO, PageLibrary
+from tests.daemon.web.movie_library import movie_library
+from tests.daemon.web.page_server import XSS, Served, library_config, served
 
 ESCAPED_XSS = "&lt;img src=x onerror=alert(1)&gt;"
 ESCAPED_AMELIE = "Amélie &lt;b&gt;Poulain&lt;/b&gt;"
 THUMB = re.compile(r'<img src="(/thumbs/[^"]+)"')
 
 
+@dataclass(frozen=True)
 class Shown:
     """A served library: what build_library wrote, plus a movie named like markup."""
 
-    def __init__(self, page: Served, built: PageLibrary, hostile: MovieRecord) -> None:
-        self.page = page
-        self.built = built
-        self.hostile = hostile
-
-
-def build(config: Config) -> tuple[PageLibrary, MovieRecord]:
-    repo = Repository(config.database_path)
-    try:
-        built = build_library(repo, config.library)
-        hostile = repo.add_movie(sha("hostile"), f"{XSS}.mkv", config.library / "x.mkv", 10)
-        repo.mark_failed(hostile.id, f"cannot decode {XSS}", 4)
-        return built, repo.movie(hostile.id)
-    finally:
-        repo.close()
+    page: Served
+    built: PageLibrary
+    hostile: MovieRecord
 
 
 @pytest.fixture(scope="module")
 def shown(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shown]:
     """One library for the tests that only look."""
     config = library_config(tmp_path_factory.mktemp("movies"))
-    built, hostile = build(config)
+    built, hostile = movie_library(config)
     with served(config) as page:
         yield Shown(page, built, hostile)
 
@@ -220,73 +198,3 @@ def test_a_movie_named_like_markup_shows_as_text(shown: Shown) -> None:
         assert XSS not in text, path
         assert ESCAPED_XSS in text, path
         assert text.count("<script") == text.count('<script src="/static/'), path
-
-
-def failed_library(root: Path) -> tuple[Config, PageLibrary]:
-    config = library_config(root)
-    built, _ = build(config)
-    return config, built
-
-
-def movie_fields(repo: Repository, key: str) -> tuple[object, ...]:
-    (movie,) = [m for m in repo.movies() if m.key == key]
-    return (movie.state, movie.stage, movie.progress, movie.attempts, movie.next_attempt_at,
-            movie.last_error, movie.finished_at)  # fmt: skip
-
-
-def test_retry_needs_the_session_token(tmp_path: Path) -> None:
-    config, built = failed_library(tmp_path)
-    retry = f"/movies/{built.failed.key}/retry"
-    with served(config) as page, page.client() as client:
-        token = csrf_token(client)
-        refused = client.post(retry, data={"other": "x"})
-        assert refused.status_code == 403 and "CSRF" in refused.text
-        assert movie_fields(page.repo, built.failed.key)[0] is MovieState.FAILED
-        done = client.post(retry, data={"csrf_token": token})
-        assert (done.status_code, done.headers["location"]) == (303, f"/movies/{built.failed.key}")
-        assert movie_fields(page.repo, built.failed.key)[0] is MovieState.QUEUED
-        assert "requeued: the daemon takes it up again" in client.get(done.headers["location"]).text
-
-
-def test_retry_of_a_movie_that_is_not_failed_or_unknown(tmp_path: Path) -> None:
-    config, built = failed_library(tmp_path)
-    with served(config) as page, page.client() as client:
-        header = {"X-CSRF-Token": csrf_token(client)}
-        done = client.post(f"/movies/{built.done.key}/retry", headers=header)
-        assert done.status_code == 303
-        assert "nothing to retry: the movie is done" in client.get(done.headers["location"]).text
-        assert movie_fields(page.repo, built.done.key)[0] is MovieState.DONE
-        assert client.post(f"/movies/{'0' * 12}/retry", headers=header).status_code == 404
-
-
-def test_retry_on_the_page_changes_the_rows_bunny_retry_changes(tmp_path: Path) -> None:
-    on_page, built = failed_library(tmp_path / "page")
-    by_command, _ = failed_library(tmp_path / "command")
-    with served(on_page) as page, page.client() as client:
-        header = {"X-CSRF-Token": csrf_token(client)}
-        assert client.post(f"/movies/{built.failed.key}/retry", headers=header).status_code == 303
-    command = [sys.executable, "-m", "daemon.commands.cli", "retry", built.failed.key,
-               "--library", str(by_command.library)]  # fmt: skip
-    subprocess.run(command, cwd=tmp_path, check=True, capture_output=True, timeout=120)
-    seen = Repository(on_page.database_path)
-    expected = Repository(by_command.database_path)
-    try:
-        keys = [movie.key for movie in expected.movies()]
-        assert [movie_fields(seen, key) for key in keys] == [
-            movie_fields(expected, key) for key in keys
-        ]
-        assert movie_fields(seen, built.failed.key)[0] is MovieState.QUEUED
-    finally:
-        seen.close()
-        expected.close()
-
-
-def test_read_only_shows_no_retry_and_refuses_one(tmp_path: Path) -> None:
-    config, built = failed_library(tmp_path)
-    with served(config, read_only=True) as page, page.client() as client:
-        token = csrf_token(client)
-        text = client.get(f"/movies/{built.failed.key}").text
-        assert "Retry</button>" not in text
-        response = client.post(f"/movies/{built.failed.key}/retry", data={"csrf_token": token})
-        assert response.status_code == 403 and "read-only" in response.text
-        assert movie_fields(page.repo, built.failed.key)[0] is MovieState.FAILED
