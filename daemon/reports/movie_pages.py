@@ -88,12 +88,17 @@ def find_movie(repo: Repository, key: str) -> MovieRecord | None:
 
 
 def movies_page(
-    repo: Repository, request: PageRequest, stages: tuple[str, ...], now: datetime
+    repo: Repository,
+    request: PageRequest,
+    stages: tuple[str, ...],
+    now: datetime,
+    state: MovieState | None = None,
 ) -> Page[MovieItem]:
-    """Newest first. `stages` are the configured ones (config.pipeline.stages), in order."""
-    movies = repo.movies_newest_first(request.offset, request.per_page)
+    """Newest first, only those in `state` if given. `stages` are the configured ones
+    (config.pipeline.stages), in order."""
+    movies = repo.movies_newest_first(request.offset, request.per_page, state)
     items = _items(repo, movies, stages, now)
-    return Page.of(items, request, repo.movie_count())
+    return Page.of(items, request, repo.movie_count(state))
 
 
 def movie_detail(

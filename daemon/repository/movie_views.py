@@ -24,6 +24,7 @@ from daemon.store import (
     FrameRow,
     FrameSceneRow,
     Movie,
+    MovieState,
     ShotRow,
     StageRun,
     StageStatus,
@@ -35,11 +36,14 @@ _KEPT = Verdict.KEPT.value
 
 
 class MovieViews:
-    def movie_count(self) -> int:
-        return int(Movie.select().count())
+    def movie_count(self, state: MovieState | None = None) -> int:
+        return int(_movies_in(state).count())
 
-    def movies_newest_first(self, offset: int, limit: int) -> list[MovieRecord]:
-        query = Movie.select().order_by(Movie.created_at.desc(), Movie.id.desc())
+    def movies_newest_first(
+        self, offset: int, limit: int, state: MovieState | None = None
+    ) -> list[MovieRecord]:
+        """`state`: only the movies in it (None: every movie)."""
+        query = _movies_in(state).order_by(Movie.created_at.desc(), Movie.id.desc())
         return [movie_record(row) for row in query.offset(offset).limit(limit)]
 
     def frame_counts(self, movie_ids: list[int]) -> dict[int, FrameCounts]:
@@ -168,6 +172,11 @@ class MovieViews:
             )
             for r in rows
         ]
+
+
+def _movies_in(state: MovieState | None) -> pw.ModelSelect[Movie]:
+    query = Movie.select()
+    return query.where(Movie.state == state.value) if state is not None else query
 
 
 def _frames_of(movie_id: int, kept: bool) -> pw.Expression:

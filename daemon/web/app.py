@@ -19,9 +19,11 @@ from daemon.web.guard import Guard
 from daemon.web.headers import SecurityHeaders
 from daemon.web.pages.coming import coming_routes
 from daemon.web.pages.login import login_routes
+from daemon.web.pages.movies import movie_routes
 from daemon.web.pages.overview import overview_routes
 from daemon.web.sessions import SESSION_COOKIE, SESSION_SECONDS
 from daemon.web.templates import PageTemplates
+from daemon.web.thumbnail_files import thumbnail_routes
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -30,9 +32,11 @@ def create_app(context: WebContext) -> Starlette:
     templates = PageTemplates(context)
     routes: list[BaseRoute] = [
         *overview_routes(context, templates),
+        *movie_routes(context, templates),
         *login_routes(context, templates),
         *coming_routes(templates),
         *file_routes(context),
+        *thumbnail_routes(context),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     middleware = [

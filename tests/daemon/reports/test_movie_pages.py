@@ -43,6 +43,16 @@ def test_the_list_is_newest_first_a_page_at_a_time_with_frame_counts(
     assert len(failed.last_error) < len(LONG_ERROR) and f"({len(LONG_ERROR)} " in failed.last_error
 
 
+def test_the_list_can_hold_the_movies_of_one_state_only(
+    repo: Repository, built: PageLibrary
+) -> None:
+    now = built.running.updated_at
+    failed = movies_page(repo, PageRequest(), STAGES, now, MovieState.FAILED)
+    assert [m.key for m in failed.items] == [built.failed.key] and failed.total == 1
+    waiting = movies_page(repo, PageRequest(), STAGES, now, MovieState.WAITING)
+    assert (waiting.items, waiting.total, waiting.pages) == ((), 0, 1)
+
+
 def test_time_left_is_the_stage_pace_plus_the_mean_of_the_stages_after_it(
     repo: Repository, built: PageLibrary
 ) -> None:
