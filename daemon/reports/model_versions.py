@@ -49,10 +49,13 @@ class ModelVersion:
     loss_curve: tuple[LossPoint, ...]  # by step; at most MAX_LOSS_POINTS, the last included
 
 
-def model_versions(repo: Repository, library: Path, character: str) -> tuple[ModelVersion, ...]:
-    """The character's runs that got a version number, newest first."""
+def model_versions(
+    repo: Repository, library: Path, character: str, limit: int | None = None
+) -> tuple[ModelVersion, ...]:
+    """The character's runs that got a version number, newest first; the newest `limit` only
+    when given (each version reads its loss file, which a long run makes megabytes long)."""
     runs = [run for run in reversed(repo.training_runs_of(character)) if run.version is not None]
-    return tuple(_version(run, library) for run in runs)
+    return tuple(_version(run, library) for run in runs[:limit])
 
 
 def _version(run: TrainingRunRecord, library: Path) -> ModelVersion:

@@ -19,9 +19,11 @@ from daemon.web.guard import Guard
 from daemon.web.headers import SecurityHeaders
 from daemon.web.pages.coming import coming_routes
 from daemon.web.pages.login import login_routes
+from daemon.web.pages.models import models_routes
 from daemon.web.pages.overview import overview_routes
 from daemon.web.sessions import SESSION_COOKIE, SESSION_SECONDS
 from daemon.web.templates import PageTemplates
+from daemon.web.thumbnail_route import thumbnail_routes
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -33,6 +35,8 @@ def create_app(context: WebContext) -> Starlette:
         *login_routes(context, templates),
         *coming_routes(templates),
         *file_routes(context),
+        *models_routes(context, templates),
+        *thumbnail_routes(context),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     middleware = [
