@@ -32,13 +32,13 @@ def models_routes(context: WebContext, templates: PageTemplates) -> list[Route]:
     def known(name: str) -> bool:
         return known_characters(context.repo, context.config.library, name) is None
 
-    async def fragment(request: Request, notice: str | None = None, ok: bool = True) -> Response:
+    async def fragment(request: Request, notice: str | None = None) -> Response:
         name, show = request.path_params["name"], shown_count(request.query_params.get("show"))
         view = await run_in_threadpool(models_view, context.repo, context.config, name, show)
         if view is None:
             return _unknown(name)
         generations = await run_in_threadpool(jobs.jobs_of, name)
-        values = {"view": view, "jobs": generations, "notice": notice, "ok": ok}
+        values = {"view": view, "jobs": generations, "notice": notice, "ok": True}
         return templates.page(request, "models.html", values | _limits())
 
     async def train(request: Request) -> Response:
@@ -49,9 +49,9 @@ def models_routes(context: WebContext, templates: PageTemplates) -> list[Route]:
             return request_training(context.config, name, running, context.repo)
 
         code, message = await run_in_threadpool(ask)
-        if code != 0 and not await run_in_threadpool(known, name):
-            return _unknown(name)
-        return await fragment(request, bounded(message, REASON_LIMIT), ok=code == 0)
+        if code != 0:  # the command line's one refusal: no such character
+            return PlainTextResponse(bounded(message, REASON_LIMIT), status_code=404)
+        return await fragment(request, bounded(message, REASON_LIMIT))
 
     async def generations(request: Request, notice: str | None = None, ok: bool = True) -> Response:
         name = request.path_params["name"]
