@@ -8,7 +8,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from daemon.config import Config
-from daemon.reports.model_versions import ModelVersion, model_versions
+from daemon.reports.loss_curves import LossCurves
+from daemon.reports.model_versions import ModelVersion, model_versions, versioned_runs
 from daemon.reports.status import daemon_running
 from daemon.reports.training_status import TrainingLine, training_lines
 from daemon.repository import Repository
@@ -48,17 +49,20 @@ def shown_count(raw: str | None) -> int:
         return SHOWN_VERSIONS
 
 
-def models_view(repo: Repository, config: Config, character: str, show: int) -> ModelsView | None:
+def models_view(
+    repo: Repository, config: Config, character: str, show: int, curves: LossCurves
+) -> ModelsView | None:
     """None when there is no such character (as `bunny train` says)."""
     if known_characters(repo, config.library, character) is not None:
         return None
-    versions = model_versions(repo, config.library, character, limit=show + 1)
+    versions = model_versions(repo, config.library, character, show, curves)
+    total = len(versioned_runs(repo, character))
     lines = [line for line in training_lines(repo, config.library) if line.character == character]
     return ModelsView(
         character=character,
         quoted=quote(character, safe=""),
-        cards=tuple(_card(version, config.library) for version in versions[:show]),
-        more=min(MOST_VERSIONS, show + SHOWN_VERSIONS) if len(versions) > show else None,
+        cards=tuple(_card(version, config.library) for version in versions),
+        more=min(MOST_VERSIONS, show + SHOWN_VERSIONS) if total > show else None,
         training=tuple(lines),
         waits=repo.training_wait(),
         daemon_running=daemon_running(repo, utcnow()),

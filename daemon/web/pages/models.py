@@ -14,6 +14,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from daemon.display_text import REASON_LIMIT, bounded
+from daemon.reports.loss_curves import LossCurves
 from daemon.reports.status import daemon_running
 from daemon.store import utcnow
 from daemon.training.training_requests import known_characters, request_training
@@ -28,13 +29,16 @@ BASE = "/characters/{name}"
 
 def models_routes(context: WebContext, templates: PageTemplates) -> list[Route]:
     jobs = GenerationJobs(context.config)
+    curves = LossCurves()
 
     def known(name: str) -> bool:
         return known_characters(context.repo, context.config.library, name) is None
 
     async def fragment(request: Request, notice: str | None = None) -> Response:
         name, show = request.path_params["name"], shown_count(request.query_params.get("show"))
-        view = await run_in_threadpool(models_view, context.repo, context.config, name, show)
+        view = await run_in_threadpool(
+            models_view, context.repo, context.config, name, show, curves
+        )
         if view is None:
             return _unknown(name)
         generations = await run_in_threadpool(jobs.jobs_of, name)
