@@ -37,43 +37,52 @@ class GenerationRefusedError(Exception):
 
 
 class GenerationJobs:
-    """The jobs of one library; the processes this web process started, followed until done."""
+    """The jobs of one library; the processes this web process started, each followed by a
+    thread until it ends."""
 
     def __init__(self, config: Config) -> None:
         self._config = config
         self._library = config.library.resolve()
         self._lock = threading.Lock()
-        self._running: dict[str, tuple[Path, subprocess.Popen[bytes]]] = {}
+        self._running: dict[str, Path] = {}  # each character's job folder while it runs
 
     def start(self, character: str, ask: GenerationAsk) -> GenerationJob:
         if latest_model(self._library, character) is None:
             raise GenerationRefusedError(f"{character} has no trained model yet: train one first")
         with self._lock:
-            self._reap()
             if character in self._running:
                 raise GenerationRefusedError(
                     f"a generation for {character} is already running: wait for it to finish"
                 )
             folder = self._folder(character) / _job_id()
-            folder.mkdir(parents=True)
-            write_bytes_atomic(folder / ASK_FILE, json.dumps(ask.to_json()).encode())
-            self._running[character] = (folder, self._launch(character, ask, folder))
+            try:
+                folder.mkdir(parents=True)
+                write_bytes_atomic(folder / ASK_FILE, json.dumps(ask.to_json()).encode())
+                process = self._launch(character, ask, folder)
+            except OSError as exc:
+                raise GenerationRefusedError(f"it could not start: {exc}") from exc
+            self._running[character] = folder
+        follower = threading.Thread(
+            target=self._follow, args=(character, folder, process), daemon=True
+        )
+        follower.start()
         return read_job(folder, self._library, running=True)
 
     def jobs_of(self, character: str) -> tuple[GenerationJob, ...]:
         """The character's newest jobs, newest first."""
         with self._lock:
-            self._reap()
-            running = {folder for folder, _ in self._running.values()}
+            running = set(self._running.values())
         base = self._folder(character)
         folders = sorted(base.iterdir(), reverse=True)[:SHOWN_JOBS] if base.is_dir() else []
         return tuple(read_job(f, self._library, f in running) for f in folders if f.is_dir())
 
-    def _reap(self) -> None:
-        for character, (folder, process) in list(self._running.items()):
-            code = process.poll()
-            if code is not None:
+    def _follow(self, character: str, folder: Path, process: subprocess.Popen[bytes]) -> None:
+        """Wait for the process (a thread each: a page view only reads), keep its status."""
+        code = process.wait()
+        with self._lock:
+            try:
                 write_bytes_atomic(folder / EXIT_FILE, str(code).encode())
+            finally:  # a full disk must not keep the character's next generation out
                 del self._running[character]
 
     def _folder(self, character: str) -> Path:
