@@ -11,7 +11,7 @@ from daemon.training.loss_log import LossPoint
 
 MAX_PLOT_POINTS = 300
 WIDTH, HEIGHT = 360, 180
-LEFT, RIGHT, TOP, BOTTOM = 48, 8, 8, 24  # margins that hold the tick labels
+LEFT, RIGHT, TOP, BOTTOM = 48, 24, 8, 24  # margins that hold the tick labels
 TICKS = 4
 
 

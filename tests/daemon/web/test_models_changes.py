@@ -77,6 +77,25 @@ def test_train_now_leaves_the_database_as_bunny_train_does(tmp_path: Path) -> No
         assert "Waiting: the daemon is not running" in shown
 
 
+def test_a_requested_run_says_why_it_waits_beside_the_finished_versions(tmp_path: Path) -> None:
+    config = with_dataset(tmp_path, AMELIE)
+    repo = Repository(config.database_path)
+    try:
+        add_version(repo, config.library, AMELIE, 1)
+    finally:
+        repo.close()
+    with served(config) as page, page.client() as client:
+        token = csrf_token(client)
+        assert client.post(url(AMELIE, "train"), data={"csrf_token": token}).status_code == 200
+        shown = client.get(url(AMELIE, "models")).text
+        assert '<span class="state">done</span> v1' in shown
+        assert "Waiting: the daemon is not running" in shown
+        page.repo.beat()  # a daemon that runs, and has said why nothing starts
+        page.repo.save_training_wait(f"no GPU for {XSS}")
+        shown = client.get(url(AMELIE, "models")).text
+        assert "Waiting: no GPU for &lt;img src=x onerror=alert(1)&gt;" in shown
+
+
 def test_train_now_for_an_unknown_character_is_refused_as_the_command_refuses(
     tmp_path: Path,
 ) -> None:
