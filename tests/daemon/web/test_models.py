@@ -155,3 +155,14 @@ def test_the_fragment_is_a_fragment_with_its_forms(page: Served) -> None:
     assert f'hx-post="/characters/{quoted}/train"' in text
     assert f'hx-post="/characters/{quoted}/generate"' in text
     assert 'id="generations"' in text
+
+
+def test_thumbnails_are_served_only_for_images_inside_the_library(page: Served) -> None:
+    for path in (
+        "/thumbs/../bunny.db",
+        "/thumbs/bunny.db",
+        "/thumbs/%2Fetc%2Fpasswd",
+        "/thumbs/.cache/thumbnails/x.png",
+        f"/thumbs/characters/{quote(AMELIE)}/nothing.png",
+    ):
+        assert page.raw_get(path) == 404, path
