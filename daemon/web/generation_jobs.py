@@ -29,6 +29,7 @@ from daemon.web.generation_record import (
 )
 
 JOBS_FOLDER = Path(".cache") / "generations"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SHOWN_JOBS = 6
 
 
@@ -99,6 +100,10 @@ class GenerationJobs:
         command += ["--", character, ask.prompt]  # a prompt may start with "-"
         # Without --config the command reads ./config.yaml or $BUNNY_CONFIG: neither is ours.
         env = {k: v for k, v in os.environ.items() if k != "BUNNY_CONFIG"}
+        # The same source as this process, installed or not (as training's worker is started).
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])
+        )
         with (folder / OUT_FILE).open("wb") as out, (folder / ERR_FILE).open("wb") as err:
             return subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=folder, env=env
