@@ -4,26 +4,21 @@ train.log's progress lines for runs made before it), thinned to a plot's worth o
 
 from __future__ import annotations
 
-import enum
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from daemon.display_text import REASON_LIMIT, bounded
+from daemon.reports.loss_curves import MAX_LOSS_POINTS as MAX_LOSS_POINTS
+from daemon.reports.loss_curves import LossCurves, LossSource, read_curve
+from daemon.reports.loss_curves import thinned as thinned
 from daemon.repository import Repository, TrainingRunRecord
 from daemon.store import TrainingState
-from daemon.training.loss_log import LossPoint, logged_losses, read_losses
-from daemon.training.run_folder import LOG_FILE, SAMPLES_DIR, RunFolder, read_spec
+from daemon.training.loss_log import LossPoint
+from daemon.training.run_folder import SAMPLES_DIR, RunFolder, read_spec
 
-MAX_LOSS_POINTS = 500
 _SAMPLE = re.compile(r"^(\d+)-seed\d+\.png$")
-
-
-class LossSource(enum.StrEnum):
-    STEPS = "steps"  # every step, from losses.csv
-    LOG = "log"  # the smoothed loss every 30 s or so, from train.log
-    NONE = "none"
 
 
 @dataclass(frozen=True)
@@ -49,15 +44,27 @@ class ModelVersion:
     loss_curve: tuple[LossPoint, ...]  # by step; at most MAX_LOSS_POINTS, the last included
 
 
-def model_versions(repo: Repository, library: Path, character: str) -> tuple[ModelVersion, ...]:
+def versioned_runs(repo: Repository, character: str) -> list[TrainingRunRecord]:
     """The character's runs that got a version number, newest first."""
-    runs = [run for run in reversed(repo.training_runs_of(character)) if run.version is not None]
-    return tuple(_version(run, library) for run in runs)
+    return [run for run in reversed(repo.training_runs_of(character)) if run.version is not None]
 
 
-def _version(run: TrainingRunRecord, library: Path) -> ModelVersion:
+def model_versions(
+    repo: Repository,
+    library: Path,
+    character: str,
+    limit: int | None = None,
+    curves: LossCurves | None = None,
+) -> tuple[ModelVersion, ...]:
+    """The character's versions, newest first; the newest `limit` only when given (each reads
+    its loss file). `curves`: a process's kept curves, else each is read now."""
+    runs = versioned_runs(repo, character)[:limit]
+    return tuple(_version(run, library, curves) for run in runs)
+
+
+def _version(run: TrainingRunRecord, library: Path, curves: LossCurves | None) -> ModelVersion:
     folder = _current_folder(run, library)
-    source, curve = _losses(folder)
+    curve = curves.of(folder) if curves else read_curve(folder)
     assert run.version is not None  # model_versions keeps only these
     return ModelVersion(
         version=run.version,
@@ -71,8 +78,8 @@ def _version(run: TrainingRunRecord, library: Path) -> ModelVersion:
         finished_at=run.finished_at,
         error=bounded(run.error, REASON_LIMIT) if run.error else None,
         samples=_samples(folder, library) if folder else (),
-        loss_source=source,
-        loss_curve=thinned(curve, MAX_LOSS_POINTS),
+        loss_source=curve.source,
+        loss_curve=curve.points,
     )
 
 
@@ -103,22 +110,3 @@ def _sample_prompts(folder: Path) -> tuple[str, ...]:
     except (OSError, ValueError, KeyError, TypeError):
         return ()
     return tuple(p.replace("{trigger}", spec.trigger_word) for p in spec.training.sample_prompts)
-
-
-def _losses(folder: Path | None) -> tuple[LossSource, tuple[LossPoint, ...]]:
-    if folder is None:
-        return LossSource.NONE, ()
-    recorded = read_losses(folder)
-    if recorded:
-        return LossSource.STEPS, recorded
-    logged = logged_losses(folder / LOG_FILE)
-    return (LossSource.LOG, logged) if logged else (LossSource.NONE, ())
-
-
-def thinned(points: tuple[LossPoint, ...], most: int) -> tuple[LossPoint, ...]:
-    """At most `most` points spread evenly over the run, the first and the last kept."""
-    if len(points) <= most:
-        return points
-    last = len(points) - 1
-    picks = sorted({round(i * last / (most - 1)) for i in range(most)})
-    return tuple(points[i] for i in picks)

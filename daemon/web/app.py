@@ -19,6 +19,7 @@ from daemon.web.guard import Guard
 from daemon.web.headers import SecurityHeaders
 from daemon.web.pages.coming import coming_routes
 from daemon.web.pages.login import login_routes
+from daemon.web.pages.models import models_routes
 from daemon.web.pages.movies import movie_routes
 from daemon.web.pages.overview import overview_routes
 from daemon.web.sessions import SESSION_COOKIE, SESSION_SECONDS
@@ -36,6 +37,7 @@ def create_app(context: WebContext) -> Starlette:
         *login_routes(context, templates),
         *coming_routes(templates),
         *file_routes(context),
+        *models_routes(context, templates),
         *thumbnail_routes(context),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
