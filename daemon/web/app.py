@@ -17,11 +17,13 @@ from daemon.web.context import WebContext
 from daemon.web.files import file_routes
 from daemon.web.guard import Guard
 from daemon.web.headers import SecurityHeaders
+from daemon.web.pages.characters import characters_routes
 from daemon.web.pages.coming import coming_routes
 from daemon.web.pages.login import login_routes
 from daemon.web.pages.overview import overview_routes
 from daemon.web.sessions import SESSION_COOKIE, SESSION_SECONDS
 from daemon.web.templates import PageTemplates
+from daemon.web.thumbnail_route import thumbnail_routes
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -31,7 +33,9 @@ def create_app(context: WebContext) -> Starlette:
     routes: list[BaseRoute] = [
         *overview_routes(context, templates),
         *login_routes(context, templates),
+        *characters_routes(context, templates),
         *coming_routes(templates),
+        *thumbnail_routes(context),
         *file_routes(context),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
