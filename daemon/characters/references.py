@@ -87,7 +87,7 @@ class ReferenceIntake:
                 self._words(name, path, opened.handle)
                 changed = False
             else:
-                changed = self._photo(name, path, opened)
+                changed = self._photo(name, path, opened, path.parent)
         except (ValueError, OSError) as exc:
             raise UnusableFileError(str(exc)) from exc
         record = InboxFileRecord(
@@ -95,6 +95,17 @@ class ReferenceIntake:
         )
         self._repo.record_inbox_file(record)
         return changed
+
+    def take_upload(self, name: str, path: Path) -> bool:
+        """A photo of the existing character `name` sent from the review page: checked as a
+        photo in inbox/faces/<name>/ is. Raises UnusableFileError with the reason; setting
+        the file aside is the caller's (it knows the name the user gave it)."""
+        with structlog.contextvars.bound_contextvars(stage="references", file=path.name):
+            try:
+                with open_inbox_file(path, follow_symlinks=False) as opened:
+                    return self._photo(name, path, opened, self._inbox.faces / name)
+            except (ValueError, OSError) as exc:
+                raise UnusableFileError(str(exc)) from exc
 
     def _name_part(self, path: Path) -> str:
         relative = path.relative_to(self._inbox.faces)
@@ -133,7 +144,8 @@ class ReferenceIntake:
         words = words or CharacterWords(default_trigger_word(name), DEFAULT_CLASS_WORD)
         return self._repo.save_character(name, words.trigger_word, words.class_word)
 
-    def _photo(self, name: str, path: Path, opened: InboxFileOpened) -> bool:
+    def _photo(self, name: str, path: Path, opened: InboxFileOpened, folder: Path) -> bool:
+        """`folder`: where the character's character.yaml would be."""
         if path.suffix.lower() not in PHOTO_SUFFIXES:
             raise ValueError(f"not a photo ({shown(path.suffix or 'no suffix')}); use JPEG or PNG")
         self._check_size(opened.size)
@@ -147,7 +159,7 @@ class ReferenceIntake:
         face = largest_face_rule(faces)
         if face is None:
             raise ValueError(_why_no_face(len(faces)))
-        words = self._new_words(name, path.parent)
+        words = self._new_words(name, folder)
         copy = self._library / "characters" / name / "reference" / f"{digest[:12]}{path.suffix}"
         handle.seek(0)
         copy_file_atomic(handle, copy, self._max_photo_bytes)

@@ -85,11 +85,12 @@ def is_temporary_name(path: Path, temp_suffixes: tuple[str, ...]) -> bool:
     return name.startswith(".") or any(name.endswith(s.lower()) for s in temp_suffixes)
 
 
-def move_aside(path: Path, folder: Path, reason: str) -> Path:
-    """Move `path` into `folder` with `<name>.reason.txt` beside it; return the new path."""
+def move_aside(path: Path, folder: Path, reason: str, name: str | None = None) -> Path:
+    """Move `path` into `folder` with `<name>.reason.txt` beside it; return the new path.
+    `name`: the name it gets there (a free one like it) when not its own."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with _MOVING:
-        target = move_into(path, folder)
+        target = move_into(path, folder, name)
         reason_file = target.with_name(_fit_name(target.name, REASON_SUFFIX, ATOMIC_TEMP_EXTRA))
         write_text_atomic(
             reason_file,
@@ -99,8 +100,9 @@ def move_aside(path: Path, folder: Path, reason: str) -> Path:
     return target
 
 
-def move_into(path: Path, folder: Path) -> Path:
-    """Move a file (or a link, not its target) into `folder` under a free name.
+def move_into(path: Path, folder: Path, name: str | None = None) -> Path:
+    """Move a file (or a link, not its target) into `folder` under a free name (like `name`,
+    else like its own).
 
     `folder` must be a real folder: a link put in its place is refused, not followed."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -108,7 +110,7 @@ def move_into(path: Path, folder: Path) -> Path:
     relative_link = path.is_symlink() and not path.readlink().is_absolute()
     pointed_at = path.parent / path.readlink() if relative_link else None
     with _MOVING:
-        target = _free_name(folder, path.name)
+        target = _free_name(folder, name or path.name)
         try:
             path.replace(target)
         except OSError:

@@ -73,24 +73,28 @@ def readiness_inputs(now: datetime, daemon_running: bool, disk: DiskLine | None)
 
 
 def character_training(
-    repo: Repository, config: Config, inputs: ReadinessInputs
+    repo: Repository, config: Config, inputs: ReadinessInputs, only: str | None = None
 ) -> list[CharacterTraining]:
-    """One line per character, in name order."""
-    return _TrainingOverview(repo, config, inputs).lines()
+    """One line per character, in name order; `only`: the line of that one character (its
+    dataset alone counted: a character's page need not count 50,000 images)."""
+    return _TrainingOverview(repo, config, inputs, only).lines()
 
 
 class _TrainingOverview:
-    def __init__(self, repo: Repository, config: Config, inputs: ReadinessInputs) -> None:
-        self._repo, self._config, self._inputs = repo, config, inputs
+    def __init__(
+        self, repo: Repository, config: Config, inputs: ReadinessInputs, only: str | None
+    ) -> None:
+        self._repo, self._config, self._inputs, self._only = repo, config, inputs, only
         runs = repo.training_runs()
         self._activity = _activities(runs, inputs.daemon_running)
         self._runs: dict[str, list[TrainingRunRecord]] = {}
         for run in runs:  # read once for every character, oldest first
             self._runs.setdefault(run.character, []).append(run)
-        self._progress = {p.character: p for p in repo.caption_progress()}
+        self._progress = {p.character: p for p in repo.caption_progress(only)}
 
     def lines(self) -> list[CharacterTraining]:
-        return [self._line(character.name) for character in self._repo.characters()]
+        names = [character.name for character in self._repo.characters()]
+        return [self._line(name) for name in names if self._only in (None, name)]
 
     def _line(self, name: str) -> CharacterTraining:
         settings = self._config.training

@@ -66,7 +66,7 @@ def character_detail(
     repo: Repository, config: Config, inputs: ReadinessInputs, name: str
 ) -> CharacterDetail | None:
     record = repo.character(name)
-    line = next((x for x in character_training(repo, config, inputs) if x.character == name), None)
+    line = next(iter(character_training(repo, config, inputs, only=name)), None)
     if record is None or line is None:
         return None
     (item,) = _items(repo, [line])

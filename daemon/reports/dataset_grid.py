@@ -31,6 +31,12 @@ def character_dataset(
     return Page.of(tiles, request, repo.dataset_count(name))
 
 
+def dataset_tile(repo: Repository, library: Path, name: str, image_id: int) -> DatasetTile | None:
+    """One tile of the grid, as it is now (after its caption was edited)."""
+    entry = repo.dataset_entry(name, image_id)
+    return _tile(entry, library) if entry is not None else None
+
+
 def _tile(entry: DatasetEntry, library: Path) -> DatasetTile:
     image = library / entry.file
     stored = entry.caption.text.strip() if entry.caption else None

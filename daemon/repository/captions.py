@@ -79,10 +79,14 @@ class CaptionStore:
         CaptionRow.update(stale=True).where(where).execute()
         return movies
 
-    def caption_progress(self) -> list[CaptionProgress]:
-        """Per character: dataset images, and how many of them have a fresh caption."""
+    def caption_progress(self, only: str | None = None) -> list[CaptionProgress]:
+        """Per character (or only the one named `only`): dataset images, and how many of
+        them have a fresh caption."""
+        chosen = Character.select(Character.id).where(Character.name == only)
+        which = DatasetImageRow.character.in_(chosen) if only is not None else pw.SQL("1")
         images = grouped_counts(
             DatasetImageRow.select(DatasetImageRow.character, pw.fn.COUNT(DatasetImageRow.id))
+            .where(which)
             .group_by(DatasetImageRow.character)
             .tuples()
         )
@@ -92,7 +96,7 @@ class CaptionStore:
         )
         captioned = grouped_counts(
             DatasetImageRow.select(DatasetImageRow.character, pw.fn.COUNT(DatasetImageRow.id))
-            .where(pw.fn.EXISTS(fresh))
+            .where(which & pw.fn.EXISTS(fresh))
             .group_by(DatasetImageRow.character)
             .tuples()
         )

@@ -44,20 +44,16 @@ class CharacterViews(CaptionStore):
     def dataset_page(self, character: str, offset: int, limit: int) -> list[DatasetEntry]:
         """The character's dataset images in file order (movie, then time), `limit` from
         `offset`, each with its caption and the movie and time it came from."""
-        frame = (FrameRow.movie == DatasetImageRow.movie) & (FrameRow.name == DatasetImageRow.frame)
-        query = (
-            DatasetImageRow.select(DatasetImageRow, Movie.sha256, Movie.name, FrameRow.seconds)
-            .join(Character)
-            .switch(DatasetImageRow)
-            .join(Movie)
-            .switch(DatasetImageRow)
-            .join(FrameRow, pw.JOIN.LEFT_OUTER, on=frame, attr="frame_row")
-            .where(Character.name == character)
-            .order_by(DatasetImageRow.file)
-            .offset(offset)
-            .limit(limit)
-        )
-        rows = list(query)
+        query = _entries_of(character).order_by(DatasetImageRow.file).offset(offset).limit(limit)
+        return self._entries(list(query))
+
+    def dataset_entry(self, character: str, image_id: int) -> DatasetEntry | None:
+        """One of the character's dataset images, as `dataset_page` gives it; None when the
+        character has no image of that id."""
+        found = self._entries(list(_entries_of(character).where(DatasetImageRow.id == image_id)))
+        return found[0] if found else None
+
+    def _entries(self, rows: list[DatasetImageRow]) -> list[DatasetEntry]:
         captions = self.captions_of([row.file for row in rows])
         return [
             DatasetEntry(
@@ -74,6 +70,19 @@ class CharacterViews(CaptionStore):
             )
             for r in rows
         ]
+
+
+def _entries_of(character: str) -> pw.ModelSelect[DatasetImageRow]:
+    frame = (FrameRow.movie == DatasetImageRow.movie) & (FrameRow.name == DatasetImageRow.frame)
+    return (
+        DatasetImageRow.select(DatasetImageRow, Movie.sha256, Movie.name, FrameRow.seconds)
+        .join(Character)
+        .switch(DatasetImageRow)
+        .join(Movie)
+        .switch(DatasetImageRow)
+        .join(FrameRow, pw.JOIN.LEFT_OUTER, on=frame, attr="frame_row")
+        .where(Character.name == character)
+    )
 
 
 def _seconds(row: DatasetImageRow) -> float | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import peewee as pw
 
@@ -38,12 +38,12 @@ class CharacterStore:
         """Characters with a reference, a face or a dataset image. A row without any was left
         by versions that made the character before its first photo was accepted; it is kept
         (it holds the words) but listed nowhere."""
+        # EXISTS, one index probe per character: `IN (SELECT ...)` built the list of 300,000
+        # faces' characters first (30 ms against 0.04 ms at issue 15's scale).
         in_use = (
-            Character.id.in_(ReferenceFace.select(ReferenceFace.character))
-            | Character.id.in_(
-                FaceRow.select(FaceRow.character).where(FaceRow.character.is_null(False))
-            )
-            | Character.id.in_(DatasetImageRow.select(DatasetImageRow.character))
+            _any_row(ReferenceFace.select(ReferenceFace.id), ReferenceFace.character)
+            | _any_row(FaceRow.select(FaceRow.id), FaceRow.character)
+            | _any_row(DatasetImageRow.select(DatasetImageRow.id), DatasetImageRow.character)
         )
         query = Character.select().where(in_use).order_by(Character.name)
         return [character_record(c) for c in query]
@@ -155,3 +155,8 @@ class CharacterStore:
             )
             for r in query
         ]
+
+
+def _any_row(query: pw.ModelSelect[Any], character: pw.ForeignKeyField) -> pw.Function:
+    """The character has a row in `query`'s table, found by the index on `character`."""
+    return pw.fn.EXISTS(query.where(character == Character.id))

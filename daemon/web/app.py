@@ -17,6 +17,7 @@ from daemon.web.context import WebContext
 from daemon.web.files import file_routes
 from daemon.web.guard import Guard
 from daemon.web.headers import SecurityHeaders
+from daemon.web.pages.characters import characters_routes
 from daemon.web.pages.coming import coming_routes
 from daemon.web.pages.login import login_routes
 from daemon.web.pages.models import models_routes
@@ -35,6 +36,7 @@ def create_app(context: WebContext) -> Starlette:
         *overview_routes(context, templates),
         *movie_routes(context, templates),
         *login_routes(context, templates),
+        *characters_routes(context, templates),
         *coming_routes(templates),
         *file_routes(context),
         *models_routes(context, templates),

@@ -20,7 +20,6 @@ class ComingPage:
 
 
 COMING = (
-    ComingPage("/characters", "Characters", "Meanwhile: bunny characters, the library's folders."),
     ComingPage("/unknown", "Unknown faces", "Meanwhile: bunny name, library/unknown/."),
 )
 
