@@ -35,4 +35,4 @@ def test_a_version_10_database_gains_the_indexes_that_count_captioned_images(
     assert all(f"COVERING INDEX {index}" in _plan(path) for index in INDEXES)
     with sqlite3.connect(path) as db:
         (version,) = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    assert int(version) == SCHEMA_VERSION == 11
+    assert int(version) == SCHEMA_VERSION == 12
