@@ -22,7 +22,6 @@ class ComingPage:
 COMING = (
     ComingPage("/movies", "Movies", "Meanwhile: bunny status, bunny retry."),
     ComingPage("/characters", "Characters", "Meanwhile: bunny characters, the library's folders."),
-    ComingPage("/unknown", "Unknown faces", "Meanwhile: bunny name, library/unknown/."),
 )
 
 
