@@ -495,8 +495,8 @@ def _add_face_review_v12() -> None:
     # The unknown faces page reads clusters, singletons and set-aside faces from this index
     # alone, and the faces matched with a small margin from the second, at 300,000 faces.
     database.execute_sql(
-        'CREATE INDEX IF NOT EXISTS "face_cluster_character_review" '
-        'ON "face" ("cluster", "character_id", "review")'
+        'CREATE INDEX IF NOT EXISTS "face_unknown_cluster_review" '
+        'ON "face" ("character_id", "cluster", "review")'
     )
     database.execute_sql(
         'CREATE INDEX IF NOT EXISTS "face_small_margin" ON "face" ("runner_up" - "distance") '

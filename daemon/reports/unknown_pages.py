@@ -1,22 +1,17 @@
 """The review page's unknown faces: the clusters waiting for a name (each with its first
 faces), one cluster's faces, and the noise bucket, a page at a time.
 
-The noise bucket lists the unsure matches first (the smallest margin first), then the loose
-faces (in no cluster: left alone by the clustering, or taken out by hand), oldest first.
+The noise bucket lists the unsure matches first (the smallest margin first), then the faces
+taken out of a cluster by hand, then the loose faces (the clustering left them alone), each
+list oldest first: a page may hold the end of one list and the start of the next.
 """
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 from daemon.reports.paging import Page, PageRequest
-from daemon.repository import FaceTile, Repository
-
-
-class NoiseReason(enum.StrEnum):
-    UNSURE = "unsure"  # matched, but the next character is nearly as near
-    LOOSE = "loose"  # unknown and in no cluster
+from daemon.repository import FaceTile, NoiseReason, Repository
 
 
 @dataclass(frozen=True)
@@ -52,13 +47,14 @@ def cluster_page(repo: Repository, cluster: str, request: PageRequest) -> Page[F
 
 
 def noise_page(repo: Repository, noise_margin: float, request: PageRequest) -> Page[NoiseTile]:
-    unsure = repo.unsure_count(noise_margin)
     tiles: list[NoiseTile] = []
-    if request.offset < unsure:
-        found = repo.unsure_tiles(noise_margin, request.offset, request.per_page)
-        tiles = [NoiseTile(face, NoiseReason.UNSURE) for face in found]
-    room = request.per_page - len(tiles)
-    if room > 0:
-        offset = max(0, request.offset - unsure)
-        tiles += [NoiseTile(face, NoiseReason.LOOSE) for face in repo.loose_tiles(offset, room)]
-    return Page.of(tiles, request, unsure + repo.loose_count())
+    start, total = request.offset, 0  # `start`: where this page begins in the list at hand
+    for reason in NoiseReason:
+        count = repo.noise_count(reason, noise_margin)
+        room = request.per_page - len(tiles)
+        if room > 0 and start < count:
+            found = repo.noise_tiles(reason, noise_margin, max(0, start), room)
+            tiles += [NoiseTile(face, reason) for face in found]
+        start -= count
+        total += count
+    return Page.of(tiles, request, total)

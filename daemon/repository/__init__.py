@@ -27,6 +27,7 @@ from daemon.repository.face_review_records import (
     FaceState,
     FaceTile,
     FolderMove,
+    NoiseReason,
     ReviewChange,
     ReviewRecord,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "InboxFileRecord",
     "MovieFace",
     "MovieRecord",
+    "NoiseReason",
     "OpenAdoption",
     "PlannedReference",
     "ReferenceView",

@@ -3,11 +3,20 @@ and after a change made there (what undoing it puts back)."""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime
 
 from daemon.store import FaceReviewState, ReviewAction
 from handlers.face_matching import FaceBox
+
+
+class NoiseReason(enum.StrEnum):
+    """Why a face is in the noise bucket; the bucket lists them in this order."""
+
+    UNSURE = "unsure"  # matched, but the next character is nearly as near (noise_margin)
+    TAKEN_OUT = "taken_out"  # taken out of its cluster by hand
+    LOOSE = "loose"  # unknown, and in no group large enough to be a cluster
 
 
 @dataclass(frozen=True)

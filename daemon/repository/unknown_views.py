@@ -1,12 +1,13 @@
 """Reads for the unknown faces page, a page at a time and without the faces' encodings: the
 clusters waiting for a name, a cluster's faces, and the noise bucket.
 
-The noise bucket is two lists, each read from an index of its own (store.py, v12):
+The noise bucket is three lists (NoiseReason), each read in its order from an index of its
+own (store.py, v12), so a deep page costs no sort of the whole bucket:
 - unsure matches: faces matched to a character (not by the user) whose next character is
   less than `noise_margin` further away, most unsure first;
-- loose faces: unknown faces in no cluster, those the clustering left alone (a group too
-  small) and those the user took out of a cluster, oldest first.
-Ignored faces are in neither and in no cluster.
+- faces taken out of a cluster by hand, oldest first;
+- loose faces: unknown faces in no group large enough to be a cluster, oldest first.
+Ignored faces are in none of them and in no cluster.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import cast
 
 import peewee as pw
 
-from daemon.repository.face_review_records import FaceTile
+from daemon.repository.face_review_records import FaceTile, NoiseReason
 from daemon.repository.records import MOVIE_KEY_LENGTH, UnknownCluster
 from daemon.repository.rows import box_of, name_of
 from daemon.store import Character, FaceReviewState, FaceRow, Movie
@@ -27,11 +28,11 @@ MARGIN = pw.SQL('("t1"."runner_up" - "t1"."distance")')
 SMALL_MARGIN_ROWS = pw.SQL(
     '"t1"."runner_up" >= 0 AND "t1"."character_id" IS NOT NULL AND "t1"."confirmed" = 0'
 )
-LOOSE = (
-    FaceRow.cluster.is_null()
-    & FaceRow.character.is_null()
-    & (FaceRow.review.is_null() | (FaceRow.review == FaceReviewState.SET_ASIDE.value))
-)
+UNCLUSTERED = FaceRow.cluster.is_null() & FaceRow.character.is_null()
+IN_BUCKET = {
+    NoiseReason.TAKEN_OUT: UNCLUSTERED & (FaceRow.review == FaceReviewState.SET_ASIDE.value),
+    NoiseReason.LOOSE: UNCLUSTERED & FaceRow.review.is_null(),
+}
 WAITING = FaceRow.cluster.is_null(False) & FaceRow.character.is_null()
 
 
@@ -63,22 +64,25 @@ class UnknownViews:
         where = WAITING & (FaceRow.cluster == cluster)
         return _tiles(_tile_query(where).order_by(FaceRow.id).offset(offset).limit(limit))
 
-    def unsure_count(self, noise_margin: float) -> int:
-        query = FaceRow.select(pw.fn.COUNT(FaceRow.id)).where(
-            SMALL_MARGIN_ROWS, _under(noise_margin)
-        )
+    def noise_count(self, reason: NoiseReason, noise_margin: float) -> int:
+        if reason is NoiseReason.UNSURE:
+            query = FaceRow.select(pw.fn.COUNT(FaceRow.id)).where(
+                SMALL_MARGIN_ROWS, _under(noise_margin)
+            )
+        else:
+            query = FaceRow.select(pw.fn.COUNT(FaceRow.id)).where(IN_BUCKET[reason])
         return int(query.scalar() or 0)
 
-    def unsure_tiles(self, noise_margin: float, offset: int, limit: int) -> list[FaceTile]:
-        """Faces matched with a margin under `noise_margin`, the smallest margin first."""
-        query = _tile_query(SMALL_MARGIN_ROWS).where(_under(noise_margin))
-        return _tiles(query.order_by(MARGIN, FaceRow.id).offset(offset).limit(limit))
-
-    def loose_count(self) -> int:
-        return int(FaceRow.select(pw.fn.COUNT(FaceRow.id)).where(LOOSE).scalar() or 0)
-
-    def loose_tiles(self, offset: int, limit: int) -> list[FaceTile]:
-        return _tiles(_tile_query(LOOSE).order_by(FaceRow.id).offset(offset).limit(limit))
+    def noise_tiles(
+        self, reason: NoiseReason, noise_margin: float, offset: int, limit: int
+    ) -> list[FaceTile]:
+        """Unsure matches the smallest margin first; the other lists oldest first."""
+        if reason is NoiseReason.UNSURE:
+            query = _tile_query(SMALL_MARGIN_ROWS).where(_under(noise_margin))
+            query = query.order_by(MARGIN, FaceRow.id)
+        else:
+            query = _tile_query(IN_BUCKET[reason]).order_by(FaceRow.id)
+        return _tiles(query.offset(offset).limit(limit))
 
     def face_tile(self, face_id: int) -> FaceTile | None:
         """Any face that is not ignored (its crop is what the page shows of it)."""

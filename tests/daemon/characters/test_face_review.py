@@ -14,7 +14,7 @@ from daemon.characters.face_clusters import UnknownFaceClusters, adopt_cluster
 from daemon.characters.face_review import FaceReview
 from daemon.characters.references import refresh_references
 from daemon.config import FacesConfig
-from daemon.repository import Repository
+from daemon.repository import NoiseReason, Repository
 from daemon.store import FaceReviewState, FaceRow, MovieState
 from handlers.face_matching import FaceBox
 from handlers.faces import ReferenceBook
@@ -55,6 +55,10 @@ def rows(repo: Repository) -> list[tuple[object, ...]]:
 
 def ids(repo: Repository, cluster: str) -> list[int]:
     return [s.face_id for s in repo.cluster_states(cluster)]
+
+
+def bucket(repo: Repository, reason: NoiseReason) -> list[int]:
+    return [t.id for t in repo.noise_tiles(reason, 0.1, 0, 100)]
 
 
 def crops(library: Path, cluster: str) -> list[str]:
@@ -99,12 +103,12 @@ def test_faces_taken_out_go_to_the_noise_bucket_and_stay_out_of_their_cluster(
     first, *rest = ids(repo, cluster)
     FaceReview(repo, library, LATER).to_noise([first])
     assert ids(repo, cluster) == rest
-    assert [t.id for t in repo.loose_tiles(0, 10)] == [first]
+    assert bucket(repo, NoiseReason.TAKEN_OUT) == [first]
     assert marker_faces(library, cluster) == rest and len(crops(library, cluster)) == 4
 
     again = UnknownFaceClusters(repo, library, CLUSTERING).run()
     assert first not in {f.id for members in again.values() for f in members}
-    assert [t.id for t in repo.loose_tiles(0, 10)] == [first]
+    assert bucket(repo, NoiseReason.TAKEN_OUT) == [first]
     assert marker_faces(library, cluster if cluster in again else min(again)) == rest
 
 
@@ -119,7 +123,8 @@ def test_an_ignored_cluster_is_never_shown_clustered_or_matched_again(
     aside = library / "unknown" / ".ignored" / cluster
     assert len(list(aside.glob("*.jpg"))) == 4, "moved aside, not deleted"
     assert "ignored on the review page" in (aside / "ignored.reason.txt").read_text()
-    assert repo.cluster_count() == 0 and repo.loose_count() == 0
+    assert repo.cluster_count() == 0
+    assert bucket(repo, NoiseReason.TAKEN_OUT) == bucket(repo, NoiseReason.LOOSE) == []
     assert all(repo.face_tile(face) is None for face in faces)
 
     assert UnknownFaceClusters(repo, library, CLUSTERING).run() == {}
@@ -166,12 +171,12 @@ def test_a_merged_cluster_keeps_the_id_of_the_one_kept_and_the_clustering_keeps_
 
 def test_faces_moved_into_a_cluster_stay_there(repo: Repository, library: Path) -> None:
     (cluster,) = clusters_of(repo, library, person(1, 3), person(2, 1))
-    stranger = next(t.id for t in repo.loose_tiles(0, 10))
+    (stranger,) = bucket(repo, NoiseReason.LOOSE)
     FaceReview(repo, library, LATER).to_cluster([stranger], cluster)
     assert stranger in ids(repo, cluster)
     again = UnknownFaceClusters(repo, library, CLUSTERING).run()
     assert stranger in {f.id for f in again[cluster]}
-    assert repo.loose_count() == 0
+    assert bucket(repo, NoiseReason.LOOSE) == []
     assert stranger in marker_faces(library, cluster)
 
 
@@ -181,7 +186,7 @@ def test_each_change_is_undone_to_the_rows_and_folders_before_it(
 ) -> None:
     kept, merged = clusters_of(repo, library, person(1, 3), person(2, 3), person(3, 1))
     review = FaceReview(repo, library, LATER)
-    loose = next(t.id for t in repo.loose_tiles(0, 10))
+    (loose,) = bucket(repo, NoiseReason.LOOSE)
     before = rows(repo)
     folders = {c: crops(library, c) for c in (kept, merged)}
     changes = {
@@ -207,7 +212,7 @@ def test_a_change_is_not_undone_over_a_later_one(repo: Repository, library: Path
     review = FaceReview(repo, library, LATER)
     first = review.to_noise(ids(repo, cluster)[:1])
     adopt_cluster(repo, library, cluster, "Zed", LATER)  # the rest named since
-    review.to_character([repo.loose_tiles(0, 1)[0].id], "Ann")
+    review.to_character(bucket(repo, NoiseReason.TAKEN_OUT), "Ann")
     with pytest.raises(ValueError, match="have changed since"):
         review.undo(first.record)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from daemon.characters.face_clusters import UnknownFaceClusters
 from daemon.config import Config, FacesConfig
-from daemon.repository import Relabel, Repository
+from daemon.repository import NoiseReason, Relabel, Repository
 from tests.daemon.characters.test_face_clusters import movie_with_faces, person
 from tests.daemon.web.page_server import XSS
 
@@ -31,7 +31,7 @@ def build_unknown_library(config: Config) -> UnknownLibrary:
         repo.mark_done(movie.id)
         found = UnknownFaceClusters(repo, config.library, FacesConfig(cluster_min_size=3)).run()
         clusters = tuple(sorted(found, key=lambda c: -len(found[c])))
-        loose = sorted(t.id for t in repo.loose_tiles(0, 10))
+        loose = [t.id for t in repo.noise_tiles(NoiseReason.LOOSE, 0.1, 0, 10)]
         unsure = next(f for f in repo.stored_faces() if f.id == loose[-1])
         repo.save_character(UNSURE_CHARACTER, "unsure", "person")
         change = Relabel(unsure.id, movie.id, unsure.frame, unsure.number, XSS, 0.4, 0.45)
