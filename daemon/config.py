@@ -74,6 +74,8 @@ class FacesConfig:
     detector: Literal["hog", "cnn"] = "hog"
     tolerance: float = field(default=0.6, metadata=_limits(0.05, 1.5))
     margin: float = field(default=0.05, metadata=_limits(0, 1.5))
+    # A face matched with its next character less than this further away is shown as unsure.
+    noise_margin: float = field(default=0.1, metadata=_limits(0, 1.5))
     min_face_pixels: int = field(default=40, metadata=_limits(8, 4096))
     cluster_threshold: float = field(default=0.5, metadata=_limits(0.05, 1.5))
     cluster_min_size: int = field(default=3, metadata=_limits(2, 100000))

@@ -34,30 +34,24 @@ whoever adopts next, or the daemon at start, finishes one a kill interrupted.
 from __future__ import annotations
 
 import json
-import re
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
 
-from daemon.atomic import write_bytes_atomic, write_json_atomic
 from daemon.characters.cluster_adoption import (
     CHARACTERS_FOLDER,
     MARKER,
-    UNKNOWN_FOLDER,
     ClusterAdoption,
 )
-from daemon.characters.face_crops import crop_name, face_crop_jpeg
+from daemon.characters.cluster_folders import CLUSTER_NAME, ClusterFolders
+from daemon.characters.face_crops import crop_name
 from daemon.characters.names import character_name
 from daemon.config import FacesConfig
 from daemon.repository import CropFiling, Repository, StoredFace
 
 ADOPTED_FOLDER = "adopted"
-CLUSTER_NAME = re.compile(r"^c\d{6,}$")
-# <movie-id>_<frame>_<number>.jpg: what crop_name writes, so only our crops are ever removed.
-CROP_FILE = re.compile(r"^[0-9a-f]+_.+_\d+\.jpg$")
 
 
 def cluster_labels(encodings: list[tuple[float, ...]], threshold: float) -> list[int]:
@@ -72,10 +66,12 @@ def cluster_labels(encodings: list[tuple[float, ...]], threshold: float) -> list
 
 class UnknownFaceClusters:
     def __init__(self, repo: Repository, library: Path, config: FacesConfig) -> None:
-        self._repo, self._library, self._config = repo, library, config
+        self._repo, self._config = repo, config
+        self._folders = ClusterFolders(repo, library)
 
     def run(self) -> dict[str, list[StoredFace]]:
         """Cluster the unknown faces again; returns the clusters kept, by id."""
+        # Ignored faces, faces taken out of a cluster and faces the user placed are not seen.
         faces = self._repo.unknown_faces()
         labels = cluster_labels([f.encoding for f in faces], self._config.cluster_threshold)
         groups: dict[int, list[StoredFace]] = {}
@@ -89,45 +85,11 @@ class UnknownFaceClusters:
         self._repo.set_clusters(
             {face.id: cid for cid, members in clusters.items() for face in members}
         )
-        self._write_folders(clusters)
+        # The user's clusters (merged, faces moved in) stay as they are; their ids are faces
+        # the clustering no longer sees, so no group of its own can take one.
+        clusters |= self._repo.placed_clusters()
+        self._folders.write_all(clusters)
         return clusters
-
-    def _write_folders(self, clusters: dict[str, list[StoredFace]]) -> None:
-        root = self._library / UNKNOWN_FOLDER
-        for folder in root.glob("c*"):
-            if CLUSTER_NAME.match(folder.name) and folder.name not in clusters:
-                shutil.rmtree(folder)  # a group that no longer is (ours: ids are ours)
-        for cluster, members in clusters.items():
-            folder = root / cluster
-            crops = {crop_name(self._repo.movie_key(f.movie_id), f): f for f in members}
-            for name, face in crops.items():
-                if not (folder / name).exists():
-                    write_bytes_atomic(folder / name, self._crop_jpeg(face))
-            for stale in folder.glob("*.jpg"):
-                if CROP_FILE.match(stale.name) and stale.name not in crops:
-                    stale.unlink()  # a face that left the group (ours, by its name)
-            _write_marker(folder / MARKER, cluster, crops)
-
-    def _crop_jpeg(self, face: StoredFace) -> bytes:
-        frame = self._library / "movies" / self._repo.movie_key(face.movie_id) / "frames"
-        return face_crop_jpeg(frame / f"{face.frame}.jpg", face.box)
-
-
-def _write_marker(path: Path, cluster: str, crops: dict[str, StoredFace]) -> None:
-    document = {
-        "cluster": cluster,
-        "about": (
-            "written by diffusion-bunny: move this folder to characters/<name>/ to adopt the "
-            "faces whose crops are in it"
-        ),
-        "faces": [{"id": face.id, "crop": name} for name, face in sorted(crops.items())],
-    }
-    try:
-        if json.loads(path.read_text(encoding="utf-8")) == document:
-            return  # unchanged: not rewritten every clustering
-    except (OSError, ValueError):
-        pass
-    write_json_atomic(path, document)
 
 
 def adopt_cluster(

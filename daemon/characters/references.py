@@ -204,7 +204,8 @@ def refresh_references(
         names + confirmed_names, encodings + confirmed, config.tolerance, config.margin
     )
     book.replace(references)
-    faces = [face for face in repo.stored_faces() if not face.confirmed]
+    # Never the faces the user named, ignored or put in a cluster by hand.
+    faces = repo.matchable_faces()
     matches = references.match_many([f.encoding for f in faces]) if faces else []
     changed = [
         (face, match)

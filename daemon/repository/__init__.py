@@ -22,6 +22,15 @@ from daemon.repository.captions import BreakerRecord, CaptionProgress, CaptionSt
 from daemon.repository.character_views import CharacterViews
 from daemon.repository.corrections import CorrectionLog
 from daemon.repository.daemon_state import DaemonStateStore, DiskReading
+from daemon.repository.face_review import FaceReviewLog
+from daemon.repository.face_review_records import (
+    FaceState,
+    FaceTile,
+    FolderMove,
+    NoiseReason,
+    ReviewChange,
+    ReviewRecord,
+)
 from daemon.repository.movie_views import MovieViews
 from daemon.repository.queue import MovieQueue
 from daemon.repository.records import (
@@ -42,6 +51,7 @@ from daemon.repository.records import (
 )
 from daemon.repository.stage_runs import StageLedger
 from daemon.repository.training import RunEnd, TrainingLedger, TrainingRunRecord
+from daemon.repository.unknown_views import UnknownViews
 from daemon.repository.view_records import (
     DatasetEntry,
     FaceInFrame,
@@ -67,7 +77,10 @@ __all__ = [
     "DatasetEntry",
     "DiskReading",
     "FaceInFrame",
+    "FaceState",
+    "FaceTile",
     "FinishedAdoption",
+    "FolderMove",
     "FrameCounts",
     "FrameRecord",
     "FrameView",
@@ -75,11 +88,14 @@ __all__ = [
     "InboxFileRecord",
     "MovieFace",
     "MovieRecord",
+    "NoiseReason",
     "OpenAdoption",
     "PlannedReference",
     "ReferenceView",
     "Relabel",
     "Repository",
+    "ReviewChange",
+    "ReviewRecord",
     "RunEnd",
     "ShotView",
     "StageClock",
@@ -94,6 +110,8 @@ __all__ = [
 class Repository(
     MovieQueue,
     AdoptionJournal,
+    FaceReviewLog,
+    UnknownViews,
     StageLedger,
     CorrectionLog,
     MovieViews,

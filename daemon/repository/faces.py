@@ -23,6 +23,7 @@ from daemon.repository.rows import (
 from daemon.repository.stage_runs import requeue_stages
 from daemon.store import (
     Character,
+    FaceReviewState,
     FaceRow,
     StageRun,
     database,
@@ -78,7 +79,25 @@ class FaceStore(CharacterStore):
         return min(faces, key=lambda f: f.number, default=None)
 
     def unknown_faces(self) -> list[StoredFace]:
-        return self.stored_faces(FaceRow.character.is_null())
+        """The faces the clustering groups: unknown, and left to it (not reviewed by the user)."""
+        return self.stored_faces(FaceRow.character.is_null() & FaceRow.review.is_null())
+
+    def placed_clusters(self) -> dict[str, list[StoredFace]]:
+        """The clusters the user made (a merge, faces moved in): the clustering keeps them."""
+        placed = (
+            (FaceRow.review == FaceReviewState.PLACED.value)
+            & FaceRow.character.is_null()
+            & FaceRow.cluster.is_null(False)
+        )
+        names = sorted({str(r.cluster) for r in FaceRow.select(FaceRow.cluster).where(placed)})
+        return {name: self.stored_faces(placed & (FaceRow.cluster == name)) for name in names}
+
+    def matchable_faces(self) -> list[StoredFace]:
+        """The faces matching may name: not named by the user, nor ignored or placed by hand."""
+        left_to_matching = FaceRow.review.is_null() | (
+            FaceRow.review == FaceReviewState.SET_ASIDE.value
+        )
+        return self.stored_faces(~FaceRow.confirmed & left_to_matching)
 
     def confirmed_face_encodings(self) -> tuple[list[str], list[tuple[float, ...]]]:
         """Faces the user confirmed as a character: they count as its references."""
@@ -118,16 +137,22 @@ class FaceStore(CharacterStore):
         run.save()
 
     def set_clusters(self, clusters: dict[int, str | None]) -> None:
-        """The cluster of each unknown face (None: in none), replacing the earlier ones."""
+        """The cluster of each unknown face (None: in none), replacing the earlier ones; the
+        clusters the user made or changed (faces with a review state) are kept."""
         with database.atomic("IMMEDIATE"):
-            FaceRow.update(cluster=None).where(FaceRow.cluster.is_null(False)).execute()
+            FaceRow.update(cluster=None).where(
+                FaceRow.cluster.is_null(False) & FaceRow.review.is_null()
+            ).execute()
             by_cluster: dict[str, list[int]] = {}
             for face_id, cluster in clusters.items():
                 if cluster is not None:
                     by_cluster.setdefault(cluster, []).append(face_id)
             for cluster, ids in by_cluster.items():
                 for batch in pw.chunked(ids, 500):
-                    FaceRow.update(cluster=cluster).where(FaceRow.id.in_(batch)).execute()
+                    # A face the user reviewed while this clustering ran keeps the user's word.
+                    FaceRow.update(cluster=cluster).where(
+                        FaceRow.id.in_(batch) & FaceRow.review.is_null()
+                    ).execute()
 
     def unknown_clusters(self) -> list[UnknownCluster]:
         """The clusters waiting for a name: those with faces nobody has been matched to."""
@@ -154,5 +179,7 @@ class FaceStore(CharacterStore):
         )
         with database.atomic("IMMEDIATE"):
             for batch in pw.chunked([f.id for f in faces], 500):
-                FaceRow.update(cluster=None, confirmed=True).where(FaceRow.id.in_(batch)).execute()
+                FaceRow.update(cluster=None, confirmed=True, review=None).where(
+                    FaceRow.id.in_(batch)
+                ).execute()
         return {f.movie_id for f in faces}

@@ -18,11 +18,11 @@ from daemon.web.files import file_routes
 from daemon.web.guard import Guard
 from daemon.web.headers import SecurityHeaders
 from daemon.web.pages.characters import characters_routes
-from daemon.web.pages.coming import coming_routes
 from daemon.web.pages.login import login_routes
 from daemon.web.pages.models import models_routes
 from daemon.web.pages.movies import movie_routes
 from daemon.web.pages.overview import overview_routes
+from daemon.web.pages.unknown import unknown_routes
 from daemon.web.sessions import SESSION_COOKIE, SESSION_SECONDS
 from daemon.web.templates import PageTemplates
 from daemon.web.thumbnail_files import thumbnail_routes
@@ -37,7 +37,7 @@ def create_app(context: WebContext) -> Starlette:
         *movie_routes(context, templates),
         *login_routes(context, templates),
         *characters_routes(context, templates),
-        *coming_routes(templates),
+        *unknown_routes(context, templates),
         *file_routes(context),
         *models_routes(context, templates),
         *thumbnail_routes(context),

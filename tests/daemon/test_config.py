@@ -129,6 +129,8 @@ def test_unknown_top_level_key(tmp_path: Path) -> None:
         ("after_done: delete\n", "after_done", "'keep', 'move'"),
         ("inbox: 5\n", "inbox", "a path"),
         ("watcher: 3\n", "watcher", "mapping"),
+        ("faces:\n  noise_margin: -0.1\n", "faces.noise_margin", "from 0 to 1.5"),
+        ("faces:\n  noise_margin: wide\n", "faces.noise_margin", "a number"),
     ],
 )
 def test_bad_value_names_file_key_and_what_is_allowed(

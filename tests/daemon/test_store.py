@@ -35,4 +35,49 @@ def test_a_version_10_database_gains_the_indexes_that_count_captioned_images(
     assert all(f"COVERING INDEX {index}" in _plan(path) for index in INDEXES)
     with sqlite3.connect(path) as db:
         (version,) = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    assert int(version) == SCHEMA_VERSION == 11
+    assert int(version) == SCHEMA_VERSION == 12
+
+
+# The unknown faces page's reads (UnknownViews), as peewee writes them.
+UNKNOWN_READS = {
+    "clusters": (
+        'SELECT "t1"."cluster", COUNT("t1"."id") FROM "face" AS "t1" WHERE (("t1"."cluster" IS '
+        'NOT NULL) AND ("t1"."character_id" IS NULL)) GROUP BY "t1"."cluster"'
+    ),
+    "taken out": (
+        'SELECT "t1"."id" FROM "face" AS "t1" WHERE ((("t1"."cluster" IS NULL) AND '
+        '("t1"."character_id" IS NULL)) AND ("t1"."review" = \'set_aside\')) '
+        'ORDER BY "t1"."id" LIMIT 48 OFFSET 9000'
+    ),
+    "unsure": (
+        'SELECT "t1"."id" FROM "face" AS "t1" WHERE ("t1"."runner_up" >= 0 AND "t1"."character_id"'
+        ' IS NOT NULL AND "t1"."confirmed" = 0 AND (("t1"."runner_up" - "t1"."distance") < 0.1)) '
+        'ORDER BY ("t1"."runner_up" - "t1"."distance"), "t1"."id" LIMIT 48 OFFSET 9000'
+    ),
+}
+UNKNOWN_INDEXES = {
+    "clusters": "COVERING INDEX face_unknown_cluster_review",
+    "taken out": "COVERING INDEX face_unknown_cluster_review",
+    "unsure": "INDEX face_small_margin",
+}
+
+
+def test_a_version_11_database_gains_the_face_review_column_table_and_indexes(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bunny.db"
+    open_database(path).close()
+    with sqlite3.connect(path) as db:  # as version 11 made it
+        for index in ("face_unknown_cluster_review", "face_small_margin"):
+            db.execute(f'DROP INDEX "{index}"')
+        db.execute('ALTER TABLE "face" DROP COLUMN "review"')
+        db.execute('DROP TABLE "face_review"')
+        db.execute("UPDATE meta SET value = '11' WHERE key = 'schema_version'")
+    open_database(path).close()
+    with sqlite3.connect(path) as db:
+        assert "review" in {row[1] for row in db.execute('PRAGMA table_info("face")')}
+        assert db.execute('SELECT COUNT(*) FROM "face_review"').fetchone() == (0,)
+        for name, query in UNKNOWN_READS.items():
+            plan = str(db.execute(f"EXPLAIN QUERY PLAN {query}").fetchall())
+            assert UNKNOWN_INDEXES[name] in plan, (name, plan)
+            assert "TEMP B-TREE FOR ORDER BY" not in plan, (name, plan)

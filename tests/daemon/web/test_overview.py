@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from daemon.web.pages.coming import COMING
 from tests.daemon.web.page_server import XSS, library_config, served
 
 
@@ -78,12 +77,3 @@ def test_the_page_has_no_inline_script(tmp_path: Path) -> None:
         assert scripts == text.count('<script src="/static/'), "an inline script"
         assert client.get("/static/htmx.min.js").status_code == 200
 
-
-def test_pages_to_come_say_so(tmp_path: Path) -> None:
-    config = library_config(tmp_path)
-    with served(config) as page, page.client() as client:
-        for path in [coming.path for coming in COMING]:  # each page built leaves the list
-            response = client.get(path)
-            assert response.status_code == 200, path
-            assert "Coming: this page is not built yet" in response.text, path
-        assert client.get("/nowhere").status_code == 404
