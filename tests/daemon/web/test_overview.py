@@ -76,4 +76,3 @@ def test_the_page_has_no_inline_script(tmp_path: Path) -> None:
         scripts = text.count("<script")
         assert scripts == text.count('<script src="/static/'), "an inline script"
         assert client.get("/static/htmx.min.js").status_code == 200
-
