@@ -22,6 +22,7 @@ import structlog
 from daemon.characters.cluster_adoption import ClusterAdoption
 from daemon.characters.corrections import DatasetCorrections
 from daemon.characters.face_clusters import MovedClusters, UnknownFaceClusters
+from daemon.characters.page_corrections import PageCorrections
 from daemon.characters.references import ReferenceIntake, refresh_references
 from daemon.config import Config
 from daemon.intake.inbox import InboxLayout
@@ -86,6 +87,7 @@ class LibraryUpkeep:
         anyway, and the corrections job tries the adoptions again every minute."""
         try:
             ClusterAdoption(self.repo, self.config.library).finish_open()
+            PageCorrections(self.repo, self.config.library, self.after_faces()).finish_open()
             LeftoverSweep(self.repo, self.config.library).run()
         except Exception:
             self._log.exception("finishing interrupted work failed; the daemon goes on")

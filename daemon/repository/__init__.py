@@ -22,7 +22,16 @@ from daemon.repository.captions import BreakerRecord, CaptionProgress, CaptionSt
 from daemon.repository.character_views import CharacterViews
 from daemon.repository.corrections import CorrectionLog
 from daemon.repository.daemon_state import DaemonStateStore, DiskReading
+from daemon.repository.drop_records import (
+    DropMove,
+    DroppedImage,
+    DropPlan,
+    DropRecord,
+    FaceLabel,
+    TargetCount,
+)
 from daemon.repository.movie_views import MovieViews
+from daemon.repository.page_drops import PageDropJournal
 from daemon.repository.queue import MovieQueue
 from daemon.repository.records import (
     MOVIE_KEY_LENGTH,
@@ -66,7 +75,12 @@ __all__ = [
     "CropFiling",
     "DatasetEntry",
     "DiskReading",
+    "DropMove",
+    "DropPlan",
+    "DropRecord",
+    "DroppedImage",
     "FaceInFrame",
+    "FaceLabel",
     "FinishedAdoption",
     "FrameCounts",
     "FrameRecord",
@@ -86,6 +100,7 @@ __all__ = [
     "StageRunRecord",
     "StoredFace",
     "StoredImage",
+    "TargetCount",
     "TrainingRunRecord",
     "UnknownCluster",
 ]
@@ -96,6 +111,7 @@ class Repository(
     AdoptionJournal,
     StageLedger,
     CorrectionLog,
+    PageDropJournal,
     MovieViews,
     CharacterViews,
     CaptionStore,

@@ -76,6 +76,7 @@ class CorrectionLog(FaceStore):
                 file_before=r.file_before,
                 file_after=r.file_after,
                 face_id=r.face_id,  # type: ignore[attr-defined]
+                undone=r.undone_at is not None,
             )
             for r in Correction.select().order_by(Correction.id)
         ]
@@ -94,6 +95,8 @@ class CorrectionLog(FaceStore):
                 examples.setdefault(known.character, []).append(known.encoding)
         triplets: list[dict[str, object]] = []
         for entry in self.corrections():
+            if entry.undone:
+                continue
             face = faces.get(entry.face_id) if entry.face_id is not None else None
             anchor = face.encoding if face else ()
             positive = next(

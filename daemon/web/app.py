@@ -18,6 +18,7 @@ from daemon.web.files import file_routes
 from daemon.web.guard import Guard
 from daemon.web.headers import SecurityHeaders
 from daemon.web.pages.coming import coming_routes
+from daemon.web.pages.corrections import correction_routes
 from daemon.web.pages.login import login_routes
 from daemon.web.pages.overview import overview_routes
 from daemon.web.sessions import SESSION_COOKIE, SESSION_SECONDS
@@ -32,6 +33,7 @@ def create_app(context: WebContext) -> Starlette:
         *overview_routes(context, templates),
         *login_routes(context, templates),
         *coming_routes(templates),
+        *correction_routes(context, templates),
         *file_routes(context),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
