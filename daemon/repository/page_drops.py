@@ -21,9 +21,10 @@ from daemon.repository.drop_records import (
     FaceLabel,
     TargetCount,
 )
+from daemon.repository.drop_rows import drop_record, dropped_image, item_columns
 from daemon.repository.faces import FaceStore
 from daemon.repository.records import Relabel
-from daemon.repository.rows import grouped_counts, name_of
+from daemon.repository.rows import grouped_counts
 from daemon.store import (
     Character,
     Correction,
@@ -36,7 +37,6 @@ from daemon.store import (
     database,
     utcnow,
 )
-from handlers.letterbox import CropBox
 
 UNDO_STAGE = "undo"  # names the pending deletions an undo records (no stage has that name)
 OPEN_STATES = (DropState.APPLYING.value, DropState.UNDOING.value)
@@ -58,7 +58,7 @@ class PageDropJournal(FaceStore):
         found: list[DroppedImage] = []
         for batch in pw.chunked(sorted(set(image_ids)), 500):
             query = DatasetImageRow.select(DatasetImageRow, Character).join(Character)
-            found += [_dropped(row) for row in query.where(DatasetImageRow.id.in_(batch))]
+            found += [dropped_image(row) for row in query.where(DatasetImageRow.id.in_(batch))]
         return found
 
     def begin_drop(self, plan: DropPlan) -> DropRecord:
@@ -68,8 +68,8 @@ class PageDropJournal(FaceStore):
                 target=plan.target, state=DropState.APPLYING.value, after_correction=last or 0
             )
             for move in plan.moves:
-                PageDropItem.create(drop=drop, **_item_columns(move))
-        return _record(drop)
+                PageDropItem.create(drop=drop, **item_columns(move))
+        return drop_record(drop)
 
     def end_drop(self, drop_id: int) -> int:
         """The drop's files have moved and been read as corrections: link them; returns how
@@ -97,13 +97,13 @@ class PageDropJournal(FaceStore):
     def open_drops(self) -> list[DropRecord]:
         """Drops or undos a kill interrupted, oldest first."""
         query = PageDrop.select().where(PageDrop.state.in_(OPEN_STATES)).order_by(PageDrop.id)
-        return [_record(drop) for drop in query]
+        return [drop_record(drop) for drop in query]
 
     def last_drop(self) -> DropRecord | None:
         """The newest drop still in effect: what "Undo last correction" undoes."""
         query = PageDrop.select().where(PageDrop.state == DropState.APPLIED.value)
         drop = query.order_by(PageDrop.id.desc()).first()
-        return _record(drop) if drop is not None else None
+        return drop_record(drop) if drop is not None else None
 
     def begin_undo(self, drop: DropRecord) -> DropRecord:
         with database.atomic("IMMEDIATE"):
@@ -113,7 +113,7 @@ class PageDropJournal(FaceStore):
                         movie=move.image.movie_id, stage=UNDO_STAGE, file=move.file_after
                     ).on_conflict_ignore().execute()
             PageDrop.update(state=DropState.UNDOING.value).where(PageDrop.id == drop.id).execute()
-        return _record(PageDrop.get_by_id(drop.id))
+        return drop_record(PageDrop.get_by_id(drop.id))
 
     def end_undo(self, drop: DropRecord, requeue: tuple[str, ...]) -> None:
         """The files are back: rows, labels and the log follow, and the movies run again."""
@@ -165,90 +165,3 @@ class PageDropJournal(FaceStore):
         FaceRow.update(cluster=label.cluster, confirmed=label.confirmed).where(
             FaceRow.id == row.id
         ).execute()
-
-
-def _dropped(row: DatasetImageRow) -> DroppedImage:
-    face = (
-        FaceRow.select()
-        .where(
-            FaceRow.movie == row.movie_id,  # type: ignore[attr-defined]
-            FaceRow.frame == row.frame,
-            FaceRow.character == row.character_id,  # type: ignore[attr-defined]
-        )
-        .order_by(FaceRow.number)
-        .first()
-    )
-    return DroppedImage(
-        image_id=row.id,
-        movie_id=row.movie_id,  # type: ignore[attr-defined]
-        frame=row.frame,
-        character=row.character.name,
-        file=row.file,
-        crop=CropBox(row.left, row.top, row.width, row.height),
-        created_at=row.created_at,
-        face=_label(face) if face is not None else None,
-    )
-
-
-def _label(row: FaceRow) -> FaceLabel:
-    return FaceLabel(
-        face_id=row.id,
-        character=name_of(row.character),
-        distance=row.distance if row.distance >= 0 else None,
-        runner_up=row.runner_up if row.runner_up >= 0 else None,
-        cluster=row.cluster,
-        confirmed=bool(row.confirmed),
-    )
-
-
-def _item_columns(move: DropMove) -> dict[str, object]:
-    image, face = move.image, move.image.face
-    return {
-        "image": image.image_id,
-        "movie": image.movie_id,
-        "frame": image.frame,
-        "file_before": image.file,
-        "file_after": move.file_after,
-        "kept_file": move.kept_file,
-        "from_character": image.character,
-        "left": image.crop.left,
-        "top": image.crop.top,
-        "width": image.crop.width,
-        "height": image.crop.height,
-        "image_created_at": image.created_at,
-        "face": face.face_id if face else None,
-        "face_character": face.character if face else None,
-        "face_distance": face.distance if face else None,
-        "face_runner_up": face.runner_up if face else None,
-        "face_cluster": face.cluster if face else None,
-        "face_confirmed": face.confirmed if face else False,
-    }
-
-
-def _record(drop: PageDrop) -> DropRecord:
-    items = PageDropItem.select().where(PageDropItem.drop == drop.id).order_by(PageDropItem.id)
-    moves = tuple(_move(item) for item in items)
-    return DropRecord(drop.id, drop.target, DropState(drop.state), moves, drop.created_at)
-
-
-def _move(item: PageDropItem) -> DropMove:
-    face_id = item.face_id  # type: ignore[attr-defined]
-    face = (
-        FaceLabel(
-            face_id, item.face_character, item.face_distance, item.face_runner_up,
-            item.face_cluster, bool(item.face_confirmed),
-        )
-        if face_id is not None
-        else None
-    )  # fmt: skip
-    image = DroppedImage(
-        image_id=item.image,
-        movie_id=item.movie_id,  # type: ignore[attr-defined]
-        frame=item.frame,
-        character=item.from_character,
-        file=item.file_before,
-        crop=CropBox(item.left, item.top, item.width, item.height),
-        created_at=item.image_created_at,
-        face=face,
-    )
-    return DropMove(image, item.file_after, item.kept_file)
