@@ -80,7 +80,8 @@
       return;
     }
     var tile = event.target.closest("[data-item]");
-    if (tile) {
+    // A tile's own controls (a caption's editor, a link) keep their clicks.
+    if (tile && !event.target.closest("a, button, input, textarea, select, summary, label")) {
       event.preventDefault();
       select(tile, event);
     }
