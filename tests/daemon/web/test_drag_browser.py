@@ -67,3 +67,30 @@ def test_dragging_an_image_onto_another_character_moves_it_and_undo_brings_it_ba
         assert review.repo.correction_triplets() == []
         assert [e.undone for e in review.repo.corrections()] == [True]
         expect(browser_page.locator("#drop-targets")).to_contain_text("No correction to undo")
+
+
+def test_a_shift_click_selection_is_dragged_together_onto_not_this_person(
+    tmp_path: Path, browser_page: Page
+) -> None:
+    from playwright.sync_api import expect
+
+    config, made, ids = library(tmp_path)
+    with served(config) as review, review.client() as client:
+        if client.get("/characters/Ann").status_code == 404:
+            pytest.skip("needs the character page /characters/{name}, merged by the lead")
+        browser_page.set_viewport_size({"width": 1280, "height": 800})
+        browser_page.goto(review.url + "/characters/Ann")
+        target = browser_page.locator('#drop-targets [data-drop="not-this-person"]')
+        expect(target).to_be_visible(timeout=WAIT_MS)
+        first, second = (browser_page.locator(f'[data-item="image:{ids[f]}"]') for f in made.ann)
+        first.click()
+        second.click(modifiers=["Shift"])
+        expect(browser_page.locator("[data-item].is-selected")).to_have_count(2)
+        second.drag_to(target)
+        expect(count_of(browser_page, "Ann")).to_have_text("0", timeout=WAIT_MS)
+        expect(count_of(browser_page, "Bea")).to_have_text("1")
+        assert not any((config.library / file).exists() for file in made.ann)
+        assert sorted(e.kind.value for e in review.repo.corrections()) == ["deleted", "deleted"]
+        expect(browser_page.locator("#drop-targets")).to_contain_text(
+            "Undoes: 2 images taken out of Ann's dataset"
+        )
