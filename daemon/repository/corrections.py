@@ -65,6 +65,11 @@ class CorrectionLog(FaceStore):
             requeue_stages({correction.movie_id}, requeue, busy_too=False)
         return True
 
+    def claimed_files(self, files: list[str]) -> set[str]:
+        """Which of these library files (relative) a dataset image's row names."""
+        query = DatasetImageRow.select(DatasetImageRow.file).where(DatasetImageRow.file.in_(files))
+        return {row.file for row in query}
+
     def corrections(self) -> list[CorrectionLogEntry]:
         return [
             CorrectionLogEntry(
