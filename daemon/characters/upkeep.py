@@ -73,6 +73,7 @@ class LibraryUpkeep:
             repo, config.library, self.after_faces(), config.watcher.quiet_seconds
         )
         self._stamp = repo.references_stamp()
+        self._corrections_stamp = repo.corrections_stamp()
 
     @property
     def book(self) -> ReferenceBook:
@@ -138,9 +139,12 @@ class LibraryUpkeep:
                 adopted = self._moved.run()
             # The corrected movies' datasets and captions are queued again with the new labels.
             corrected = self._corrections.run()
-            if corrected:
+            # Also those made (or undone) on the review page, in this process or another.
+            stamp, self._corrections_stamp = self._corrections_stamp, self.repo.corrections_stamp()
+            changed = bool(corrected) or stamp != self._corrections_stamp
+            if changed:
                 self.hooks.datasets_changed()
-            if corrected or removed or adopted:
+            if changed or removed or adopted:
                 self.references_changed()
         except Exception:
             self._log.exception("reading corrections failed; they are read again next time")

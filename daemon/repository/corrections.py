@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+import peewee as pw
+
 from daemon.repository.faces import FaceStore
 from daemon.repository.records import (
     CorrectionLogEntry,
@@ -64,6 +68,14 @@ class CorrectionLog(FaceStore):
             )
             requeue_stages({correction.movie_id}, requeue, busy_too=False)
         return True
+
+    def corrections_stamp(self) -> tuple[int, int, int]:
+        """Changes whenever a correction is recorded or undone, by this process or another."""
+        row = Correction.select(
+            pw.fn.COUNT(Correction.id), pw.fn.MAX(Correction.id), pw.fn.COUNT(Correction.undone_at)
+        ).tuples()
+        count, highest, undone = cast(tuple[int, int | None, int], row.get())
+        return int(count), int(highest or 0), int(undone)
 
     def claimed_files(self, files: list[str]) -> set[str]:
         """Which of these library files (relative) a dataset image's row names."""

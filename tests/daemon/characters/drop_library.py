@@ -33,7 +33,10 @@ def two_characters(repo: Repository, library: Path, ann_faces: int = 2) -> TwoCh
     movie = movie_with_faces(repo, library, ann[:ann_faces] + bea[:1])
     for name, encoding in (("Ann", ann[-1]), ("Bea", bea[-1])):
         character = repo.save_character(name, name.lower(), "woman")
-        repo.add_reference(character.id, name * 32, f"{name}.jpg", FaceBox(0, 10, 10, 0), encoding)
+        reference = f"characters/{name}/reference/{name}.jpg"
+        (library / reference).parent.mkdir(parents=True, exist_ok=True)
+        (library / reference).write_bytes(name.encode())  # its copy, as the intake keeps one
+        repo.add_reference(character.id, name * 32, reference, FaceBox(0, 10, 10, 0), encoding)
     # As matching names them: a distance, a runner-up, not confirmed by the user.
     names = ["Ann"] * ann_faces + ["Bea"]
     repo.relabel_faces(

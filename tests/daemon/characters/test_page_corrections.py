@@ -198,3 +198,33 @@ def test_an_undo_after_the_image_changed_again_is_refused(tmp_path: Path) -> Non
     last = repo.last_drop()
     assert last is not None and last.state is DropState.APPLIED
     repo.close()
+
+
+def test_the_daemon_follows_a_page_drop_and_its_undo_as_it_follows_a_file_move(
+    tmp_path: Path,
+) -> None:
+    """The daemon's corrections job passes a correction on (training looks at the counts,
+    matching learns from the confirmed face); one made on the page, maybe by another process,
+    was recorded before the job could see a file move, so it went unnoticed."""
+    from daemon.characters.upkeep import LibraryUpkeep, UpkeepHooks
+    from daemon.intake.inbox import InboxLayout
+    from handlers.faces import ReferenceBook
+
+    config = Config(library=tmp_path / "library", inbox=tmp_path / "inbox")
+    repo = Repository(config.database_path)
+    made = two_characters(repo, config.library)
+    calls: list[str] = []
+    hooks = UpkeepHooks(lambda: calls.append("wake"), lambda: calls.append("datasets"))
+    upkeep = LibraryUpkeep(repo, config, InboxLayout(config.inbox), ReferenceBook(), hooks)
+    upkeep.read_corrections()
+    assert calls == []
+    corrections = PageCorrections(repo, config.library, upkeep.after_faces())
+    corrections.drop_images((made.image_id(repo, made.ann[0]),), BEA)
+    upkeep.read_corrections()
+    assert calls == ["datasets", "wake"]
+    upkeep.read_corrections()
+    assert calls == ["datasets", "wake"], "passed on once"
+    corrections.undo_last()
+    upkeep.read_corrections()
+    assert calls == ["datasets", "wake"] * 2
+    repo.close()
