@@ -27,10 +27,11 @@ class DatasetCorrections:
         self._repo, self._library, self._requeue = repo, library, requeue
         self._log = structlog.get_logger("corrections")
 
-    def run(self) -> list[CorrectionRecord]:
-        """Read every change the user made to dataset folders since the last run."""
+    def run(self, only: tuple[int, ...] | None = None) -> list[CorrectionRecord]:
+        """Read every change the user made to dataset folders since the last run; `only`:
+        to these dataset images (the review page's drop reads just what it moved)."""
         found = []
-        for image in self._repo.dataset_images():
+        for image in self._repo.dataset_images(only):
             if (self._library / image.file).exists():
                 continue
             correction = self._correction(image)

@@ -113,7 +113,7 @@ class PageCorrections:
             destination = move.file_after or move.kept_file
             assert destination is not None
             _move_file(self._library / move.image.file, self._library / destination)
-        self._corrections.run()
+        self._corrections.run(tuple(move.image.image_id for move in drop.moves))
         linked = self._repo.end_drop(drop.id)
         self._log.info("page correction", drop=drop.id, target=drop.target, images=linked)
         return drop
