@@ -244,6 +244,8 @@ class Correction(BaseModel):
     from_character = pw.CharField()
     to_character = pw.CharField(null=True)
     at = pw.DateTimeField(default=utcnow)
+    # Undone from the review page: kept in the log, left out of the triplets.
+    undone_at = pw.DateTimeField(null=True)
 
 
 class FrameSceneRow(BaseModel):
@@ -397,6 +399,60 @@ class FaceReviewRow(BaseModel):
         table_name = "face_review"
 
 
+class DropState(enum.StrEnum):
+    APPLYING = "applying"  # recorded; its files may be moving, its corrections not yet read
+    APPLIED = "applied"
+    UNDOING = "undoing"  # its files may be moving back, its rows not yet restored
+    UNDONE = "undone"
+
+
+class PageDrop(BaseModel):
+    """One drop on the review page: dataset images corrected together, undoable as one.
+
+    Recorded before its files move and again before they move back, so a restart finishes
+    whichever of the two a kill interrupted.
+    """
+
+    id = pw.AutoField()
+    target = pw.TextField()  # as the page sent it: `character:<name>`, `not-this-person`
+    state = pw.CharField(index=True)
+    after_correction = pw.IntegerField()  # the highest correction id before it began
+    created_at = pw.DateTimeField(default=utcnow)
+    undone_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "page_drop"
+
+
+class PageDropItem(BaseModel):
+    """A dataset image of a drop and what undoing it restores: its row, its face's label."""
+
+    id = pw.AutoField()
+    drop = pw.ForeignKeyField(PageDrop, backref="items", on_delete="CASCADE")
+    image = pw.IntegerField()  # the dataset image's row id (not a key: the row may be gone)
+    movie = pw.ForeignKeyField(Movie, on_delete="CASCADE")
+    frame = pw.CharField()
+    file_before = pw.TextField()
+    file_after = pw.TextField(null=True)  # null: taken out of the dataset ("not this person")
+    kept_file = pw.TextField(null=True)  # where such an image waits for an undo
+    from_character = pw.CharField()
+    left = pw.IntegerField()
+    top = pw.IntegerField()
+    width = pw.IntegerField()
+    height = pw.IntegerField()
+    image_created_at = pw.DateTimeField()
+    face = pw.ForeignKeyField(FaceRow, null=True, on_delete="SET NULL")
+    face_character = pw.CharField(null=True)
+    face_distance = pw.FloatField(null=True)
+    face_runner_up = pw.FloatField(null=True)
+    face_cluster = pw.CharField(null=True)
+    face_confirmed = pw.BooleanField(default=False)
+    correction = pw.ForeignKeyField(Correction, null=True, on_delete="SET NULL")
+
+    class Meta:
+        table_name = "page_drop_item"
+
+
 MODELS: list[type[BaseModel]] = [
     Meta,
     Movie,
@@ -416,6 +472,8 @@ MODELS: list[type[BaseModel]] = [
     PlannedReferenceRow,
     PendingDeletion,
     FaceReviewRow,
+    PageDrop,
+    PageDropItem,
 ]
 
 
@@ -504,6 +562,13 @@ def _add_face_review_v12() -> None:
     )
 
 
+def _add_page_drops_v13() -> None:
+    # A database made at v6 by this version already has the column (create_tables uses the model).
+    if "undone_at" not in _columns("correction"):
+        database.execute_sql('ALTER TABLE "correction" ADD COLUMN "undone_at" DATETIME')
+    database.create_tables([PageDrop, PageDropItem])
+
+
 # Append a function to move the schema one version forward; never edit an old one.
 MIGRATIONS: list[Callable[[], None]] = [
     _create_v1,
@@ -518,6 +583,7 @@ MIGRATIONS: list[Callable[[], None]] = [
     _add_intents_v10,
     _index_captioned_images_v11,
     _add_face_review_v12,
+    _add_page_drops_v13,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -27,10 +27,11 @@ class DatasetCorrections:
         self._repo, self._library, self._requeue = repo, library, requeue
         self._log = structlog.get_logger("corrections")
 
-    def run(self) -> list[CorrectionRecord]:
-        """Read every change the user made to dataset folders since the last run."""
+    def run(self, only: tuple[int, ...] | None = None) -> list[CorrectionRecord]:
+        """Read every change the user made to dataset folders since the last run; `only`:
+        to these dataset images (the review page's drop reads just what it moved)."""
         found = []
-        for image in self._repo.dataset_images():
+        for image in self._repo.dataset_images(only):
             if (self._library / image.file).exists():
                 continue
             correction = self._correction(image)
@@ -48,7 +49,10 @@ class DatasetCorrections:
 
     def _correction(self, image: StoredImage) -> CorrectionRecord:
         name = Path(image.file).name
-        moved = sorted((self._library / "characters").glob(f"*/dataset/{name}"))
+        found = sorted((self._library / "characters").glob(f"*/dataset/{name}"))
+        # Another character's image of the same frame has this name too: not where it went.
+        claimed = self._repo.claimed_files([self._relative(path) for path in found])
+        moved = [path for path in found if self._relative(path) not in claimed]
         face = self._repo.face_in_frame(image.movie_id, image.frame, image.character)
         target = moved[0] if moved else None
         return CorrectionRecord(
@@ -58,7 +62,10 @@ class DatasetCorrections:
             frame=image.frame,
             kind=CorrectionKind.MOVED if target else CorrectionKind.DELETED,
             file_before=image.file,
-            file_after=str(target.relative_to(self._library)) if target else None,
+            file_after=self._relative(target) if target else None,
             from_character=image.character,
             to_character=character_name(target.parent.parent.name) if target else None,
         )
+
+    def _relative(self, path: Path) -> str:
+        return path.relative_to(self._library).as_posix()

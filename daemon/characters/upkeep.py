@@ -22,6 +22,7 @@ import structlog
 from daemon.characters.cluster_adoption import ClusterAdoption
 from daemon.characters.corrections import DatasetCorrections
 from daemon.characters.face_clusters import MovedClusters, UnknownFaceClusters
+from daemon.characters.page_corrections import PageCorrections
 from daemon.characters.references import ReferenceIntake, refresh_references
 from daemon.config import Config
 from daemon.intake.inbox import InboxLayout
@@ -72,6 +73,7 @@ class LibraryUpkeep:
             repo, config.library, self.after_faces(), config.watcher.quiet_seconds
         )
         self._stamp = repo.references_stamp()
+        self._corrections_stamp = repo.corrections_stamp()
 
     @property
     def book(self) -> ReferenceBook:
@@ -86,6 +88,7 @@ class LibraryUpkeep:
         anyway, and the corrections job tries the adoptions again every minute."""
         try:
             ClusterAdoption(self.repo, self.config.library).finish_open()
+            PageCorrections(self.repo, self.config.library, self.after_faces()).finish_open()
             LeftoverSweep(self.repo, self.config.library).run()
         except Exception:
             self._log.exception("finishing interrupted work failed; the daemon goes on")
@@ -136,9 +139,12 @@ class LibraryUpkeep:
                 adopted = self._moved.run()
             # The corrected movies' datasets and captions are queued again with the new labels.
             corrected = self._corrections.run()
-            if corrected:
+            # Also those made (or undone) on the review page, in this process or another.
+            stamp, self._corrections_stamp = self._corrections_stamp, self.repo.corrections_stamp()
+            changed = bool(corrected) or stamp != self._corrections_stamp
+            if changed:
                 self.hooks.datasets_changed()
-            if corrected or removed or adopted:
+            if changed or removed or adopted:
                 self.references_changed()
         except Exception:
             self._log.exception("reading corrections failed; they are read again next time")

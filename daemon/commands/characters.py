@@ -88,8 +88,9 @@ def print_corrections(config: Config, triplets: Path | None) -> int:
         repo.close()
     for e in entries:
         target = e.to_character or "(nobody)"
+        undone = "  (undone)" if e.undone else ""
         print(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.kind.value:<7}  {shown(e.from_character)} -> "
-              f"{shown(target)}  {shown(e.file_before)}")  # fmt: skip
+              f"{shown(target)}  {shown(e.file_before)}{undone}")  # fmt: skip
     if not entries:
         print("no corrections yet: move or delete images in <library>/characters/*/dataset/")
     if triplets is not None:

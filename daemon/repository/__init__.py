@@ -22,6 +22,14 @@ from daemon.repository.captions import BreakerRecord, CaptionProgress, CaptionSt
 from daemon.repository.character_views import CharacterViews
 from daemon.repository.corrections import CorrectionLog
 from daemon.repository.daemon_state import DaemonStateStore, DiskReading
+from daemon.repository.drop_records import (
+    DropMove,
+    DroppedImage,
+    DropPlan,
+    DropRecord,
+    FaceLabel,
+    TargetCount,
+)
 from daemon.repository.face_review import FaceReviewLog
 from daemon.repository.face_review_records import (
     FaceState,
@@ -32,6 +40,7 @@ from daemon.repository.face_review_records import (
     ReviewRecord,
 )
 from daemon.repository.movie_views import MovieViews
+from daemon.repository.page_drops import PageDropJournal
 from daemon.repository.queue import MovieQueue
 from daemon.repository.records import (
     MOVIE_KEY_LENGTH,
@@ -76,7 +85,12 @@ __all__ = [
     "CropFiling",
     "DatasetEntry",
     "DiskReading",
+    "DropMove",
+    "DropPlan",
+    "DropRecord",
+    "DroppedImage",
     "FaceInFrame",
+    "FaceLabel",
     "FaceState",
     "FaceTile",
     "FinishedAdoption",
@@ -102,6 +116,7 @@ __all__ = [
     "StageRunRecord",
     "StoredFace",
     "StoredImage",
+    "TargetCount",
     "TrainingRunRecord",
     "UnknownCluster",
 ]
@@ -114,6 +129,7 @@ class Repository(
     UnknownViews,
     StageLedger,
     CorrectionLog,
+    PageDropJournal,
     MovieViews,
     CharacterViews,
     CaptionStore,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+import peewee as pw
+
 from daemon.repository.faces import FaceStore
 from daemon.repository.records import (
     CorrectionLogEntry,
@@ -65,6 +69,19 @@ class CorrectionLog(FaceStore):
             requeue_stages({correction.movie_id}, requeue, busy_too=False)
         return True
 
+    def corrections_stamp(self) -> tuple[int, int, int]:
+        """Changes whenever a correction is recorded or undone, by this process or another."""
+        row = Correction.select(
+            pw.fn.COUNT(Correction.id), pw.fn.MAX(Correction.id), pw.fn.COUNT(Correction.undone_at)
+        ).tuples()
+        count, highest, undone = cast(tuple[int, int | None, int], row.get())
+        return int(count), int(highest or 0), int(undone)
+
+    def claimed_files(self, files: list[str]) -> set[str]:
+        """Which of these library files (relative) a dataset image's row names."""
+        query = DatasetImageRow.select(DatasetImageRow.file).where(DatasetImageRow.file.in_(files))
+        return {row.file for row in query}
+
     def corrections(self) -> list[CorrectionLogEntry]:
         return [
             CorrectionLogEntry(
@@ -76,6 +93,7 @@ class CorrectionLog(FaceStore):
                 file_before=r.file_before,
                 file_after=r.file_after,
                 face_id=r.face_id,  # type: ignore[attr-defined]
+                undone=r.undone_at is not None,
             )
             for r in Correction.select().order_by(Correction.id)
         ]
@@ -94,6 +112,8 @@ class CorrectionLog(FaceStore):
                 examples.setdefault(known.character, []).append(known.encoding)
         triplets: list[dict[str, object]] = []
         for entry in self.corrections():
+            if entry.undone:
+                continue
             face = faces.get(entry.face_id) if entry.face_id is not None else None
             anchor = face.encoding if face else ()
             positive = next(

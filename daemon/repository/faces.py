@@ -73,10 +73,10 @@ class FaceStore(CharacterStore):
 
     def face_in_frame(self, movie_id: int, frame: str, character: str) -> StoredFace | None:
         """The largest face of `character` in a frame (the one its dataset image shows)."""
-        faces = self.stored_faces(
-            (FaceRow.movie == movie_id) & (FaceRow.frame == frame) & (Character.name == character)
-        )
-        return min(faces, key=lambda f: f.number, default=None)
+        # By the frame's index, the name after: SQLite would rather walk all the character's faces.
+        faces = self.stored_faces((FaceRow.movie == movie_id) & (FaceRow.frame == frame))
+        return min((f for f in faces if f.character == character), key=lambda f: f.number,
+                   default=None)  # fmt: skip
 
     def unknown_faces(self) -> list[StoredFace]:
         """The faces the clustering groups: unknown, and left to it (not reviewed by the user)."""

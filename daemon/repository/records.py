@@ -76,6 +76,7 @@ class CorrectionLogEntry:
     file_before: str
     file_after: str | None
     face_id: int | None
+    undone: bool = False  # undone on the review page: no triplet
 
 
 @dataclass(frozen=True)

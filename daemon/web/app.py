@@ -18,6 +18,7 @@ from daemon.web.files import file_routes
 from daemon.web.guard import Guard
 from daemon.web.headers import SecurityHeaders
 from daemon.web.pages.characters import characters_routes
+from daemon.web.pages.corrections import correction_routes
 from daemon.web.pages.login import login_routes
 from daemon.web.pages.models import models_routes
 from daemon.web.pages.movies import movie_routes
@@ -38,6 +39,7 @@ def create_app(context: WebContext) -> Starlette:
         *login_routes(context, templates),
         *characters_routes(context, templates),
         *unknown_routes(context, templates),
+        *correction_routes(context, templates),
         *file_routes(context),
         *models_routes(context, templates),
         *thumbnail_routes(context),

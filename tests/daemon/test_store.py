@@ -1,4 +1,4 @@
-"""The schema's migrations that add no table: indexes an older database gains."""
+"""The schema's migrations that an older database goes through: indexes, tables, columns."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def test_a_version_10_database_gains_the_indexes_that_count_captioned_images(
     assert all(f"COVERING INDEX {index}" in _plan(path) for index in INDEXES)
     with sqlite3.connect(path) as db:
         (version,) = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    assert int(version) == SCHEMA_VERSION == 12
+    assert int(version) == SCHEMA_VERSION == 13
 
 
 # The unknown faces page's reads (UnknownViews), as peewee writes them.
@@ -81,3 +81,21 @@ def test_a_version_11_database_gains_the_face_review_column_table_and_indexes(
             plan = str(db.execute(f"EXPLAIN QUERY PLAN {query}").fetchall())
             assert UNKNOWN_INDEXES[name] in plan, (name, plan)
             assert "TEMP B-TREE FOR ORDER BY" not in plan, (name, plan)
+
+
+def test_a_version_12_database_gains_page_drops_and_undone_corrections(tmp_path: Path) -> None:
+    path = tmp_path / "bunny.db"
+    open_database(path).close()
+    with sqlite3.connect(path) as db:  # as version 11 made it
+        db.execute('DROP TABLE "page_drop_item"')
+        db.execute('DROP TABLE "page_drop"')
+        db.execute('ALTER TABLE "correction" DROP COLUMN "undone_at"')
+        db.execute("UPDATE meta SET value = '12' WHERE key = 'schema_version'")
+    open_database(path).close()
+    with sqlite3.connect(path) as db:
+        columns = {row[1] for row in db.execute('PRAGMA table_info("correction")')}
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+        (version,) = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    assert "undone_at" in columns
+    assert {"page_drop", "page_drop_item"} <= tables
+    assert int(version) == 13

@@ -17,7 +17,7 @@ from daemon.repository import Repository
 from daemon.store import CorrectionKind
 from handlers.dataset import DatasetImage, DatasetReport
 from handlers.face_matching import FaceBox
-from handlers.faces import ReferenceBook
+from handlers.faces import FacesReport, FoundFace, ReferenceBook
 from handlers.letterbox import CropBox
 from tests.daemon.characters.test_face_clusters import movie_with_faces, person
 
@@ -149,3 +149,41 @@ def test_a_correction_and_the_requeue_it_causes_are_one_transaction(
     assert requeued[-1] < min(n for n in commits if n > recorded), (
         "the correction was committed before its movie was queued again"
     )
+
+
+def test_a_move_is_read_as_the_folder_it_went_to_when_another_has_the_same_frame(
+    repo: Repository, tmp_path: Path
+) -> None:
+    """Ann and Carl share a frame, so both datasets have `<movie>_<frame>.jpg`; Ann's, moved
+    to Dan's folder, was read as moved to Carl's (the first such name in the folders), whose
+    row already holds that file: the correction failed every minute and was never recorded."""
+    library = tmp_path / "library"
+    movie = movie_with_faces(repo, library, person(1, 1) + person(2, 1))
+    first, second = repo.stored_faces()
+    repo.finish_stage(
+        movie.id,
+        "faces",
+        1.0,
+        FacesReport(tuple(FoundFace(first.frame, n, first.box, None, None, None, f.encoding)
+                          for n, f in enumerate((first, second))), 2, 2, 0, ()),
+    )  # fmt: skip
+    ann, carl = repo.stored_faces()
+    repo.save_character("Ann", "ann", "woman")
+    repo.save_character("Carl", "carl", "man")
+    repo.name_faces([ann], "Ann")
+    repo.name_faces([carl], "Carl")
+    images = []
+    for name in ("Ann", "Carl"):
+        file = f"characters/{name}/dataset/{movie.key}_{ann.frame}.jpg"
+        (library / file).parent.mkdir(parents=True, exist_ok=True)
+        (library / file).write_bytes(name.encode())
+        images.append(DatasetImage(name, ann.frame, file, CropBox(0, 0, 10, 10), 10, 10))
+    repo.finish_stage(movie.id, "dataset", 0.1, DatasetReport(tuple(images), 0, 0))
+    dan = library / "characters" / "Dan" / "dataset"
+    dan.mkdir(parents=True)
+    shutil.move(library / images[0].file, dan)
+
+    (correction,) = DatasetCorrections(repo, library).run()
+    assert (correction.kind, correction.to_character) == (CorrectionKind.MOVED, "Dan")
+    assert repo.dataset_files("Dan") == [f"characters/Dan/dataset/{movie.key}_{ann.frame}.jpg"]
+    assert repo.dataset_files("Carl") == [images[1].file]
