@@ -8,8 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pytest
-
 from tests.daemon.web.browser_steps import WAIT_MS
 from tests.daemon.web.page_server import served
 from tests.daemon.web.test_corrections import library
@@ -29,7 +27,7 @@ def test_dragging_an_image_onto_another_character_moves_it_and_undo_brings_it_ba
 
     config, made, ids = library(tmp_path)
     moved = made.ann[0]
-    with served(config) as review, review.client() as client:
+    with served(config) as review:
         browser_page.set_viewport_size({"width": 1280, "height": 800})
         browser_page.goto(review.url + "/characters/Ann")
         target = browser_page.locator('#drop-targets [data-drop="character:Bea"]')
@@ -70,7 +68,7 @@ def test_a_shift_click_selection_is_dragged_together_onto_not_this_person(
     from playwright.sync_api import expect
 
     config, made, ids = library(tmp_path)
-    with served(config) as review, review.client() as client:
+    with served(config) as review:
         browser_page.set_viewport_size({"width": 1280, "height": 800})
         browser_page.goto(review.url + "/characters/Ann")
         target = browser_page.locator('#drop-targets [data-drop="not-this-person"]')
