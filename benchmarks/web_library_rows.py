@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from daemon.repository import Repository, RunEnd
+from daemon.repository import Relabel, Repository, RunEnd
 from daemon.repository.result_rows import store_shots
 from daemon.store import TrainingState, database
 from handlers.caption_records import NewCaption
@@ -65,8 +65,23 @@ def build(library: Path, scale: Scale) -> None:
             with database.atomic():  # one transaction per movie, for speed only
                 _movie(repo, m, scale)
         _training(repo, library, scale)
+        review_state(repo)
     finally:
         repo.close()
+
+
+def review_state(repo: Repository, group: int = 25) -> None:
+    """What the unknown faces page shows: the unknown faces clustered in groups of `group`
+    (one in ten left loose, as singletons), and one named face in 20 matched with a margin of
+    0.05 (an unsure match, for the noise bucket)."""
+    unknown = [f.id for f in repo.unknown_faces()]
+    clustered = [face for n, face in enumerate(unknown) if n % 10]
+    repo.set_clusters(
+        {face: f"c{clustered[n - n % group]:06d}" for n, face in enumerate(clustered)}
+    )
+    named = [f for f in repo.stored_faces() if f.character is not None][::20]
+    changes = [Relabel(f.id, f.movie_id, f.frame, f.number, f.character, 0.4, 0.45) for f in named]
+    repo.relabel_faces(changes)
 
 
 def _movie(repo: Repository, m: int, scale: Scale) -> None:

@@ -26,11 +26,12 @@ def page_request(
     name: str = "page",
     per_page: str | None = "per_page",
     most: int = MAX_PER_PAGE,
+    default: int = DEFAULT_PER_PAGE,
 ) -> PageRequest:
-    """The page `name` asks for, of `per_page` items (None: the default, not in the address),
-    at most `most` of them: a page's items may cost more than the paging's own limit allows."""
+    """The page `name` asks for, of `per_page` items (None: always `default`, not in the
+    address), at most `most` of them: a page's items may cost more than the paging allows."""
     number = _number(request, name, 1)
-    size = _number(request, per_page, DEFAULT_PER_PAGE) if per_page else DEFAULT_PER_PAGE
+    size = _number(request, per_page, default) if per_page else default
     if size > most:
         raise HTTPException(400, f"{per_page} must be at most {most}, not {size}")
     try:

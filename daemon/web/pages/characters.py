@@ -16,10 +16,10 @@ from starlette.routing import Route
 
 from daemon.reports.character_pages import character_detail, characters_page, page_inputs
 from daemon.reports.dataset_grid import character_dataset, dataset_tile
-from daemon.reports.paging import PageRequest
 from daemon.store import utcnow
 from daemon.web.caption_edit import CaptionRefusedError, NoSuchImageError, save_caption
 from daemon.web.context import WebContext
+from daemon.web.paging_query import page_request, pager
 from daemon.web.reference_changes import (
     NoSuchReferenceError,
     ReferenceChanges,
@@ -51,14 +51,14 @@ def characters_routes(context: WebContext, templates: PageTemplates) -> list[Rou
         return templates.page(request, name, common | values, status_code=status)
 
     async def listing(request: Request) -> Response:
-        asked = _page_request(request)
+        asked = page_request(request)
         found = await run_in_threadpool(
             lambda: characters_page(repo, config, page_inputs(repo, config, utcnow()), asked)
         )
-        return shown(request, "characters.html", {"listing": found})
+        return shown(request, "characters.html", {"listing": found, "pager": pager(request, found)})
 
     async def character(request: Request) -> Response:
-        name, asked = request.path_params["name"], _page_request(request)
+        name, asked = request.path_params["name"], page_request(request)
 
         def read() -> dict[str, Any]:
             detail = character_detail(repo, config, page_inputs(repo, config, utcnow()), name)
@@ -66,7 +66,8 @@ def characters_routes(context: WebContext, templates: PageTemplates) -> list[Rou
                 raise HTTPException(404, f"no character named {name}")
             return {"detail": detail, "grid": character_dataset(repo, config.library, name, asked)}
 
-        return shown(request, "character.html", await run_in_threadpool(read))
+        values = await run_in_threadpool(read)
+        return shown(request, "character.html", values | {"pager": pager(request, values["grid"])})
 
     async def references(request: Request, message: str, status: int) -> Response:
         name = request.path_params["name"]
@@ -126,13 +127,6 @@ def characters_routes(context: WebContext, templates: PageTemplates) -> list[Rou
         Route("/characters/{name}/references/remove", remove, methods=["POST"]),
         Route("/characters/{name}/captions/{image:int}", caption, methods=["POST"]),
     ]
-
-
-def _page_request(request: Request) -> PageRequest:
-    try:
-        return PageRequest(page=int(request.query_params.get("page", "1")))
-    except ValueError as exc:
-        raise HTTPException(400, f"bad page number: {exc}") from exc
 
 
 def _field(form: FormData, key: str) -> str:

@@ -18,6 +18,7 @@ from daemon.reports.unknown_pages import cluster_page, clusters_page, noise_page
 from daemon.web.context import WebContext
 from daemon.web.face_thumbnails import FaceThumbnails
 from daemon.web.pages.unknown_actions import NOTICE_KEY, cluster_of, unknown_action_routes
+from daemon.web.paging_query import page_request, pager
 from daemon.web.templates import PageTemplates
 
 CLUSTERS_PER_PAGE = 20
@@ -38,9 +39,11 @@ def unknown_routes(context: WebContext, templates: PageTemplates) -> list[Route]
         }
 
     async def page(request: Request) -> Response:
-        clusters = _page_request(request, "page", CLUSTERS_PER_PAGE)
-        noise = _page_request(request, "noise", NOISE_PER_PAGE)
+        clusters = page_request(request, "page", None, default=CLUSTERS_PER_PAGE)
+        noise = page_request(request, "noise", None, default=NOISE_PER_PAGE)
         values = await run_in_threadpool(overview, clusters, noise)
+        values["clusters_pager"] = pager(request, values["clusters"], "page", "clusters")
+        values["noise_pager"] = pager(request, values["noise"], "noise", "noise")
         values["notice"] = request.session.pop(NOTICE_KEY, None)
         return templates.page(request, "unknown.html", values)
 
@@ -56,11 +59,11 @@ def unknown_routes(context: WebContext, templates: PageTemplates) -> list[Route]
 
     async def cluster(request: Request) -> Response:
         name = cluster_of(request)
-        values = await run_in_threadpool(
-            one_cluster, name, _page_request(request, "page", FACES_PER_PAGE)
-        )
+        asked = page_request(request, "page", None, default=FACES_PER_PAGE)
+        values = await run_in_threadpool(one_cluster, name, asked)
         if values is None:
             raise HTTPException(404, f"no cluster {name} waiting for a name")
+        values["pager"] = pager(request, values["faces"])
         values["notice"] = request.session.pop(NOTICE_KEY, None)
         return templates.page(request, "unknown_cluster.html", values)
 
@@ -83,13 +86,3 @@ def unknown_routes(context: WebContext, templates: PageTemplates) -> list[Route]
         *unknown_action_routes(context),
         Route("/unknown/{cluster}", cluster, methods=["GET", "HEAD"]),
     ]
-
-
-def _page_request(request: Request, key: str, per_page: int) -> PageRequest:
-    raw = request.query_params.get(key, "1")
-    try:
-        return PageRequest(int(raw), per_page)
-    except ValueError as exc:
-        raise HTTPException(
-            400, f"{key}: {exc}" if raw.isdigit() else f"{key} must be a number"
-        ) from exc
