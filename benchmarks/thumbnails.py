@@ -36,24 +36,27 @@ def write_images(library: Path, count: int) -> list[Path]:
     """`count` JPEGs in one dataset folder; their paths relative to the library."""
     rng = np.random.default_rng(7)
     (library / DATASET).mkdir(parents=True)
-    ramp = np.linspace(0, 1, WIDTH)[None, :, None] * np.linspace(0.3, 1, HEIGHT)[:, None, None]
-    names = []
-    for number in range(count):
-        colour = rng.integers(40, 256, size=3)
-        picture = Image.fromarray((ramp * colour).astype(np.uint8), "RGB")
-        draw = ImageDraw.Draw(picture)
-        for _ in range(12):
-            x, y = int(rng.integers(0, WIDTH - 200)), int(rng.integers(0, HEIGHT - 200))
-            size = int(rng.integers(40, 200))
-            fill = (*(int(c) for c in rng.integers(0, 256, size=3)),)
-            draw.ellipse((x, y, x + size, y + size), fill=fill)
-        # Grain, as film has: without it the files are a third of a frame's size.
-        grain = rng.normal(0, 6, size=(HEIGHT, WIDTH, 3))
-        pixels = np.clip(np.asarray(picture, dtype=np.float64) + grain, 0, 255)
-        name = DATASET / f"m1_{number:05d}.jpg"
-        Image.fromarray(pixels.astype(np.uint8), "RGB").save(library / name, "JPEG", quality=90)
-        names.append(name)
+    names = [DATASET / f"m1_{number:05d}.jpg" for number in range(count)]
+    for name in names:
+        write_frame_like(library / name, rng)
     return names
+
+
+def write_frame_like(path: Path, rng: np.random.Generator) -> None:
+    """A 1024x768 JPEG at quality 90 with gradients, shapes and grain: about a frame's size."""
+    ramp = np.linspace(0, 1, WIDTH)[None, :, None] * np.linspace(0.3, 1, HEIGHT)[:, None, None]
+    colour = rng.integers(40, 256, size=3)
+    picture = Image.fromarray((ramp * colour).astype(np.uint8), "RGB")
+    draw = ImageDraw.Draw(picture)
+    for _ in range(12):
+        x, y = int(rng.integers(0, WIDTH - 200)), int(rng.integers(0, HEIGHT - 200))
+        size = int(rng.integers(40, 200))
+        fill = (*(int(c) for c in rng.integers(0, 256, size=3)),)
+        draw.ellipse((x, y, x + size, y + size), fill=fill)
+    # Grain, as film has: without it the files are a third of a frame's size.
+    grain = rng.normal(0, 6, size=(HEIGHT, WIDTH, 3))
+    pixels = np.clip(np.asarray(picture, dtype=np.float64) + grain, 0, 255)
+    Image.fromarray(pixels.astype(np.uint8), "RGB").save(path, "JPEG", quality=90)
 
 
 def per_second(thumbnails: Thumbnails, names: list[Path]) -> tuple[float, int]:

@@ -4,7 +4,9 @@ same 404 as `/files/` for whatever is not a readable image inside the library.""
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -38,6 +40,27 @@ def test_a_frame_is_served_as_a_small_thumbnail(page: Served) -> None:
     assert len(response.content) < (page.config.library / FRAME).stat().st_size
     cached = list((page.config.library / ".cache" / "thumbnails").rglob("*-256-*"))
     assert len(cached) == 1
+
+
+def test_a_browser_that_has_the_thumbnail_gets_a_304_until_the_image_changes(
+    tmp_path: Path,
+) -> None:
+    config = library_config(tmp_path)
+    image = config.library / FRAME
+    image.parent.mkdir(parents=True)
+    Image.new("RGB", (640, 480), (20, 90, 200)).save(image, "JPEG")
+    with served(config) as shown, shown.client() as client:
+        first = client.get(f"/thumbs/{FRAME}")
+        etag = first.headers["etag"]
+        assert first.status_code == 200 and first.headers["cache-control"] == "private, no-cache"
+        again = client.get(f"/thumbs/{FRAME}", headers={"If-None-Match": etag})
+        assert (again.status_code, again.content) == (304, b"")
+        Image.new("RGB", (640, 480), (200, 90, 20)).save(image, "JPEG")
+        os.utime(image, ns=(image.stat().st_atime_ns, image.stat().st_mtime_ns + 10**9))
+        changed = client.get(f"/thumbs/{FRAME}", headers={"If-None-Match": etag})
+        assert changed.status_code == 200 and changed.headers["etag"] != etag
+        with Image.open(io.BytesIO(changed.content)) as small:
+            assert small.convert("RGB").getpixel((10, 10))[0] > 150  # the new image's red
 
 
 @pytest.mark.parametrize(
