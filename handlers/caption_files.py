@@ -46,16 +46,33 @@ def remove_orphan_captions(dataset_dirs: list[Path], prefix: str) -> None:
 
 
 def metadata_is_stale(dataset_dir: Path) -> bool:
-    """metadata.jsonl does not list exactly the captioned images now in the folder."""
+    """metadata.jsonl does not list exactly the captioned images now in the folder, or a
+    `.txt` was written after it (a caption edited by hand)."""
     metadata = dataset_dir / METADATA_FILE
     listed: set[str] = set()
-    if metadata.exists():
-        for line in metadata.read_text(encoding="utf-8").splitlines():
-            try:
-                listed.add(str(json.loads(line)["file_name"]))
-            except (ValueError, KeyError, TypeError):
-                return True  # damaged: rebuild it
-    return listed != set(_captioned_images(dataset_dir))
+    if not metadata.exists():
+        return bool(_captioned_images(dataset_dir))
+    for line in metadata.read_text(encoding="utf-8").splitlines():
+        try:
+            listed.add(str(json.loads(line)["file_name"]))
+        except (ValueError, KeyError, TypeError):
+            return True  # damaged: rebuild it
+    captioned = _captioned_images(dataset_dir)
+    if listed != set(captioned):
+        return True
+    written = metadata.stat().st_mtime_ns
+    return any(caption_path(dataset_dir / name).stat().st_mtime_ns > written for name in captioned)
+
+
+def refresh_stale_metadata(library: Path) -> list[Path]:
+    """Rebuild every dataset folder's metadata.jsonl that no longer says what its folder
+    holds (an image moved or a caption edited by hand); returns the folders rebuilt."""
+    rebuilt = []
+    for folder in sorted((library / "characters").glob("*/dataset")):
+        if folder.is_dir() and not folder.is_symlink() and metadata_is_stale(folder):
+            write_metadata(folder)
+            rebuilt.append(folder)
+    return rebuilt
 
 
 def captioned_images(dataset_dir: Path) -> list[str]:

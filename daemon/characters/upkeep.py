@@ -30,6 +30,7 @@ from daemon.reports.movie_summary import write_movie_summary
 from daemon.repository import Repository
 from daemon.service.library_sweep import LeftoverSweep
 from daemon.store import utcnow
+from handlers.caption_files import refresh_stale_metadata
 from handlers.faces import ReferenceBook
 from handlers.registry import stages_needing
 
@@ -130,7 +131,8 @@ class LibraryUpkeep:
 
     def read_corrections(self) -> None:
         """The user's changes to the library: deleted references, moved or deleted dataset
-        images, cluster folders moved into characters/. Never raises."""
+        images, cluster folders moved into characters/, captions edited by hand (so
+        metadata.jsonl follows them). Never raises."""
         try:
             removed = self.repo.forget_missing_references(self.config.library)
             for file in removed:
@@ -146,6 +148,8 @@ class LibraryUpkeep:
                 self.hooks.datasets_changed()
             if changed or removed or adopted:
                 self.references_changed()
+            for folder in refresh_stale_metadata(self.config.library):
+                self._log.info("metadata.jsonl rebuilt: its folder changed", folder=str(folder))
         except Exception:
             self._log.exception("reading corrections failed; they are read again next time")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from daemon.repository import Repository
 from daemon.resilience import ProviderRefusedError, ProviderUnavailableError
 from handlers.base import MovieJob, StageContext, StageDeferredError
 from handlers.caption_chain import CaptionChain
-from handlers.caption_files import metadata_is_stale
+from handlers.caption_files import metadata_is_stale, refresh_stale_metadata
 from handlers.caption_template import CaptionFacts, ShotSize, TemplateProvider
 from handlers.captions import CaptionsHandler, CaptionsReport
 from handlers.dataset import DatasetHandler, DatasetReport
@@ -269,3 +270,21 @@ def test_a_caption_the_user_edited_is_kept(tmp_path: Path, repo: Repository) -> 
     assert report.reused == 1
     assert (folder / f"{KEY}_00-00-01.000.txt").read_text().strip() == edited
     assert json.loads((folder / "metadata.jsonl").read_text())["text"] == edited
+
+
+def test_a_caption_edited_by_hand_reaches_metadata_without_a_new_movie(
+    tmp_path: Path, repo: Repository
+) -> None:
+    library = tmp_path / "library"
+    results = earlier(library, [face("00-00-01.000", "Ann Lee", 100, 300)])
+    captions(repo, CaptionChain([TemplateProvider()], "next")).run(job(library, results))
+    folder = library / "characters" / "Ann Lee" / "dataset"
+    assert not metadata_is_stale(folder) and refresh_stale_metadata(library) == []
+    caption = folder / f"{KEY}_00-00-01.000.txt"
+    caption.write_text("annlee, in a red coat\n")
+    later = (folder / "metadata.jsonl").stat().st_mtime_ns + 1_000_000
+    os.utime(caption, ns=(later, later))  # a clock tick after metadata.jsonl, however coarse
+    assert metadata_is_stale(folder)
+    assert refresh_stale_metadata(library) == [folder]
+    assert json.loads((folder / "metadata.jsonl").read_text())["text"] == "annlee, in a red coat"
+    assert not metadata_is_stale(folder)
