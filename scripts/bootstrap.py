@@ -28,6 +28,10 @@ TORCH = "torch==2.13.0"
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 FACE_RECOGNITION = "face-recognition==1.3.0"
 STAMP = VENV / ".bunny-installed"
+# The tests in two processes (pytest-xdist): most of them wait on a real daemon, so two share
+# two cores well; `--dist loadgroup` keeps the tests of one costly fixture on one worker (see
+# tests/parallel_workers.py). Options given after `test` come later and win (`-n 0`: one).
+PYTEST_WORKERS = ("-n", "2", "--dist", "loadgroup")
 
 
 def venv_bin(name: str) -> Path:
@@ -93,7 +97,7 @@ def main(argv: list[str]) -> int:
     if action == "run":
         command = [str(venv_bin("bunny")), "run", *rest]
     else:
-        command = [str(venv_bin("python")), "-m", "pytest", *rest]
+        command = [str(venv_bin("python")), "-m", "pytest", *PYTEST_WORKERS, *rest]
     return hand_over(command)
 
 

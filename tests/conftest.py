@@ -17,8 +17,9 @@ import yaml
 from daemon.repository import Repository
 from tests.media import write_clip
 
-# The browser tests' fixtures (browser_page, ...), usable by any test of the suite.
-pytest_plugins = ["tests.browser.harness"]
+# The browser tests' fixtures (browser_page, ...), usable by any test of the suite; how the
+# tests are shared out between pytest-xdist's workers.
+pytest_plugins = ["tests.browser.harness", "tests.parallel_workers"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_MEDIA = ROOT.parent / "shared" / "media"

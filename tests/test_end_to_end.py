@@ -74,6 +74,7 @@ def test_slow_copy_is_processed_once_after_it_ends(
     assert target.read_bytes() == clip.read_bytes(), "the user's movie stays where it was"
 
 
+@pytest.mark.slow
 def test_sigkill_mid_stage_then_restart_completes_without_duplicates(
     daemon_factory: Callable[..., DaemonProcess], make_clip: Callable[..., Path]
 ) -> None:
@@ -173,6 +174,7 @@ def test_sigterm_mid_stage_stops_quickly_and_requeues(
     assert any(e["event"] == "daemon stopped" for e in daemon.log_entries())
 
 
+@pytest.mark.slow
 def test_once_exits_non_zero_on_failure_and_retry_requeues(
     daemon_factory: Callable[..., DaemonProcess], make_clip: Callable[..., Path]
 ) -> None:

@@ -86,6 +86,7 @@ def gone_or_zombie(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
 
 
+@pytest.mark.slow
 def test_a_run_survives_a_killed_daemon_and_a_killed_worker_then_generates(
     daemon_factory: Callable[..., DaemonProcess], tiny_base_model: Path
 ) -> None:

@@ -47,9 +47,10 @@ from tests.conftest import HAMILTON
 from tests.daemon.characters.test_face_clusters import movie_with_faces, person
 from tests.syscall_kills import KillPoint, every, kill_at, kill_points, strace_problem, trace
 
-pytestmark = pytest.mark.skipif(
-    strace_problem() is not None, reason=strace_problem() or "strace works"
-)
+pytestmark = [
+    pytest.mark.skipif(strace_problem() is not None, reason=strace_problem() or "strace works"),
+    pytest.mark.slow,
+]
 
 # How many kill points each test samples from its dry run (evenly, first and last included).
 NAME_POINTS = 12

@@ -1,5 +1,6 @@
 """One daemon run per variant, shared by every test of the suite, and its counts printed at
-the end of the pytest session (the numbers the README's reliability section quotes)."""
+the end of the pytest session (the numbers the README's reliability section quotes; under
+pytest-xdist the worker that ran them passes them to the controller, which prints them)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from tests.hostile.daemon_run import Variant
 from tests.hostile.inputs import FACE_PHOTO
 from tests.hostile.run_report import RunReport, summary_lines
 from tests.hostile.session import HostileRun
+from tests.parallel_workers import pass_section_to_controller
 
 SUMMARIES = pytest.StashKey[list[str]]()
+TITLE = "hostile inputs"
 
 
 class HostileRuns:
@@ -53,11 +56,17 @@ def hostile_runs(
     yield HostileRuns(tmp_path_factory.mktemp("hostile-clips"), summaries)
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    lines = session.config.stash.get(SUMMARIES, [])
+    if lines:
+        pass_section_to_controller(session.config, TITLE, lines)
+
+
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
     lines = config.stash.get(SUMMARIES, [])
     if lines:
-        terminalreporter.section("hostile inputs")
+        terminalreporter.section(TITLE)
         for line in lines:
             terminalreporter.write_line(line)

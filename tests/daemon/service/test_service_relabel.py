@@ -38,6 +38,7 @@ def seen(daemon: DaemonProcess, sql: str) -> bool:
         return False
 
 
+@pytest.mark.slow
 @pytest.mark.media
 @pytest.mark.skipif(not HAMILTON.exists(), reason=f"real face media not found at {HAMILTON}")
 def test_references_taken_mid_movie_rerun_its_later_stages_before_it_is_done(
