@@ -1,15 +1,18 @@
 """What a process killed part-way left in the library, removed when the daemon starts.
 
 Only files that are certainly ours go: the temporaries `write_bytes_atomic` writes
-(`.<name>.tmp`) in the folders the daemon alone writes, and reference copies that neither a
+(`.<name>.tmp`) in the folders the daemon alone writes, reference copies that neither a
 row nor an open adoption names, known as ours because their name is the start of their own
-sha256. Anything else, a file the user put there included, is left as it is.
+sha256, and in `.cache/` the review page's staged uploads and half-made thumbnails once an
+hour old (`bunny web`, another process, may be writing a new one right now). Anything else, a
+file the user put there included, is left as it is.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import time
 from pathlib import Path
 
 import structlog
@@ -30,6 +33,14 @@ SWEPT_FOLDERS = (
 )
 # Our temporaries in folders the user writes too: only these exact names go there.
 OWN_TEMPORARIES = ("characters/*/.dataset.toml.tmp",)  # handlers/kohya_dataset.py
+# What the review page writes on its way: an upload staged before the intake checks it
+# (web/reference_changes.py) and a thumbnail being written (web/thumbnails.py).
+CACHE_LEFTOVERS = (
+    ".cache/uploads/*",
+    ".cache/thumbnails/*/.*.tmp",
+    ".cache/face-thumbnails/*/.*.tmp",
+)
+STALE_CACHE_SECONDS = 3600
 
 
 class LeftoverSweep:
@@ -41,7 +52,7 @@ class LeftoverSweep:
         """Remove the leftovers; returns them, relative to the library. Call it at start,
         before anything in this process writes to the library."""
         with adoption_lock(self._library):
-            leftovers = self._temporaries() + self._orphan_references()
+            leftovers = self._temporaries() + self._orphan_references() + self._stale_cache()
             for path in leftovers:
                 path.unlink(missing_ok=True)
         removed = [str(path.relative_to(self._library)) for path in leftovers]
@@ -60,6 +71,11 @@ class LeftoverSweep:
             if TEMPORARY.match(path.name) and path.is_file()
         ]
 
+    def _stale_cache(self) -> list[Path]:
+        before = time.time() - STALE_CACHE_SECONDS
+        found = [p for pattern in CACHE_LEFTOVERS for p in self._library.glob(pattern)]
+        return [p for p in found if p.is_file() and not p.is_symlink() and _older(p, before)]
+
     def _orphan_references(self) -> list[Path]:
         # Listed before the rows are read: a copy whose row comes meanwhile is seen with it.
         copies = [p for p in self._library.glob("characters/*/reference/*") if p.is_file()]
@@ -73,6 +89,13 @@ class LeftoverSweep:
     def _named(self, path: Path, named: set[str]) -> bool:
         relative = path.relative_to(self._library)
         return str(relative) in named or relative.as_posix() in named
+
+
+def _older(path: Path, than: float) -> bool:
+    try:
+        return path.stat().st_mtime < than
+    except OSError:
+        return False
 
 
 def _ours(path: Path) -> bool:

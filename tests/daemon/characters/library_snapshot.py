@@ -31,12 +31,12 @@ QUERIES = {
 }
 
 
-def library_files(library: Path) -> dict[str, str]:
-    """Every file of the library but SKIPPED ones, by its sha256."""
+def library_files(library: Path, skipped: tuple[str, ...] = SKIPPED) -> dict[str, str]:
+    """Every file of the library but `skipped` ones (path prefixes), by its sha256."""
     found = {}
     for path in sorted(library.rglob("*")):
         relative = path.relative_to(library).as_posix()
-        if path.is_file() and not relative.startswith(SKIPPED):
+        if path.is_file() and not relative.startswith(skipped):
             found[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
     return found
 

@@ -7,6 +7,8 @@ whose name is the start of their own sha256. A file the user put there stays.
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -114,3 +116,33 @@ def test_a_half_written_dataset_toml_goes_and_the_users_files_beside_it_stay(
         repo.close()
     assert removed == ["characters/Ann/.dataset.toml.tmp"]
     assert not half.exists() and all(path.exists() for path in users)
+
+
+def test_the_review_pages_staged_uploads_and_half_made_thumbnails_go_once_an_hour_old(
+    tmp_path: Path,
+) -> None:
+    library = tmp_path / "library"
+    repo = Repository(library / "bunny.db")
+    old, new = [], []
+    for name in (
+        "0123456789abcdef.jpg",
+        "thumbnails/ab/.ab{}-256.webp.tmp",
+        "face-thumbnails/7/.{}.jpg.tmp",
+    ):
+        for made, mark in ((old, "1"), (new, "2")):
+            folder = "uploads/" if "/" not in name else ""
+            path = library / ".cache" / (folder + name.format(mark).replace("0123", mark * 4))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"cut short")
+            made.append(path)
+    hours_ago = time.time() - 2 * 3600
+    for path in old:
+        os.utime(path, (hours_ago, hours_ago))
+    kept_thumbnail = library / ".cache/thumbnails/ab/ab12-256-1-2.webp"  # a finished one
+    kept_thumbnail.write_bytes(b"a thumbnail")
+    os.utime(kept_thumbnail, (hours_ago, hours_ago))
+    removed = LeftoverSweep(repo, library).run()
+    repo.close()
+    assert sorted(removed) == sorted(str(p.relative_to(library)) for p in old)
+    assert not any(p.exists() for p in old)
+    assert all(p.exists() for p in new) and kept_thumbnail.exists()

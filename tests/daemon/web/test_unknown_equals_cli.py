@@ -4,7 +4,6 @@ library/, the same corrections and triplets."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from daemon.store import (
     ReferenceFace,
     StageRun,
 )
+from tests.daemon.characters.library_snapshot import library_files
 from tests.daemon.web.page_server import csrf_token, library_config, served
 from tests.daemon.web.unknown_library import build_unknown_library
 
@@ -70,18 +70,14 @@ def snapshot(config: Config) -> Snapshot:
             (c.kind, c.frame, c.from_character, c.to_character, c.file_before, c.file_after)
             for c in repo.corrections()
         ]
-        return Snapshot(tables, corrections, repo.correction_triplets(), _files(config.library))
+        return Snapshot(
+            tables,
+            corrections,
+            repo.correction_triplets(),
+            library_files(config.library, NOT_LIBRARY_CONTENT),
+        )
     finally:
         repo.close()
-
-
-def _files(library: Path) -> dict[str, str]:
-    found = {}
-    for path in sorted(library.rglob("*")):
-        relative = path.relative_to(library).as_posix()
-        if path.is_file() and not relative.startswith(NOT_LIBRARY_CONTENT):
-            found[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return found
 
 
 def named_on_the_page(root: Path) -> tuple[str, Snapshot]:
