@@ -95,22 +95,34 @@ _STATES = {
 
 
 class RateLimiter:
-    """At most `concurrency` calls inside, started at least 1/`requests_per_second` apart."""
+    """At most `concurrency` calls inside, started at least 1/`requests_per_second` apart.
 
-    def __init__(self, requests_per_second: float, concurrency: int) -> None:
+    Starts are taken one at a time and each is measured from when the last one really
+    started: a sleep that overshoots (a busy machine) never lets the next start come early.
+    `clock` and `sleep` are the time the limiter reads and waits on (tests give their own).
+    """
+
+    def __init__(
+        self,
+        requests_per_second: float,
+        concurrency: int,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._interval = 1.0 / requests_per_second
         self._slots = threading.BoundedSemaphore(concurrency)
-        self._lock = threading.Lock()
-        self._next = 0.0
+        self._starting = threading.Lock()
+        self._clock, self._sleep = clock, sleep
+        self._last: float | None = None
 
     def __enter__(self) -> None:
         self._slots.acquire()
-        with self._lock:
-            now = time.monotonic()
-            start = max(now, self._next)
-            self._next = start + self._interval
-        if start > now:
-            time.sleep(start - now)
+        with self._starting:
+            if self._last is not None:
+                wait = self._last + self._interval - self._clock()
+                if wait > 0:
+                    self._sleep(wait)
+            self._last = self._clock()
 
     def __exit__(self, *_: object) -> None:
         self._slots.release()
