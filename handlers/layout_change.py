@@ -76,11 +76,9 @@ def _span(picture: npt.NDArray[np.bool_]) -> tuple[int, int]:
 
 def shared_area(a: Area | None, b: Area | None, shape: tuple[int, ...]) -> Area:
     """The area either frame fills; the whole thumbnail when neither has any picture."""
-    if a is None and b is None:
-        return Area(0, shape[0], 0, shape[1])
-    if a is None or b is None:
-        return a or b  # type: ignore[return-value]
-    return a.union(b)
+    if a is not None and b is not None:
+        return a.union(b)
+    return a or b or Area(0, shape[0], 0, shape[1])
 
 
 def content_change(a: Thumb, b: Thumb, area: Area) -> float:
