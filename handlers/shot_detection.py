@@ -5,6 +5,8 @@ A cut is where the picture's *structure* changes abruptly. Comparing structure
 lighting change or a background that changes colour behind the same layout is not a cut,
 and a fade (a smooth brightness ramp) never is either. A fade out to black and in to a
 different picture is one shot boundary, placed where the new picture starts to appear.
+Both the change and the structure are judged on the frames' content area (see
+layout_change): uniform borders around two pictures would make them look alike.
 """
 
 from __future__ import annotations
@@ -13,9 +15,15 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
-Thumb = npt.NDArray[np.float32]
+from handlers.layout_change import (
+    Area,
+    Thumb,
+    content_area,
+    content_change,
+    detail_distance,
+    shared_area,
+)
 
 # Mean absolute luma change (0-255) below which a frame-to-frame change is never a cut.
 MIN_CUT_DIFF = 8.0
@@ -25,6 +33,8 @@ ADAPTIVE_RATIO = 3.0
 ADAPTIVE_WINDOW = 15
 # 1 - correlation of the two thumbnails: above this the layout of the picture changed.
 MIN_STRUCTURE_CHANGE = 0.5
+# The same for the pictures' detail (see layout_change), which pictures framed alike differ in.
+MIN_DETAIL_CHANGE = 0.4
 # A thumbnail with less luma spread than this has no structure (black, a flat colour).
 FLAT_STD = 2.0
 # Mean luma (video range starts at 16) below which a frame counts as black.
@@ -32,6 +42,11 @@ DARK_LUMA = 24.0
 # Inside a black gap, changes below this are a still black picture, not a fade.
 STILL_DIFF = 0.5
 MIN_SHOT_SECONDS = 0.4
+# Luma spread from which a picture is clear enough to compare across a black gap: a dim
+# frame of a fade has lost its detail to the encoder, so both sides are taken clear.
+CLEAR_STD = 16.0
+# A fade in still changing less than this a frame has settled, clear or not.
+SETTLED_DIFF = 1.0
 
 
 def structure_distance(a: Thumb, b: Thumb) -> float:
@@ -43,9 +58,16 @@ def structure_distance(a: Thumb, b: Thumb) -> float:
     return 1.0 - corr
 
 
+def different_pictures(a: Thumb, b: Thumb) -> bool:
+    """Layout or detail changed: not the same picture relit, flashed or slightly moved."""
+    if structure_distance(a, b) >= MIN_STRUCTURE_CHANGE:
+        return True
+    return detail_distance(a, b, structure_distance) >= MIN_DETAIL_CHANGE
+
+
 @dataclass
 class _BlackGap:
-    before: Thumb | None  # the last picture seen before the gap; None at the movie's start
+    before: Thumb | None  # the last clear picture before the gap; None at the movie's start
     opened_by_cut: bool  # a hard cut led into the gap: the boundary is already recorded
     fade_in_start: int
     fade_in_time: float
@@ -64,23 +86,35 @@ class CutDetector:
         self.cuts: list[tuple[int, float]] = []
         self._recent: deque[float] = deque(maxlen=ADAPTIVE_WINDOW)
         self._prev: Thumb | None = None
+        self._prev_area: Area | None = None
         self._gap: _BlackGap | None = None
+        self._clear: Thumb | None = None  # the last clear picture (or a shot's first)
         self._last_cut_time = float("-inf")
 
     def process(self, index: int, seconds: float, thumb: Thumb) -> float:
         """Take one frame; return its mean absolute change from the previous frame."""
         prev, self._prev = self._prev, thumb
+        area = content_area(thumb)
+        prev_area, self._prev_area = self._prev_area, area
         if prev is None:
             self._last_cut_time = seconds  # the movie's start bounds the first shot
-            self._track_black(index, seconds, thumb, None, 0.0, cut=False)
+            self._track_black(index, seconds, thumb, 0.0, cut=False)
+            self._keep_if_clear(thumb, cut=True)
             return 0.0
         diff = float(np.abs(thumb - prev).mean())
-        cut = self._is_cut(diff, prev, thumb, seconds)
+        shared = shared_area(prev_area, area, thumb.shape)
+        change = content_change(prev, thumb, shared)
+        cut = self._is_cut(change, shared.of(prev), shared.of(thumb), seconds)
         if cut:
             self._add_cut(index, seconds)
-        self._recent.append(diff)
-        self._track_black(index, seconds, thumb, prev, diff, cut)
+        self._recent.append(change)
+        self._track_black(index, seconds, thumb, diff, cut)
+        self._keep_if_clear(thumb, cut)
         return diff
+
+    def _keep_if_clear(self, thumb: Thumb, cut: bool) -> None:
+        if cut or float(thumb.std()) >= CLEAR_STD:
+            self._clear = thumb
 
     def _is_cut(self, diff: float, prev: Thumb, thumb: Thumb, seconds: float) -> bool:
         if diff < self.min_cut_diff or seconds - self._last_cut_time < self.min_shot_seconds:
@@ -88,20 +122,20 @@ class CutDetector:
         baseline = float(np.mean(self._recent)) if self._recent else 0.0
         if diff < ADAPTIVE_RATIO * (baseline + 1.0):
             return False
-        return structure_distance(prev, thumb) >= MIN_STRUCTURE_CHANGE
+        return different_pictures(prev, thumb)
 
     def _add_cut(self, index: int, seconds: float) -> None:
         self.cuts.append((index, seconds))
         self._last_cut_time = seconds
 
     def _track_black(
-        self, index: int, seconds: float, thumb: Thumb, prev: Thumb | None, diff: float, cut: bool
+        self, index: int, seconds: float, thumb: Thumb, diff: float, cut: bool
     ) -> None:
         dark = float(thumb.mean()) < DARK_LUMA
         gap = self._gap
         if dark:
             if gap is None:
-                self._gap = _BlackGap(prev, cut, index + 1, seconds)
+                self._gap = _BlackGap(self._clear, cut, index + 1, seconds)
             elif diff < STILL_DIFF:
                 # Still black: the fade in, if any, starts after this frame.
                 gap.fade_in_start, gap.fade_in_time = index + 1, seconds
@@ -110,12 +144,16 @@ class CutDetector:
             return
         if gap is None:
             return
-        self._gap = None
         if gap.fade_in_start == index:
             gap.fade_in_time = seconds
         if gap.opened_by_cut or cut or gap.before is None:
+            self._gap = None
             return
-        if structure_distance(gap.before, thumb) >= MIN_STRUCTURE_CHANGE:
+        if float(thumb.std()) < CLEAR_STD and diff >= SETTLED_DIFF:
+            return  # still fading in: compare once the picture is clear
+        self._gap = None
+        before = shared_area(content_area(gap.before), content_area(thumb), thumb.shape)
+        if different_pictures(before.of(gap.before), before.of(thumb)):
             start = min(gap.fade_in_start, index)
             if gap.fade_in_time - self._last_cut_time >= self.min_shot_seconds:
                 self._add_cut(start, gap.fade_in_time)
