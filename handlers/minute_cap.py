@@ -2,8 +2,8 @@
 
 The `quality` stage applies it to the frames it would keep, after duplicates and faulty
 pictures are out, so a repeated picture never takes the place of a different one. When a
-minute has more than the limit, each shot's sharpest frame comes first (a shot keeps a frame
-while any shot keeps a second one), then the sharpest of the rest.
+minute has more than the limit, each shot's sharpest frame comes first (no shot loses its
+only frame while another keeps a second), then the sharpest of the rest.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ class MinuteCap:
         return frozenset(c.name for c in ranked[self.per_minute :])
 
     def reason(self, distinct: int, minute: int) -> str:
+        start = f"{minute // 60:02d}:{minute % 60:02d}:00"
         return (
-            f"minute {minute} has {distinct} distinct frames and frames.max_per_minute keeps "
-            f"{self.per_minute} (one per shot first, then the sharpest)"
+            f"the minute from {start} has {distinct} distinct frames and frames.max_per_minute "
+            f"keeps {self.per_minute}: one per shot first, then the sharpest"
         )

@@ -4,9 +4,9 @@ A frame is rejected when it is too dark or too bright, nearly uniform (a black f
 title card), blurred compared with the movie's own sharpness (an animated film and a grainy
 documentary differ far more than any one threshold allows), or a near-duplicate of a frame
 already kept in this movie or any earlier one. Of the distinct frames left, no minute keeps
-more than `frames.max_per_minute` (see minute_cap), so duplicates never take the place of
-different pictures. Kept frames move from the candidates folder
-to `frames/<timestamp>.jpg`; the candidates folder is then removed.
+more than `frames.max_per_minute` (see minute_cap), so duplicates never take the places of
+different pictures. Kept frames move from the candidates folder to `frames/<timestamp>.jpg`;
+the candidates folder is then removed.
 """
 
 from __future__ import annotations
