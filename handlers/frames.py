@@ -3,8 +3,9 @@
 In the default `shots` mode a static shot gives its middle frame and a moving shot its
 start, middle and end frames (each the sharpest near that point, and never the same frame
 twice); shots shorter than `frames.min_shot_seconds` give none. In `interval` and
-`keyframes` modes every candidate is a frame. Then no minute of the movie keeps more than
-`frames.max_per_minute` frames: the sharpest of that minute stay.
+`keyframes` modes every candidate is a frame. `frames.max_per_minute` is applied by
+`quality` to the distinct frames it would keep (see minute_cap): applied here, before
+duplicates are known, repeats of one picture would take the places of different ones.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from handlers.shots import ShotKind, ShotList
 class FrameSelection:
     chosen: tuple[Candidate, ...]
     short_shots: int  # shots that gave no frame for being too short
-    over_limit: int  # frames left out by the per-minute limit
     not_chosen: int  # candidates the rules above did not take
 
 
@@ -40,11 +40,9 @@ class FramesHandler:
             picked, short = self._per_shot(shots)
         else:
             picked, short = list(shots.candidates), 0
-        kept = self._within_limit(picked)
         return FrameSelection(
-            chosen=tuple(sorted(kept, key=lambda c: c.seconds)),
+            chosen=tuple(sorted(picked, key=lambda c: c.seconds)),
             short_shots=short,
-            over_limit=len(picked) - len(kept),
             not_chosen=len(shots.candidates) - len(picked),
         )
 
@@ -61,13 +59,3 @@ class FramesHandler:
             roles = roles_for_shot(static=shot.kind is ShotKind.STATIC)
             picked.extend(c for c in by_shot[shot.index] if c.role in roles)
         return picked, short
-
-    def _within_limit(self, picked: list[Candidate]) -> list[Candidate]:
-        by_minute: dict[int, list[Candidate]] = defaultdict(list)
-        for candidate in picked:
-            by_minute[int(candidate.seconds // 60)].append(candidate)
-        limit = self.config.max_per_minute
-        kept: list[Candidate] = []
-        for group in by_minute.values():
-            kept.extend(sorted(group, key=lambda c: c.sharpness, reverse=True)[:limit])
-        return kept

@@ -181,11 +181,29 @@ class NearDuplicateIndex:
             for entry in entries:
                 self._movies[entry] = DISCARDED
             self._live -= len(entries)
-            # Discarded entries stay chained until more than half are dead, then all is rebuilt:
-            # queries skip them meanwhile, and the rebuild's cost is paid for by the discards.
-            if len(self._hashes) - 1 - self._live > self._live:
-                self._compact()
+            self._compact_when_mostly_dead()
             return len(entries)
+
+    def discard_frame(self, frame: IndexedFrame) -> bool:
+        """Remove one frame's entry (a frame the per-minute limit left out after all)."""
+        with self._lock:
+            movie_id = self._movie_ids.get(frame.movie, DISCARDED)
+            entries = self._entries_of.get(movie_id, array("I"))
+            for position in reversed(range(len(entries))):  # the newest are the likeliest
+                entry = entries[position]
+                if self._seconds[entry] == frame.seconds:
+                    self._movies[entry] = DISCARDED
+                    del entries[position]
+                    self._live -= 1
+                    self._compact_when_mostly_dead()
+                    return True
+            return False
+
+    def _compact_when_mostly_dead(self) -> None:
+        # Discarded entries stay chained until more than half are dead, then all is rebuilt:
+        # queries skip them meanwhile, and the rebuild's cost is paid for by the discards.
+        if len(self._hashes) - 1 - self._live > self._live:
+            self._compact()
 
     def _compact(self) -> None:
         hashes, movies, seconds = self._hashes, self._movies, self._seconds

@@ -3,22 +3,26 @@
 A frame is rejected when it is too dark or too bright, nearly uniform (a black frame, a
 title card), blurred compared with the movie's own sharpness (an animated film and a grainy
 documentary differ far more than any one threshold allows), or a near-duplicate of a frame
-already kept in this movie or any earlier one. Kept frames move from the candidates folder
-to `frames/<timestamp>.jpg`; the candidates folder is then removed.
+already kept in this movie or any earlier one. Of the distinct frames left, no minute keeps
+more than `frames.max_per_minute` (see minute_cap), so duplicates never take the places of
+different pictures. Kept frames move from the candidates folder to `frames/<timestamp>.jpg`;
+the candidates folder is then removed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from daemon.config import QualityConfig
+from daemon.config import FramesConfig, QualityConfig
 from handlers.base import MovieJob
 from handlers.frame_capture import Candidate, timestamp_name
 from handlers.frames import FrameSelection
+from handlers.minute_cap import MinuteCap, by_minute, minute_of
 from handlers.near_duplicates import IndexedFrame, NearDuplicateIndex
 from handlers.shots import CANDIDATES_FOLDER, ShotList
 
@@ -32,6 +36,7 @@ class Verdict(enum.StrEnum):
     UNIFORM = "uniform"
     BLURRED = "blurred"
     DUPLICATE = "duplicate"
+    OVER_LIMIT = "over_limit"
 
 
 @dataclass(frozen=True)
@@ -63,11 +68,18 @@ class QualityHandler:
     result_type: ClassVar[type] = QualityReport
 
     def __init__(
-        self, config: QualityConfig | None = None, index: NearDuplicateIndex | None = None
+        self,
+        config: QualityConfig | None = None,
+        index: NearDuplicateIndex | None = None,
+        cap: MinuteCap | None = None,
     ) -> None:
         self.config = config or QualityConfig()
+        self.cap = cap or MinuteCap(FramesConfig().max_per_minute)
         # Shared by every movie for the life of the daemon, loaded from the database at start.
-        self.index = index or NearDuplicateIndex(self.config.duplicate_distance)
+        # `is None`, not `or`: an empty index is falsy, and the shared one must be used.
+        self.index = (
+            index if index is not None else NearDuplicateIndex(self.config.duplicate_distance)
+        )
 
     def run(self, job: MovieJob) -> QualityReport:
         # A re-run replaces this movie's frames, so its earlier entries must not match them;
@@ -82,16 +94,39 @@ class QualityHandler:
     def _judge_all(self, job: MovieJob) -> QualityReport:
         chosen = job.result(FrameSelection).chosen
         median = job.result(ShotList).sharpness.median or 1.0
-        judged = []
-        for number, candidate in enumerate(chosen):
-            verdict, reason, twin = self._judge(candidate, median)
-            if verdict is Verdict.KEPT:
-                self.index.add(candidate.phash, IndexedFrame(job.movie_key, candidate.seconds))
-            judged.append(_judged(candidate, median, verdict, reason, twin))
-            job.context.progress(0.8 * (number + 1) / max(1, len(chosen)))
+        judged: list[JudgedFrame] = []
+        for minute in by_minute(chosen):
+            judged.extend(self._judge_minute(job.movie_key, minute, median))
+            job.context.progress(0.8 * len(judged) / max(1, len(chosen)))
         kept = [j for j in judged if j.verdict is Verdict.KEPT]
         self._file(job.movie_dir, kept)
         return QualityReport(tuple(judged), len(kept), len(judged) - len(kept))
+
+    def _judge_minute(
+        self, movie: str, minute: tuple[Candidate, ...], median: float
+    ) -> list[JudgedFrame]:
+        """One minute's frames: faults and duplicates first, then the limit on what is left."""
+        judged = []
+        for candidate in minute:
+            verdict, reason, twin = self._judge(candidate, median)
+            if verdict is Verdict.KEPT:
+                # Indexed at once, so a repeat later in this minute is found as a duplicate.
+                self.index.add(candidate.phash, IndexedFrame(movie, candidate.seconds))
+            judged.append(_judged(candidate, median, verdict, reason, twin))
+        distinct = [c for c, j in zip(minute, judged, strict=True) if j.verdict is Verdict.KEPT]
+        left_out = self.cap.left_out(distinct)
+        if not left_out:
+            return judged
+        reason = self.cap.reason(len(distinct), minute_of(minute[0]))
+        for candidate in distinct:
+            if candidate.name in left_out:
+                self.index.discard_frame(IndexedFrame(movie, candidate.seconds))
+        return [
+            dataclasses.replace(j, verdict=Verdict.OVER_LIMIT, reason=reason, file=None)
+            if j.name in left_out
+            else j
+            for j in judged
+        ]
 
     def _judge(self, candidate: Candidate, median: float) -> tuple[Verdict, str | None, str | None]:
         rejection = self._picture_fault(candidate, median)

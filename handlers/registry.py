@@ -16,6 +16,7 @@ from handlers.embedders import SharedEmbedder, SharedTokenCounter
 from handlers.faces import FacesHandler, ReferenceBook
 from handlers.frames import FramesHandler
 from handlers.kohya_dataset import KohyaSettings
+from handlers.minute_cap import MinuteCap
 from handlers.near_duplicates import NearDuplicateIndex
 from handlers.probe import ProbeHandler
 from handlers.quality import QualityHandler
@@ -53,7 +54,7 @@ STAGES: dict[str, Factory] = {
     ),
     FramesHandler.name: lambda config, _services: FramesHandler(config.frames),
     QualityHandler.name: lambda config, services: QualityHandler(
-        config.quality, services.duplicates
+        config.quality, services.duplicates, MinuteCap(config.frames.max_per_minute)
     ),
     FacesHandler.name: lambda config, services: FacesHandler(config.faces, services.references),
     ScenesHandler.name: lambda config, services: ScenesHandler(config.scenes, services.embedder),

@@ -275,7 +275,7 @@ def dataset_to_redo(bench: Bench) -> None:
         spread = SharpnessSpread(len(frames), 1.0, 1.0, 1.0)
         whole = CropBox(0, 0, 640, 360)
         done(repo, movie.id, "shots", ShotList((), len(frames), 0, "shots", whole, spread, ()))
-        done(repo, movie.id, "frames", FrameSelection((), 0, 0, 0))
+        done(repo, movie.id, "frames", FrameSelection((), 0, 0))
         quality = QualityReport(frames, len(frames), 0)
         done(repo, movie.id, "quality", quality)
         found = tuple(

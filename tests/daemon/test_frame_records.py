@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from collections.abc import Iterator
@@ -45,14 +46,16 @@ def index_from(repo: Repository) -> NearDuplicateIndex:
     return index
 
 
-def pipeline(repo: Repository, tmp_path: Path, index: NearDuplicateIndex) -> Pipeline:
+def pipeline(
+    repo: Repository, tmp_path: Path, index: NearDuplicateIndex, config: Config | None = None
+) -> Pipeline:
     settings = PipelineSettings(
         library=tmp_path / "library",
         inbox=InboxLayout(tmp_path / "inbox"),
         backoff_seconds=(0,),
         move_done_movies=False,
     )
-    config = frame_stages_only(Config())
+    config = frame_stages_only(config or Config())
     handlers = build_handlers(config, StageServices(index))
     return Pipeline(handlers, repo, settings, threading.Event())
 
@@ -64,6 +67,23 @@ def movie_from(repo: Repository, tmp_path: Path, name: str, seeds: list[int]) ->
     claimed = repo.claim_next(utcnow())
     assert claimed is not None
     return claimed
+
+
+def test_frames_over_the_per_minute_limit_have_rows_that_say_so(
+    repo: Repository, tmp_path: Path
+) -> None:
+    movie = movie_from(repo, tmp_path, "capped.mp4", [2, 4, 6])  # three static shots
+    config = Config()
+    config = dataclasses.replace(
+        config, frames=dataclasses.replace(config.frames, max_per_minute=1)
+    )
+    assert pipeline(repo, tmp_path, index_from(repo), config).process(movie) is MovieState.DONE
+    frames = repo.frames(movie.id)
+    assert len(frames) == 3
+    over = [f for f in frames if f.verdict == "over_limit"]
+    assert len(over) == 2
+    assert all("frames.max_per_minute keeps 1" in (f.reason or "") for f in over)
+    assert [f.verdict for f in frames if f not in over] == ["kept"]
 
 
 def test_a_movie_ends_with_rows_files_and_a_summary(repo: Repository, tmp_path: Path) -> None:

@@ -182,6 +182,21 @@ def test_discarding_most_entries_keeps_the_rest_in_order() -> None:
     )
 
 
+def test_discard_frame_removes_that_frame_alone() -> None:
+    rng = random.Random(11)
+    entries = random_entries(rng, 300)
+    index = build(6, entries)
+    _, gone = entries[40]
+    assert index.discard_frame(gone)
+    assert not index.discard_frame(gone)
+    assert not index.discard_frame(IndexedFrame("unknown", 1.0))
+    assert len(index) == len(entries) - 1
+    kept = [entry for entry in entries if entry[1] != gone]
+    for phash, _ in entries:
+        assert index.nearest(phash) == brute_force(kept, phash, 6)
+    assert index.discard_movie(gone.movie) == sum(f.movie == gone.movie for _, f in kept)
+
+
 @pytest.mark.parametrize("max_distance", [-1, MAX_DISTANCE + 1])
 def test_a_distance_outside_0_to_16_is_refused(max_distance: int) -> None:
     with pytest.raises(ValueError, match="max_distance"):

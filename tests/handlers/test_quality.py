@@ -55,7 +55,7 @@ def judge(
         SharpnessSpread(1440, MEDIAN_SHARPNESS / 2, MEDIAN_SHARPNESS, MEDIAN_SHARPNESS * 2),
         tuple(chosen),
     )
-    selection = FrameSelection(tuple(chosen), 0, 0, 0)
+    selection = FrameSelection(tuple(chosen), 0, 0)
     context = StageContext(report_progress=lambda _: None, stop_event=threading.Event())
     job = MovieJob(movie, Path("movie.mp4"), library, (shots, selection), context)
     return handler.run(job)
