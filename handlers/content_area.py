@@ -26,6 +26,10 @@ MIN_BAND_SHARE = 0.02
 # What is left must be at least this share of each side to be a picture: a line of text
 # on black (a title card) is judged whole, as the flat frame it is.
 MIN_PICTURE_SHARE = 0.15
+# Opposite bands differ at most by this factor: bars and a centred picture are symmetric.
+BAND_RATIO = 2.0
+# A picture's outermost lines are mostly picture; text's are mostly the background.
+EDGE_BORDER_SHARE = 0.5
 
 
 def content_box(grey: Grey) -> CropBox:
@@ -55,7 +59,7 @@ def content_box(grey: Grey) -> CropBox:
     left, right = _bands(cols >= BORDER_LINE_SHARE * 255)
     box = CropBox(left, top, width - left - right, height - top - bottom)
     small = box.width < MIN_PICTURE_SHARE * width or box.height < MIN_PICTURE_SHARE * height
-    return whole if small else box
+    return whole if small or not _edged(near[top : height - bottom, left : width - right]) else box
 
 
 def content_of(grey: Grey) -> Grey:
@@ -76,12 +80,21 @@ def _is_border(line: Grey, low: int, high: int) -> bool:
     return bool(inside >= BORDER_LINE_SHARE * len(line))
 
 
+def _edged(inside: npt.NDArray[np.generic]) -> bool:
+    """A picture fills its box to its edges; text on a flat card touches them here and there."""
+    edges = (inside[0], inside[-1], inside[:, 0], inside[:, -1])
+    return all(np.count_nonzero(line) < EDGE_BORDER_SHARE * len(line) for line in edges)
+
+
 def _bands(border: npt.NDArray[np.bool_]) -> tuple[int, int]:
-    """Leading and trailing border lines, or (0, 0) unless both sides have a band."""
+    """Leading and trailing border lines, or (0, 0) unless both sides have a band and the
+    bands are alike, as bars and a centred picture's surround are (a caption in a corner of
+    a flat frame is not a picture)."""
     size = len(border)
     if border.all():
         return 0, 0  # one tone from edge to edge: a flat frame, judged whole
     lead = int(np.argmin(border))
     trail = int(np.argmin(border[::-1]))
     least = max(1, round(MIN_BAND_SHARE * size))
-    return (lead, trail) if lead >= least and trail >= least else (0, 0)
+    facing = min(lead, trail) >= max(least, max(lead, trail) / BAND_RATIO)
+    return (lead, trail) if facing else (0, 0)

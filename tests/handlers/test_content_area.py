@@ -83,3 +83,23 @@ def test_a_picture_on_a_uniform_background_is_not_flat() -> None:
 def test_the_hash_is_of_the_whole_frame() -> None:
     picture = photo(10, 160, 90)
     assert measure(on_background(picture, 16, 80, 45)).phash != measure(picture).phash
+
+
+def caption_card(lines: list[tuple[str, tuple[int, int]]]) -> Grey:
+    """Large white text on a flat tone, as an overlay counter or a credits card has."""
+    card = np.full((HEIGHT, WIDTH), 100, np.uint8)
+    for text, origin in lines:
+        cv2.putText(card, text, origin, cv2.FONT_HERSHEY_SIMPLEX, 1.0, 255, 3, cv2.LINE_AA)
+    return card
+
+
+def test_text_in_a_corner_of_a_flat_frame_is_judged_whole() -> None:
+    card = caption_card([("Frame = 11", (140, 130)), ("PTS = 1.0s", (150, 165))])
+    assert content_box(card) == CropBox(0, 0, WIDTH, HEIGHT)
+    assert measure(card).flat_fraction > 0.9
+
+
+def test_centred_lines_of_text_on_a_flat_frame_are_judged_whole() -> None:
+    card = caption_card([("DIRECTED BY", (60, 80)), ("SOMEONE", (90, 120))])
+    assert content_box(card) == CropBox(0, 0, WIDTH, HEIGHT)
+    assert measure(card).flat_fraction > 0.9
