@@ -15,6 +15,7 @@ from typing import Any, Literal
 import numpy as np
 
 from handlers.base import MovieJob
+from handlers.content_area import content_of
 from handlers.decoding import (
     DecodeDamage,
     decode_keyframes,
@@ -144,7 +145,7 @@ class DecodePass:
         thumb = full[::step, ::step].astype(np.float32)
         out.motion.append(self.detector.process(len(out.times), seconds, thumb))
         out.times.append(seconds)
-        score = sharpness(working_grey(crop_of(full, self.writer.crop)))
+        score = sharpness(content_of(working_grey(crop_of(full, self.writer.crop))))
         self.counter.add(score)
         if len(self.detector.cuts) > cuts_before:
             self._cut_at(*self.detector.cuts[-1], out)

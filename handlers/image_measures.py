@@ -17,6 +17,8 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageFile
 
+from handlers.content_area import content_of
+
 Grey = npt.NDArray[np.uint8]
 
 # Width the measures work at: enough for edges to show, small enough to cost little per frame.
@@ -63,11 +65,16 @@ def perceptual_hash(grey: Grey) -> int:
 
 
 def measure(grey: Grey) -> PictureMeasures:
-    """All four measures of an already reduced grey picture (see `working_grey`)."""
+    """All four measures of an already reduced grey picture (see `working_grey`).
+
+    Sharpness, brightness and flatness are of the picture inside its uniform borders (see
+    content_area); the hash is of the whole frame, as duplicates are framed alike.
+    """
+    content = content_of(grey)
     return PictureMeasures(
-        sharpness=round(sharpness(grey), 2),
-        brightness=round(float(grey.mean()), 2),
-        flat_fraction=round(flat_fraction(grey), 4),
+        sharpness=round(sharpness(content), 2),
+        brightness=round(float(content.mean()), 2),
+        flat_fraction=round(flat_fraction(content), 4),
         phash=perceptual_hash(grey),
     )
 
