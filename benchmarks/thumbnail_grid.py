@@ -32,7 +32,7 @@ from benchmarks.printed_tables import table
 from benchmarks.rounds import Spread
 from benchmarks.thumbnails import write_frame_like
 from benchmarks.web_library import DEFAULT_LIBRARY
-from benchmarks.web_library_rows import Scale, build, name
+from benchmarks.web_library_rows import name, ready_library
 from daemon.config import Config, LogConfig
 from daemon.reports.dataset_grid import character_dataset
 from daemon.reports.paging import PageRequest
@@ -59,9 +59,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     library: Path = args.library
-    if not (library / "bunny.db").exists():
-        build(library, Scale())
-    Repository(library / "bunny.db").close()  # brings an older database's schema up to date
+    ready_library(library)
     config = Config(library=library, log=LogConfig(console="off"))
     repo = Repository(library / "bunny.db", read_only=True)
     try:

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.printed_tables import heading, table
 from benchmarks.rounds import Spread
 from benchmarks.web_library import DEFAULT_LIBRARY
-from benchmarks.web_library_rows import Scale, build, review_state
+from benchmarks.web_library_rows import ready_library
 from daemon.reports.paging import PageRequest
 from daemon.reports.unknown_pages import cluster_page, clusters_page, noise_page
 from daemon.repository import NoiseReason, Repository
@@ -36,14 +36,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
     library: Path = args.library
-    if not (library / "bunny.db").exists():
-        started = time.perf_counter()
-        build(library, Scale())
-        print(f"generated {library} in {time.perf_counter() - started:.0f} s")
-    repo = Repository(library / "bunny.db")
+    ready_library(library)
+    repo = Repository(library / "bunny.db", read_only=True)
     try:
-        if repo.cluster_count() == 0:
-            review_state(repo)
         _timings(repo, args.rounds)
     finally:
         repo.close()

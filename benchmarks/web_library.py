@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -22,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.printed_tables import heading, table
 from benchmarks.rounds import Spread
-from benchmarks.web_library_rows import STAGES, Scale, build, name
+from benchmarks.web_library_rows import STAGES, name, ready_library
 from daemon.config import Config, LogConfig
 from daemon.reports.character_pages import (
     character_detail,
@@ -46,13 +45,7 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
     library: Path = args.library
-    if args.rebuild and library.exists():
-        shutil.rmtree(library)
-    if not (library / "bunny.db").exists():
-        started = time.perf_counter()
-        build(library, Scale())
-        print(f"generated {library} in {time.perf_counter() - started:.0f} s")
-    Repository(library / "bunny.db").close()  # brings an older database's schema up to date
+    ready_library(library, args.rebuild)
     config = Config(library=library, log=LogConfig(console="off"))
     repo = Repository(library / "bunny.db", read_only=True)
     try:

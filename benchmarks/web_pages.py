@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.printed_tables import heading, table
 from benchmarks.rounds import Spread
 from benchmarks.web_library import DEFAULT_LIBRARY, library_size
-from benchmarks.web_library_rows import Scale, build, name, review_state
+from benchmarks.web_library_rows import name, ready_library
 from daemon.config import Config, LogConfig
 from daemon.repository import MovieRecord, Repository
 from daemon.web.app import create_app
@@ -49,9 +49,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
     library: Path = args.library
-    if not (library / "bunny.db").exists():
-        build(library, Scale())
-    _bring_up_to_date(library)
+    ready_library(library)
+    _frame_file(library)
     config = Config(library=library, log=LogConfig(console="off"))
     repo = Repository(library / "bunny.db", read_only=True)
     try:
@@ -61,23 +60,17 @@ def main() -> None:
         repo.close()
 
 
-def _bring_up_to_date(library: Path) -> None:
-    """The schema of an older library moved forward; its unknown faces clustered if not yet."""
-    repo = Repository(library / "bunny.db")
-    try:
-        if repo.cluster_count() == 0:
-            review_state(repo)
-        _frame_file(repo, library, _measured_movie(repo))
-    finally:
-        repo.close()
-
-
 def _measured_movie(repo: Repository) -> MovieRecord:
     return repo.movies_newest_first(100, 1)[0]  # one in the middle
 
 
-def _frame_file(repo: Repository, library: Path, movie: MovieRecord) -> None:
-    (first,) = repo.frames_page(movie.id, True, 0, 1)
+def _frame_file(library: Path) -> None:
+    """The measured movie's first kept frame as a file, so its faces are boxed."""
+    repo = Repository(library / "bunny.db", read_only=True)
+    try:
+        (first,) = repo.frames_page(_measured_movie(repo).id, True, 0, 1)
+    finally:
+        repo.close()
     if first.file is not None and not (library / first.file).exists():
         (library / first.file).parent.mkdir(parents=True, exist_ok=True)
         Image.new("RGB", FRAME_SIZE, (90, 90, 90)).save(library / first.file, "JPEG")
