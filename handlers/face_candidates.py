@@ -12,7 +12,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from handlers.face_matching import FaceBox
+from handlers.face_box import FaceBox
 
 Picture = npt.NDArray[np.uint8]
 Point = tuple[float, float]
@@ -25,6 +25,10 @@ class FaceCandidate:
     # Eyes (right, left as seen in the picture: left-most first), nose tip, mouth corners,
     # in the picture's (x, y) pixels; empty when the detector gives none.
     landmarks: tuple[Point, ...] = ()
+
+
+class DetectorUnavailableError(RuntimeError):
+    """A detector whose package or model file is not installed; the message names the package."""
 
 
 class FaceDetector(Protocol):

@@ -1,26 +1,25 @@
-"""Faces in a picture and whose they are: dlib detection (HOG or CNN), 128-d encodings, matching.
+"""Faces in a picture and whose they are: any face detector, dlib's 128-d encodings, matching.
 
-face_recognition is imported on first use, not with this module: the import loads dlib's
-models (about a second) and switches Pillow to padding truncated files with grey for the
-whole process, which is undone here so other stages still see a cut-short JPEG as damaged.
+dlib is loaded on first use, not with this module (dlib_models).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-import structlog
-from PIL import ImageFile
+
+from handlers.dlib_detectors import MAX_UPSAMPLE as MAX_UPSAMPLE  # re-exported, as below
+from handlers.dlib_detectors import DlibDetector
+from handlers.dlib_detectors import upsample_for as upsample_for
+from handlers.dlib_models import DLIB_LOCK, face_recognition_library
+from handlers.face_box import FaceBox as FaceBox  # re-exported: most callers import it from here
+from handlers.face_detectors import DetectorName, detector_for
 
 Vectors = npt.NDArray[np.float64]
-# hog: dlib's HOG detector, front and three-quarter faces, ~0.1 s a 640x360 frame on a CPU.
-# cnn: dlib's MMOD CNN (shipped with the models), also profiles; ~80x slower on a CPU.
-Detector = Literal["hog", "cnn"]
+Detector = DetectorName  # what each one is: face_detectors
 
 ENCODING_SIZE = 128
 ENCODING_DECIMALS = 6
@@ -30,38 +29,8 @@ DEFAULT_TOLERANCE = 0.6
 DEFAULT_MARGIN = 0.05
 # A reference photo shows one person; bystanders must be this many times smaller.
 DOMINANT_AREA_RATIO = 4.0
-# Upsample until the longer side reaches this; see upsample_for.
-HOG_WORKING_SIDE = 1280
-MAX_UPSAMPLE = 2
 # Bounds the m x n distance matrix of match_many to about 32 MB of float64 at a time.
 DISTANCES_PER_CHUNK = 4_000_000
-
-_import_lock = threading.Lock()
-_dlib_lock = threading.Lock()
-_library: Any = None
-_cnn_device_noted = False
-
-
-@dataclass(frozen=True)
-class FaceBox:
-    """A face's box in face_recognition's (top, right, bottom, left) order, in pixels."""
-
-    top: int
-    right: int
-    bottom: int
-    left: int
-
-    @property
-    def width(self) -> int:
-        return self.right - self.left
-
-    @property
-    def height(self) -> int:
-        return self.bottom - self.top
-
-    @property
-    def area(self) -> int:
-        return max(0, self.width) * max(0, self.height)
 
 
 @dataclass(frozen=True)
@@ -77,43 +46,18 @@ class Match:
     runner_up: float  # nearest distance of the second-best character; inf when there is none
 
 
-def _face_recognition() -> Any:
-    global _library
-    with _import_lock:
-        if _library is None:
-            saved = ImageFile.LOAD_TRUNCATED_IMAGES
-            import face_recognition
-
-            ImageFile.LOAD_TRUNCATED_IMAGES = saved
-            _library = face_recognition
-    return _library
-
-
-def upsample_for(width: int, height: int) -> int:
-    """How many times HOG upsamples a picture of this size: 2 below 640 px, 1 below 1280, else 0.
-
-    Measured on the longer side, so a portrait photo is treated like a landscape frame. dlib's
-    HOG window finds faces down to about 80 px and each upsampling halves that; upsampling
-    until the longer side reaches 1280 px finds faces down to about 1/16 of it at any size.
-    On the 640x360 Hamilton clip, upsample 1 finds the ~50 px face of the wide stage shot that
-    0 misses; 2 costs three times as much (445 against 152 ms a frame) and added only two
-    18 px faces in 55 frames, too small to be worth a dataset image, matching nobody.
-    """
-    side = max(width, height)
-    times = 0
-    while times < MAX_UPSAMPLE and side * 2**times < HOG_WORKING_SIDE:
-        times += 1
-    return times
-
-
 def detect_faces(
     rgb: npt.NDArray[np.uint8], upsample: int | None = None, detector: Detector = "hog"
 ) -> list[DetectedFace]:
     """The faces `detector` finds in an RGB picture, each with its 128-d encoding.
 
-    `upsample` None chooses by size (upsample_for; both detectors' smallest face is about
-    80 px). The picture is made contiguous first: dlib rejects a strided view, which PyAV's
-    to_ndarray can return.
+    `upsample` is for dlib's detectors (hog, cnn): None chooses by size (upsample_for; both
+    find faces down to about 80 px of the upsampled picture); the others search down to
+    face_detectors.MIN_FACE_PX by themselves and ignore it. Every detector's boxes are in
+    dlib HOG's convention, which dlib's shape predictor aligns for the encoder; a face it
+    cannot align well (a full profile) still gets an encoding, which then matches nobody
+    unless it is near a reference. The picture is made contiguous first: dlib rejects a
+    strided view, which PyAV's to_ndarray can return.
 
     On short_hamilton_clip.mp4 (640x360, 2 CPU cores) the CNN found the pianist's full
     profile in every sampled frame where his whole face is in the picture (8 of 21 of his
@@ -124,41 +68,16 @@ def detect_faces(
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError(f"expected an RGB picture of uint8, got {rgb.dtype} {rgb.shape}")
     picture = np.ascontiguousarray(rgb)
-    height, width = picture.shape[:2]
-    times = upsample_for(width, height) if upsample is None else upsample
-    library = _face_recognition()
-    # face_recognition keeps one dlib detector, shape predictor and encoder per process, and
-    # dlib's are not thread-safe: a reference photo taken while a movie's faces are found
-    # crashed the daemon. One at a time.
-    with _dlib_lock:
-        if detector == "cnn":
-            _note_cnn_device()
-        locations = library.face_locations(
-            picture, number_of_times_to_upsample=times, model=detector
-        )
+    finder = DlibDetector(detector, upsample) if detector in ("hog", "cnn") else None
+    library = face_recognition_library()
+    with DLIB_LOCK:  # one picture at a time per process; see dlib_models
+        candidates = (finder or detector_for(detector)).find(picture)
+        locations = [(c.box.top, c.box.right, c.box.bottom, c.box.left) for c in candidates]
         encodings = library.face_encodings(picture, known_face_locations=locations)
     return [
-        DetectedFace(
-            FaceBox(*(int(side) for side in location)),
-            tuple(np.round(encoding, ENCODING_DECIMALS).tolist()),
-        )
+        DetectedFace(FaceBox(*location), tuple(np.round(encoding, ENCODING_DECIMALS).tolist()))
         for location, encoding in zip(locations, encodings, strict=True)
     ]
-
-
-def _note_cnn_device() -> None:
-    """Once per process: the CNN on a CPU takes seconds a frame, which the log should say."""
-    global _cnn_device_noted
-    if _cnn_device_noted:
-        return
-    _cnn_device_noted = True
-    import dlib
-
-    if not dlib.DLIB_USE_CUDA:
-        structlog.get_logger("faces").warning(
-            "faces.detector is cnn but this dlib has no CUDA: several seconds a frame on the "
-            "CPU; use hog, or a CUDA build of dlib on a GPU"
-        )
 
 
 def largest_face_rule(faces: Sequence[DetectedFace]) -> DetectedFace | None:

