@@ -17,6 +17,8 @@ one batch, beside the baseline a first version would write: a Python loop over c
 each a numpy distance to its references, the three alternating over --rounds rounds; the gains
 are the medians of the per-round ratios, with their range. The baseline's decisions are
 compared with the set's. It prints figures; it never judges them.
+
+Detectors: every faces.detector beside HOG on the same frames (benchmarks.face_detector_speed).
 """
 
 from __future__ import annotations
@@ -33,9 +35,11 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from benchmarks.face_detector_speed import detectors_section
 from benchmarks.face_matching_scale import matching_section
 from benchmarks.rounds import rounds_argument
 from evaluation.table import DEFAULT_MEDIA, print_table
+from handlers.face_detectors import DETECTOR_NAMES
 from handlers.face_matching import (
     MAX_UPSAMPLE,
     detect_faces,
@@ -78,7 +82,7 @@ def around(default: int) -> list[int]:
     return sorted({max(0, default - 1), default, min(MAX_UPSAMPLE, default + 1)})
 
 
-def detection_section(clip: Path, count: int) -> None:
+def detection_section(clip: Path, count: int) -> list[Picture]:
     frames = clip_frames(clip, count)
     print(f"detect_faces (HOG + 128-d encodings) on {count} frames spread over {clip}")
     detect_faces(frames[0])  # loads dlib's models: not part of any figure
@@ -88,6 +92,7 @@ def detection_section(clip: Path, count: int) -> None:
         for upsample in around(upsample_for(*size))
     ]
     print_table(("frame", "upsample", "frames/s", "ms/frame", "faces found"), rows)
+    return frames
 
 
 def refusal(media: Path, given: bool) -> str:
@@ -108,6 +113,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--frames", type=int, default=12, help="frames of the clip to detect in")
     parser.add_argument("--faces", type=int, default=200, help="faces to match at each scale")
     parser.add_argument("--matching-only", action="store_true", help="skip detection")
+    names = ",".join(name for name in DETECTOR_NAMES if name != "auto")
+    parser.add_argument("--detectors", default=names, help=f"comma-separated (default {names})")
+    parser.add_argument("--cnn-frames", type=int, default=2, help="frames dlib's CNN is timed on")
     rounds_argument(parser)
     return parser.parse_args()
 
@@ -122,7 +130,8 @@ def main() -> int:
             return 2
         origin = "--media" if args.media else "the default media folder, ../shared/media"
         print(f"media: {media} ({origin})")
-        detection_section(media / CLIP, args.frames)
+        frames = detection_section(media / CLIP, args.frames)
+        detectors_section(frames, args.detectors.split(","), args.rounds, args.cnn_frames)
     matching_section(args.faces, args.rounds)
     print(f"\ntotal wall time: {time.perf_counter() - started:.0f} s")
     print(f"command: {shlex.join(['.venv/bin/python', '-m', 'benchmarks.faces', *sys.argv[1:]])}")

@@ -71,7 +71,8 @@ class QualityConfig:
 
 @dataclass(frozen=True)
 class FacesConfig:
-    detector: Literal["hog", "cnn"] = "hog"
+    # What each one is and how auto chooses: handlers/face_detectors.py.
+    detector: Literal["auto", "hog", "cnn", "mtcnn", "blazeface"] = "auto"
     tolerance: float = field(default=0.6, metadata=_limits(0.05, 1.5))
     margin: float = field(default=0.05, metadata=_limits(0, 1.5))
     # A face matched with its next character less than this further away is shown as unsure.

