@@ -23,7 +23,8 @@ class FaceCandidate:
     box: FaceBox  # in the picture's pixels, clipped to it
     score: float  # the detector's own confidence, 0..1 (dlib's HOG and CNN: 1.0)
     # Eyes (right, left as seen in the picture: left-most first), nose tip, mouth corners,
-    # in the picture's (x, y) pixels; empty when the detector gives none.
+    # in the picture's (x, y) pixels; empty when the detector gives none. BlazeFace gives
+    # four: the eyes, the nose tip and the mouth's centre (it places no mouth corners).
     landmarks: tuple[Point, ...] = ()
 
 

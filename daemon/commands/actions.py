@@ -38,6 +38,9 @@ def run_command(args: argparse.Namespace, config: Config) -> int:
     except AlreadyRunningError as exc:
         print(f"bunny: {shown(str(exc), REASON_LIMIT)}", file=sys.stderr)
         return EXIT_ALREADY_RUNNING
+    except ConfigError as exc:  # found at start: the stages' order, a detector not installed
+        log.error("refusing to start", reason=str(exc))
+        raise  # printed as a config error, exit status 2
     except UnsafeFolderError as exc:
         log.error("refusing to start", reason=str(exc))
         print(f"bunny: refusing to start: {exc}", file=sys.stderr)

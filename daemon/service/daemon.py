@@ -39,6 +39,7 @@ from daemon.service.stop_signals import StopSignals
 from daemon.service.systemd_notify import SystemdNotifier
 from daemon.store import utcnow
 from daemon.training.trigger import TrainingJob
+from handlers.face_detectors import detector_problem
 from handlers.faces import ReferenceBook
 from handlers.registry import build_handlers, stage_order_problem
 
@@ -61,6 +62,12 @@ class Daemon:
         if problem:
             raise ConfigError(
                 f"{config.source or 'built-in defaults'}: 'pipeline.stages' {problem}"
+            )
+        detector = detector_problem(config.faces.detector)
+        if detector and "faces" in config.pipeline.stages:
+            raise ConfigError(
+                f"{config.source or 'built-in defaults'}: 'faces.detector' is "
+                f"{config.faces.detector}, which {detector}"
             )
         self.layout = InboxLayout(config.inbox)
         self._lock = InstanceLock(config.library / "bunny.lock")

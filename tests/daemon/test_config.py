@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import subprocess
+import sys
 import typing
 from pathlib import Path
 from typing import Any
@@ -273,6 +275,27 @@ def test_cli_reports_config_error_with_exit_2(
     assert "pipeline.workers" in captured.err
     assert str(bad) in captured.err
     assert captured.out == ""
+
+
+def test_run_refuses_a_face_detector_whose_package_is_missing(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path,
+        f"inbox: {tmp_path / 'inbox'}\nlibrary: {tmp_path / 'library'}\n"
+        "faces:\n  detector: blazeface\n",
+    )
+    code = (
+        "import sys; sys.modules['ai_edge_litert'] = None  # as on Windows: no LiteRT\n"
+        "from daemon.commands.cli import main\n"
+        f"sys.exit(main(['run', '--once', '--config', {str(config)!r}]))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2, done.stderr
+    assert "'faces.detector' is blazeface" in done.stderr
+    assert "ai-edge-litert" in done.stderr
+    assert not (tmp_path / "library" / "bunny.db").exists()  # refused before any work
 
 
 def test_cli_uses_bunny_config_environment(
