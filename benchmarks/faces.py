@@ -35,10 +35,11 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from benchmarks.face_detector_speed import detectors_section
+from benchmarks.face_detector_speed import SLOW, detectors_section
 from benchmarks.face_matching_scale import matching_section
 from benchmarks.rounds import rounds_argument
 from evaluation.table import DEFAULT_MEDIA, print_table
+from handlers.dlib_models import dlib_has_cuda
 from handlers.face_detectors import DETECTOR_NAMES
 from handlers.face_matching import (
     MAX_UPSAMPLE,
@@ -113,8 +114,11 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--frames", type=int, default=12, help="frames of the clip to detect in")
     parser.add_argument("--faces", type=int, default=200, help="faces to match at each scale")
     parser.add_argument("--matching-only", action="store_true", help="skip detection")
-    names = ",".join(name for name in DETECTOR_NAMES if name != "auto")
-    parser.add_argument("--detectors", default=names, help=f"comma-separated (default {names})")
+    slow = () if dlib_has_cuda() else SLOW  # dlib's CNN on a CPU: seconds a frame
+    names = ",".join(name for name in DETECTOR_NAMES if name != "auto" and name not in slow)
+    parser.add_argument(
+        "--detectors", default=names, help=f"comma-separated (default {names}; cnn when named)"
+    )
     parser.add_argument("--cnn-frames", type=int, default=2, help="frames dlib's CNN is timed on")
     rounds_argument(parser)
     return parser.parse_args()

@@ -17,6 +17,10 @@ INPUT_SIDE = 192
 # at 20 px and 52 at 24 px; at 12 px (8 views) 17 and 22; at 20 px (17 views) 51 and 55, for
 # 70% more time than 18. Each view is one run of the network, about 7-9 ms on a CPU core here.
 MIN_FACE_IN_INPUT = 18
+# Tiles are sized for faces down to this fraction of the picture's longer side at least, so a
+# picture costs 10 views at any size (at 1280x720 tiles for 20 px faces would be 40 views, at
+# 1920x1080 about 90). HOG at its default upsampling finds faces down to 1/16 (upsample_for).
+SMALLEST_FRACTION = 32
 # Tiles overlap by this much of their side: a face up to that size is whole in some tile.
 OVERLAP = 0.25
 
@@ -29,7 +33,10 @@ class View:
 
 
 def views_for(width: int, height: int, min_face_px: int) -> list[View]:
+    """The whole picture, the picture at half size, and tiles for faces down to
+    `min_face_px` or 1/SMALLEST_FRACTION of the longer side, whichever is larger."""
     side = max(width, height)
+    min_face_px = max(min_face_px, round(side / SMALLEST_FRACTION))
     whole = View(0, 0, side)
     # The full-range model misses a face filling most of its input (26 of the 55 johns
     # crops, 150 px, each mostly face): the picture is also seen at half size, centred.

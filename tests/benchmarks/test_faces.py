@@ -41,3 +41,9 @@ def test_by_default_it_reads_the_shared_media_and_says_so() -> None:
     assert finished.returncode == 0, finished.describe()
     assert f"media: {SHARED_MEDIA.resolve()} (the default" in finished.output
     assert "short_hamilton_clip.mp4" in finished.output
+    assert "x HOG (range)" in finished.output  # every detector beside HOG in the same run
+    rows = [line.split() for line in finished.output.splitlines()]
+    assert {row[1] for row in rows if row[:1] == ["640x360"] and len(row) > 4} >= {
+        "hog",
+        "blazeface",
+    }
