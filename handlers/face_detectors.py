@@ -44,6 +44,15 @@ AUTO_ORDER: dict[Device, tuple[str, ...]] = {
 }
 
 
+AUTO_REASONS: dict[Device, str] = {
+    Device.CUDA: "dlib has CUDA: its CNN finds profiles and small faces, and runs on the GPU",
+    Device.CPU: (
+        "on a CPU it finds profiles and faces down to 20 px that HOG misses, and detects "
+        "faster than HOG (measured in resolve_auto's docstring)"
+    ),
+}
+
+
 @dataclass(frozen=True)
 class AutoChoice:
     name: str
@@ -136,9 +145,11 @@ def _auto() -> tuple[AutoChoice, FaceDetector]:
         except Exception as exc:  # any detector that cannot load is passed over, with why
             skipped.append(f"{name}: {exc}")
             continue
-        reason = f"it is the first of {', '.join(AUTO_ORDER[device])} on {device.value} that loads"
-        if skipped:
-            reason += f"; skipped {'; '.join(skipped)}"
+        reason = (
+            AUTO_REASONS[device]
+            if not skipped
+            else (f"{name} is next on {device.value}: skipped {'; '.join(skipped)}")
+        )
         structlog.get_logger("faces").info(f"faces.detector auto -> {name} because {reason}")
         return AutoChoice(name, reason), detector
     raise DetectorUnavailableError(f"faces.detector auto: no detector loads ({'; '.join(skipped)})")

@@ -12,6 +12,7 @@ import numpy.typing as npt
 import pytest
 from PIL import Image
 
+from handlers.dlib_models import dlib_has_cuda
 from handlers.face_detectors import DETECTOR_NAMES, make_detector
 from handlers.face_matching import detect_faces
 from tests.conftest import ROOT, SHARED_MEDIA
@@ -52,18 +53,20 @@ def test_an_unknown_name_is_refused_with_the_known_ones() -> None:
         make_detector("mediapipe")
 
 
-def test_auto_on_a_cpu_chooses_blazeface_and_says_why_once() -> None:
+def test_auto_chooses_by_device_and_says_why_once() -> None:
     done = run_python(
         "from handlers.face_detectors import detector_for, resolve_auto\n"
         "print('chose', detector_for('auto').name, detector_for('auto') is detector_for('auto'))\n"
         "print('reason', resolve_auto().reason)\n"
     )
     assert done.returncode == 0, done.stderr
-    assert "chose blazeface True" in done.stdout
+    expected = "cnn" if dlib_has_cuda() else "blazeface"  # a CUDA build of dlib: its CNN
+    assert f"chose {expected} True" in done.stdout
     assert done.stdout.count(AUTO_LINE) == 1
-    assert f"{AUTO_LINE}blazeface because" in done.stdout
+    assert f"{AUTO_LINE}{expected} because" in done.stdout
 
 
+@pytest.mark.skipif(dlib_has_cuda(), reason="with CUDA, auto takes dlib's CNN before BlazeFace")
 def test_auto_passes_over_a_detector_that_cannot_load_and_says_so() -> None:
     done = run_python(
         "import sys; sys.modules['ai_edge_litert'] = None  # as on Windows: no LiteRT\n"
