@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from evaluation import clips, faces, pictures, places, scenes
+from evaluation import clips, faces, identity, pictures, places, scenes
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,6 +15,7 @@ def main(argv: list[str] | None = None) -> int:
         ("clips", clips),
         ("places", places),
         ("faces", faces),
+        ("identity", identity),
     )
     for title, module in groups:
         print(f"\n== {title} ==")
