@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from evaluation import clips, face_detectors, faces, pictures, places, scenes
+from evaluation import clips, face_detectors, faces, identity, pictures, places, scenes
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,6 +16,7 @@ def main(argv: list[str] | None = None) -> int:
         ("places", places),
         ("faces", faces),
         ("face detectors", face_detectors),
+        ("identity", identity),
     )
     for title, module in groups:
         print(f"\n== {title} ==")
