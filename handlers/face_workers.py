@@ -12,6 +12,7 @@ retry policy runs the stage again.
 from __future__ import annotations
 
 import multiprocessing
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
@@ -91,9 +92,14 @@ class FaceWorkers:
             if self._closed:
                 raise StageCancelledError("the face workers are stopped: the daemon is stopping")
             if self._pool is None:
+                context = multiprocessing.get_context("spawn")
+                # The interpreter sys.executable names now: under the Windows service it was
+                # changed from pythonservice.exe to python.exe (service/process.py) after
+                # multiprocessing may have noted the first one.
+                context.set_executable(sys.executable)
                 self._pool = ProcessPoolExecutor(
                     self.count,
-                    mp_context=multiprocessing.get_context("spawn"),
+                    mp_context=context,
                     initializer=start_worker,
                     initargs=(detector,),
                 )
