@@ -41,6 +41,14 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def movie_state(daemon: DaemonProcess) -> str | None:
+    repo = daemon.repository()
+    try:
+        return next((movie.state.value for movie in repo.movies()), None)
+    finally:
+        repo.close()
+
+
 def daemon_with_workers(
     daemon_factory: Callable[..., DaemonProcess], make_clip: Callable[..., Path]
 ) -> tuple[DaemonProcess, set[int]]:
@@ -66,6 +74,7 @@ def test_a_stopped_daemon_closes_its_workers(
     daemon_factory: Callable[..., DaemonProcess], make_clip: Callable[..., Path]
 ) -> None:
     daemon, workers = daemon_with_workers(daemon_factory, make_clip)
+    wait_for(lambda: movie_state(daemon) == "done", timeout=120)  # its faces found by workers
     daemon.signal(signal.SIGTERM)
     assert daemon.wait(timeout=60) == 0
     wait_for(lambda: not any(alive(pid) for pid in workers), timeout=30)
