@@ -16,7 +16,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 import structlog
@@ -30,6 +30,7 @@ from handlers.face_search import FrameSearch, search_frame, start_worker
 AHEAD_PER_WORKER = 2
 # How often a wait for a frame looks at the stop request (a CNN frame takes seconds).
 CANCEL_CHECK_SECONDS = 0.2
+STOPPED = "the face workers were stopped: the daemon is stopping"
 
 Found = list[DetectedFace]
 Results = Generator[Found, None, None]
@@ -90,7 +91,7 @@ class FaceWorkers:
     def _pool_for(self, detector: Detector) -> ProcessPoolExecutor:
         with self._lock:
             if self._closed:
-                raise StageCancelledError("the face workers are stopped: the daemon is stopping")
+                raise StageCancelledError(STOPPED)
             if self._pool is None:
                 context = multiprocessing.get_context("spawn")
                 # The interpreter sys.executable names now: under the Windows service it was
@@ -113,6 +114,10 @@ class FaceWorkers:
             return pool.submit(search_frame, search)
         except BrokenProcessPool as exc:  # broken under another stage's frame
             raise self._lost(pool, search, check) from exc
+        except RuntimeError:  # shut down: closed under a stage that outlived the daemon's stop
+            if self._closed:
+                raise StageCancelledError(STOPPED) from None
+            raise
 
     def _result(
         self,
@@ -127,6 +132,8 @@ class FaceWorkers:
                 return future.result(timeout=CANCEL_CHECK_SECONDS)
             except TimeoutError:
                 continue
+            except CancelledError:  # closed under a stage that outlived the daemon's stop
+                raise StageCancelledError(STOPPED) from None
             except BrokenProcessPool as exc:
                 raise self._lost(pool, search, check) from exc
 

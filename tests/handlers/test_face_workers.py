@@ -196,3 +196,23 @@ def test_frames_without_faces_give_nothing_in_workers_either(
     cv2.imwrite(str(frame_path(tmp_path, "blank")), blank)
     report = Run()(tmp_path, ["blank"], FacesHandler(FacesConfig(), workers=pool))
     assert (report.faces, report.frames_searched, report.too_small) == ((), 1, 0)
+
+
+def test_a_stage_still_waiting_when_the_pool_closes_is_cancelled_not_failed(
+    tmp_path: Path,
+) -> None:
+    # The daemon closes the pool after its stages have stopped; one that outlived the stop
+    # timeout finds its frames not started cancelled: a cancellation, never a failure.
+    names = textured_frames(tmp_path, 6, size=(160, 90))
+    searches = [FrameSearch(frame_path(tmp_path, name), "cnn") for name in names]
+    workers = FaceWorkers(2)
+    closing: list[threading.Thread] = []
+
+    def close_once() -> None:
+        if not closing:
+            closing.append(threading.Thread(target=workers.close))
+            closing[0].start()
+
+    with pytest.raises(StageCancelledError, match="stopped"):
+        list(workers.search(searches, close_once))
+    closing[0].join()
