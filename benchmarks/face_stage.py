@@ -1,6 +1,7 @@
 """The whole faces stage, for benchmarks.faces: kept frames read from their files, found,
 encoded and matched, in the daemon's own process (faces.workers 1) beside a pool of worker
-processes, the two alternating over rounds; and what starting the pool costs.
+processes, the two alternating over rounds; the CPU time each spends a frame (the same on a
+busy machine, where wall-clock gains shrink); and what starting the pool costs.
 
 The frames are spread over the clip and written as the frames stage writes kept frames
 (JPEG files under movies/<id>/frames/), so the workers read files as they do in the daemon.
@@ -8,10 +9,12 @@ The frames are spread over the clip and written as the frames stage writes kept 
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -79,39 +82,70 @@ def stage_section(frames: Sequence[Picture], count: int, rounds: int) -> None:
         library = Path(folder)
         quality = write_kept_frames(library, frames)
         print(
-            f"\nthe faces stage on {len(frames)} kept frames (files), "
-            f"faces.workers 1 against {count}, alternating over {rounds} rounds"
+            f"\nthe faces stage on {len(frames)} kept frames (files), faces.workers 1 against "
+            f"{count}, alternating over {rounds} rounds; load average {_load()} on "
+            f"{os.cpu_count()} cores at the start"
         )
         starts = Spread.of(
             [pool_start_seconds(library, quality, count) for _ in range(POOL_STARTS)]
         )
-        alone, pool = FaceWorkers(1), FaceWorkers(count)
+        alone, pool = Contender(library, quality, 1), Contender(library, quality, count)
         try:
-            same = run_stage(library, quality, alone) == run_stage(library, quality, pool)
-            figures = alternating(
-                rounds, [_frames_per_second(library, quality, w) for w in (alone, pool)]
-            )
+            same = alone.report() == pool.report()
+            figures = alternating(rounds, [alone, pool])
         finally:
-            pool.close()
+            pool.workers.close()
         gains = Spread.of(ratios(figures[1], figures[0]))
         print_table(
-            ("faces.workers", "frames/s, median (range)", "gain over 1"),
+            ("faces.workers", "frames/s, median (range)", "gain over 1", "CPU ms a frame"),
             [
-                ["1 (in process)", Spread.of(figures[0]).text(1), "1.00"],
-                [str(count), Spread.of(figures[1]).text(1), gains.text()],
+                ["1 (in process)", Spread.of(figures[0]).text(1), "1.00", alone.cpu_text()],
+                [str(count), Spread.of(figures[1]).text(1), gains.text(), pool.cpu_text()],
             ],
         )
         print(f"same faces, encodings and order in both: {'yes' if same else 'NO'}")
-        print(f"starting {count} workers (to the first frame, warm frame deducted): "
-              f"{starts.text(1)} s over {POOL_STARTS} starts")  # fmt: skip
+        print(
+            f"starting {count} workers (to the first frame, warm frame deducted): "
+            f"{starts.text(1)} s over {POOL_STARTS} starts; load average {_load()} at the end"
+        )
 
 
-def _frames_per_second(
-    library: Path, quality: QualityReport, workers: FaceWorkers
-) -> Callable[[], float]:
-    def timed() -> float:
-        started = time.perf_counter()
-        run_stage(library, quality, workers)
-        return len(quality.frames) / (time.perf_counter() - started)
+class Contender:
+    """The stage on the frames with `count` workers: frames/s a round, and the CPU time it
+    took in this process and its workers (which no other process's load changes)."""
 
-    return timed
+    def __init__(self, library: Path, quality: QualityReport, count: int) -> None:
+        self.library, self.quality, self.workers = library, quality, FaceWorkers(count)
+        self.cpu_per_frame: list[float] = []
+
+    def report(self) -> FacesReport:
+        return run_stage(self.library, self.quality, self.workers)
+
+    def __call__(self) -> float:
+        cpu, started = cpu_seconds(), time.perf_counter()
+        self.report()
+        seconds = time.perf_counter() - started
+        spent = cpu_seconds()
+        if cpu is not None and spent is not None:
+            self.cpu_per_frame.append((spent - cpu) / len(self.quality.frames) * 1000)
+        return len(self.quality.frames) / seconds
+
+    def cpu_text(self) -> str:
+        return Spread.of(self.cpu_per_frame).text(0) if self.cpu_per_frame else "n/a"
+
+
+def cpu_seconds() -> float | None:
+    """CPU time of this process and of its children still running; None without /proc."""
+    own = os.times()
+    total = own.user + own.system
+    for child in multiprocessing.active_children():
+        try:
+            fields = Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return total
+
+
+def _load() -> str:
+    return f"{os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "n/a"
