@@ -23,7 +23,7 @@ DATASET_STAGE = "dataset"
 class FaceCounts:
     found: int  # faces kept by the faces stage (at least faces.min_face_pixels tall)
     frames: int  # kept frames with at least one of them
-    named: int  # of `found`, matched to a character when the stage ran
+    named: int  # of `found`, a character's now (the database's labels, as the sheet shows)
     too_small_to_keep: int  # under faces.min_face_pixels: left out
     # Named, but under dataset.min_face_pixels; None until the dataset stage is done.
     too_small_for_dataset: int | None
@@ -34,13 +34,14 @@ def face_counts(repo: Repository, movie_id: int) -> FaceCounts | None:
     faces_json = repo.stage_result_json(movie_id, FACES_STAGE)
     if faces_json is None:
         return None
-    faces = decode(FacesReport, json.loads(faces_json))
+    report = decode(FacesReport, json.loads(faces_json))
+    faces = repo.faces_of_movie(movie_id)
     dataset_json = repo.stage_result_json(movie_id, DATASET_STAGE)
     dataset = decode(DatasetReport, json.loads(dataset_json)) if dataset_json else None
     return FaceCounts(
-        found=len(faces.faces),
-        frames=faces.frames_with_faces,
-        named=sum(face.character is not None for face in faces.faces),
-        too_small_to_keep=faces.too_small,
+        found=len(faces),
+        frames=len({face.frame for face in faces}),
+        named=sum(face.character is not None for face in faces),
+        too_small_to_keep=report.too_small,
         too_small_for_dataset=dataset.small_faces if dataset else None,
     )
