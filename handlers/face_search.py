@@ -48,6 +48,8 @@ def start_worker(detector: Detector) -> None:
     and loads dlib and the detector once, before its first frame."""
     # Ctrl-C in a terminal reaches the whole process group: the daemon decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # One worker per core already: OpenCV's own thread pool in each would oversubscribe them.
+    cv2.setNumThreads(1)
     _exit_with_parent()
     blank: npt.NDArray[np.uint8] = np.zeros(WARM_UP_PICTURE, np.uint8)
     detect_faces(blank, detector=detector)
