@@ -10,6 +10,11 @@ would time a detector that finds nothing and encodes nothing. Each size runs at 
 upsampling upsample_for chooses, marked "default", and at its neighbours, with the faces
 found, since the encodings (one per face) cost as much as the detection.
 
+The whole faces stage: --stage-frames frames spread over the same clip, written as kept
+frames, run through FacesHandler with faces.workers 1 (the daemon's own process) and with
+--workers processes (the core count by default), alternating over --rounds rounds; and the
+cost of starting the workers (benchmarks/face_stage.py).
+
 Matching: random 128-d vectors shaped like dlib's (normal, sd 0.09: norm about 1, strangers
 about 1.4 apart), 10 / 1,000 / 100,000 references over 10 / 100 / 1,000 characters; half the
 faces lie near a stored reference, half are strangers. ReferenceSet one face at a time and in
@@ -37,7 +42,9 @@ import numpy.typing as npt
 
 from benchmarks.face_detector_speed import SLOW, detectors_section
 from benchmarks.face_matching_scale import matching_section
+from benchmarks.face_stage import stage_section
 from benchmarks.rounds import rounds_argument
+from daemon.config import FacesConfig
 from evaluation.table import DEFAULT_MEDIA, print_table
 from handlers.dlib_models import dlib_has_cuda
 from handlers.face_detectors import DETECTOR_NAMES
@@ -113,6 +120,15 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--media", type=Path, help=media_help)
     parser.add_argument("--frames", type=int, default=12, help="frames of the clip to detect in")
     parser.add_argument("--faces", type=int, default=200, help="faces to match at each scale")
+    parser.add_argument(
+        "--stage-frames", type=int, default=40, help="kept frames for the whole faces stage"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=FacesConfig().process_count,
+        help="faces.workers set against 1 in the stage's timing (default: the core count)",
+    )
     parser.add_argument("--matching-only", action="store_true", help="skip detection")
     slow = () if dlib_has_cuda() else SLOW  # dlib's CNN on a CPU: seconds a frame
     names = ",".join(name for name in DETECTOR_NAMES if name != "auto" and name not in slow)
@@ -136,6 +152,7 @@ def main() -> int:
         print(f"media: {media} ({origin})")
         frames = detection_section(media / CLIP, args.frames)
         detectors_section(frames, args.detectors.split(","), args.rounds, args.cnn_frames)
+        stage_section(clip_frames(media / CLIP, args.stage_frames), args.workers, args.rounds)
     matching_section(args.faces, args.rounds)
     print(f"\ntotal wall time: {time.perf_counter() - started:.0f} s")
     print(f"command: {shlex.join(['.venv/bin/python', '-m', 'benchmarks.faces', *sys.argv[1:]])}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import string
 import types
 import typing
@@ -24,6 +25,8 @@ from daemon.display_text import REASON_LIMIT, shown, shown_value
 
 DEFAULT_TEMP_SUFFIXES = (".part", ".crdownload", ".tmp", ".partial", ".download", "~")
 DEFAULT_MAX_REFERENCE_MB = 50.0
+# Windows' limit on the processes of one pool (it waits on their handles all at once).
+MAX_FACE_WORKERS = 61
 
 
 class ConfigError(Exception):
@@ -73,15 +76,22 @@ class QualityConfig:
 class FacesConfig:
     # What each one is and how auto chooses: handlers/face_detectors.py.
     detector: Literal["auto", "hog", "cnn", "mtcnn", "blazeface"] = "auto"
+    # Processes finding faces at once; None: one per CPU core (process_count).
+    workers: int | None = field(default=None, metadata=_limits(1, MAX_FACE_WORKERS))
     tolerance: float = field(default=0.6, metadata=_limits(0.05, 1.5))
     margin: float = field(default=0.05, metadata=_limits(0, 1.5))
     # A face matched with its next character less than this further away is shown as unsure.
     noise_margin: float = field(default=0.1, metadata=_limits(0, 1.5))
-    min_face_pixels: int = field(default=40, metadata=_limits(8, 4096))
+    min_face_pixels: int = field(default=20, metadata=_limits(8, 4096))
     cluster_threshold: float = field(default=0.5, metadata=_limits(0.05, 1.5))
     cluster_min_size: int = field(default=3, metadata=_limits(2, 100000))
     cluster_minutes: float = field(default=10.0, metadata=_limits(0.05, 1440))
     max_reference_mb: float = field(default=DEFAULT_MAX_REFERENCE_MB, metadata=_limits(0.1, 100000))
+
+    @property
+    def process_count(self) -> int:
+        """How many processes find faces: `workers`, or the machine's core count."""
+        return self.workers or max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)

@@ -10,19 +10,18 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter
+from contextlib import closing
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import ClassVar
 
-import cv2
 import numpy as np
-import numpy.typing as npt
 
 from daemon.config import FacesConfig
 from handlers.base import MovieJob
-from handlers.face_matching import DetectedFace, FaceBox, ReferenceSet, detect_faces
-from handlers.frame_files import read_frame
-from handlers.quality import QualityReport, Verdict
+from handlers.face_matching import DetectedFace, FaceBox, ReferenceSet
+from handlers.face_search import FrameSearch
+from handlers.face_workers import FaceWorkers
+from handlers.quality import JudgedFrame, QualityReport, Verdict
 
 
 class ReferenceBook:
@@ -81,24 +80,29 @@ class FacesHandler:
     result_type: ClassVar[type] = FacesReport
 
     def __init__(
-        self, config: FacesConfig | None = None, book: ReferenceBook | None = None
+        self,
+        config: FacesConfig | None = None,
+        book: ReferenceBook | None = None,
+        workers: FaceWorkers | None = None,
     ) -> None:
         self.config = config or FacesConfig()
         self.book = book or ReferenceBook()
+        self.workers = workers or FaceWorkers()  # the daemon's pool; else in this process
 
     def run(self, job: MovieJob) -> FacesReport:
         kept = [f for f in job.result(QualityReport).frames if f.verdict is Verdict.KEPT]
         references = self.book.current()
         found: list[FoundFace] = []
         too_small = 0
-        for number, frame in enumerate(kept):
-            job.context.check_cancelled()
-            assert frame.file is not None  # every kept frame has its file
-            faces = detect_faces(_rgb_of(job.movie_dir / frame.file), detector=self.config.detector)
-            large = [f for f in faces if f.box.height >= self.config.min_face_pixels]
-            too_small += len(faces) - len(large)
-            found.extend(_found(frame.name, large, references))
-            job.context.progress((number + 1) / len(kept))
+        searches = [self._search(job, frame) for frame in kept]
+        results = self.workers.search(searches, job.context.check_cancelled)
+        with closing(results):  # a stop drops the frames handed out and not started
+            for number, (frame, faces) in enumerate(zip(kept, results, strict=True)):
+                job.context.check_cancelled()
+                large = [f for f in faces if f.box.height >= self.config.min_face_pixels]
+                too_small += len(faces) - len(large)
+                found.extend(_found(frame.name, large, references))
+                job.context.progress((number + 1) / len(kept))
         return FacesReport(
             faces=tuple(found),
             frames_searched=len(kept),
@@ -107,9 +111,9 @@ class FacesHandler:
             characters=_per_character(found),
         )
 
-
-def _rgb_of(path: Path) -> npt.NDArray[np.uint8]:
-    return np.asarray(cv2.cvtColor(read_frame(path), cv2.COLOR_BGR2RGB), dtype=np.uint8)
+    def _search(self, job: MovieJob, frame: JudgedFrame) -> FrameSearch:
+        assert frame.file is not None  # every kept frame has its file
+        return FrameSearch(job.movie_dir / frame.file, self.config.detector)
 
 
 def _found(frame: str, faces: list[DetectedFace], references: ReferenceSet) -> list[FoundFace]:

@@ -13,6 +13,7 @@ from handlers.caption_text import estimated_tokens
 from handlers.captions import CaptionLedger, CaptionsHandler
 from handlers.dataset import DatasetHandler
 from handlers.embedders import SharedEmbedder, SharedTokenCounter
+from handlers.face_workers import FaceWorkers
 from handlers.faces import FacesHandler, ReferenceBook
 from handlers.frames import FramesHandler
 from handlers.kohya_dataset import KohyaSettings
@@ -27,13 +28,18 @@ from handlers.shots import ShotsHandler
 @dataclass(frozen=True)
 class StageServices:
     """What stages share for the life of the daemon, loaded from the database at start
-    (the image embedder: at its first use, so a daemon with no scenes stage never loads it)."""
+    (the image embedder: at its first use, so a daemon with no scenes stage never loads it;
+    the face workers: at their first frame). Whoever builds it calls `close` at the end."""
 
     duplicates: NearDuplicateIndex
     references: ReferenceBook = field(default_factory=ReferenceBook)
     embedder: SharedEmbedder = field(default_factory=SharedEmbedder)
     breakers: BreakerBoard = field(default_factory=BreakerBoard)
     captions: CaptionLedger | None = None  # the repository, where captions are kept
+    face_workers: FaceWorkers = field(default_factory=FaceWorkers)  # default: in this process
+
+    def close(self) -> None:
+        self.face_workers.close()
 
 
 def _captions(config: Config, services: StageServices) -> CaptionsHandler:
@@ -56,7 +62,9 @@ STAGES: dict[str, Factory] = {
     QualityHandler.name: lambda config, services: QualityHandler(
         config.quality, services.duplicates, MinuteCap(config.frames.max_per_minute)
     ),
-    FacesHandler.name: lambda config, services: FacesHandler(config.faces, services.references),
+    FacesHandler.name: lambda config, services: FacesHandler(
+        config.faces, services.references, services.face_workers
+    ),
     ScenesHandler.name: lambda config, services: ScenesHandler(config.scenes, services.embedder),
     DatasetHandler.name: lambda config, _services: DatasetHandler(config.dataset),
     CaptionsHandler.name: _captions,

@@ -78,6 +78,9 @@ class DaemonProcess:
             "pipeline": {"retry_backoff_seconds": [1, 1]},
             "log": {"console": "json", "level": "debug"},
             "web": {"port": 0},  # any free port: daemons of tests in parallel never collide
+            # Face worker processes take seconds to start, once per daemon: a test that needs
+            # them asks (tests/daemon/service/test_face_worker_lifetime.py).
+            "faces": {"workers": 1},
         }
         for section, values in settings.items():
             if isinstance(values, dict):

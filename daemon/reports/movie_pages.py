@@ -11,6 +11,7 @@ from pathlib import Path
 
 from daemon.display_text import NAME_LIMIT, REASON_LIMIT, bounded, printable
 from daemon.reports.movie_eta import StagePace, seconds_left
+from daemon.reports.movie_faces import FaceCounts, face_counts
 from daemon.reports.paging import Page, PageRequest
 from daemon.repository import (
     MOVIE_KEY_LENGTH,
@@ -72,6 +73,7 @@ class MovieDetail:
     shots: int
     scenes: tuple[Scene, ...]  # empty until the scenes stage is done
     frame_size: FrameSize | None  # of its kept frames (face boxes are in these pixels)
+    faces: FaceCounts | None  # None until the faces stage is done
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ def movie_detail(
         shots=repo.shot_count(movie.id),
         scenes=_scenes(repo.stage_result_json(movie.id, SCENES_STAGE)),
         frame_size=_frame_size(repo, library, movie.id),
+        faces=face_counts(repo, movie.id),
     )
 
 

@@ -120,8 +120,9 @@ class Daemon:
         upkeep.recover()
         upkeep.references_changed()
         self._upkeep = upkeep
+        services = build_stage_services(repo, config, book)
         pipeline = Pipeline(
-            build_handlers(config, build_stage_services(repo, config, book)),
+            build_handlers(config, services),
             repo,
             PipelineSettings(
                 library=config.library,
@@ -208,6 +209,7 @@ class Daemon:
             stopping = self._stop_training(training)
             takers.join(config.pipeline.stop_timeout_seconds)
             workers.join()
+            services.close()  # after the stages: none is left waiting on a face worker
             if stopping is not None:
                 stopping.join()
             repo.clear_heartbeat()

@@ -1,5 +1,6 @@
 """benchmarks.faces never times detection on pictures without faces: without its clip it
-stops and says what to pass; with it, it says which media folder it used."""
+stops and says what to pass; with it, it says which media folder it used, and times the
+whole faces stage with and without worker processes."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from tests.conftest import HAMILTON, SHARED_MEDIA
 from tests.fresh_processes import run_one
 
 FACES = [sys.executable, "-m", "benchmarks.faces"]
-QUICK = ["--frames", "1", "--faces", "10", "--rounds", "1"]
+QUICK = ["--frames", "1", "--faces", "10", "--rounds", "1", "--stage-frames", "2", "--workers", "2"]
 
 
 def test_without_its_clip_it_refuses_and_names_the_flag(tmp_path: Path) -> None:
@@ -47,3 +48,5 @@ def test_by_default_it_reads_the_shared_media_and_says_so() -> None:
         "hog",
         "blazeface",
     }
+    assert "the faces stage on 2 kept frames" in finished.output
+    assert "same faces, encodings and order in both: yes" in finished.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import subprocess
 import sys
@@ -328,3 +329,14 @@ def test_a_bad_caption_prompt_is_refused_at_start(
     path.write_text(yaml.safe_dump({"captions": {"prompt": prompt}}))
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_config(path)
+
+
+def test_faces_use_every_core_unless_told_and_keep_small_faces(tmp_path: Path) -> None:
+    defaults = load_config(None).faces
+    assert defaults.workers is None
+    assert defaults.process_count == max(1, os.cpu_count() or 1)
+    # Faces down to 20 px tell who is in a frame; only 64 px ones make dataset images.
+    assert (defaults.min_face_pixels, Config().dataset.min_face_pixels) == (20, 64)
+    assert load_config(write_config(tmp_path, "faces:\n  workers: 3\n")).faces.process_count == 3
+    with pytest.raises(ConfigError, match=re.escape("'faces.workers' must be from 1 to 61")):
+        load_config(write_config(tmp_path, "faces:\n  workers: 0\n"))

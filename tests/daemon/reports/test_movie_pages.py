@@ -8,11 +8,13 @@ from datetime import timedelta
 import pytest
 
 from daemon.display_text import REASON_LIMIT
+from daemon.reports.movie_faces import FaceCounts
 from daemon.reports.movie_frames import kept_frames, movie_shots, rejected_frames
 from daemon.reports.movie_pages import FrameSize, find_movie, movie_detail, movies_page
 from daemon.reports.paging import MAX_PER_PAGE, PageRequest
 from daemon.repository import Repository
 from daemon.store import MovieState, StageStatus
+from handlers.dataset import DatasetReport
 from handlers.quality import Verdict
 from handlers.shots import ShotKind
 from tests.daemon.reports.page_library import (
@@ -150,3 +152,15 @@ def test_a_movie_is_found_by_its_whole_key_only(repo: Repository, built: PageLib
 def test_a_page_out_of_range_is_refused(page: int, per_page: int) -> None:
     with pytest.raises(ValueError, match="must be"):
         PageRequest(page, per_page)
+
+
+def test_the_detail_counts_the_faces_too_small_for_the_dataset(
+    repo: Repository, built: PageLibrary
+) -> None:
+    done = built.done
+    dataset = DatasetReport((), small_faces=2, over_shot_limit=0)
+    repo.finish_stage(done.id, "dataset", 1.0, dataset)
+    detail = movie_detail(repo, built.library, done.key, STAGES, done.updated_at)
+    assert detail is not None and detail.faces == FaceCounts(4, 3, 3, 0, 2)
+    running = movie_detail(repo, built.library, built.running.key, STAGES, done.updated_at)
+    assert running is not None and running.faces is None  # its faces stage is under way

@@ -124,6 +124,10 @@ def test_a_movie_shows_its_timeline_scenes_and_shots(shown: Shown) -> None:
     shots = text[text.index('id="shots"') :]
     assert "<td>1</td><td>3.5 s</td><td>7.0 s</td><td>moving</td>" in shots
     assert "Retry</button>" not in text  # done: nothing to retry
+    assert (
+        "4 faces in 3 frames, 3 named; 0 named too small for a dataset image "
+        "(under dataset.min_face_pixels); 0 too small to keep"
+    ) in text
 
 
 def test_a_failed_movie_shows_its_retries_and_error(shown: Shown) -> None:
