@@ -24,6 +24,7 @@ import numpy.typing as npt
 from handlers import mtcnn_boxes as geometry
 from handlers.face_candidates import FaceCandidate, Picture
 from handlers.face_matching import FaceBox
+from handlers.mtcnn_weights import MtcnnUnavailableError as MtcnnUnavailableError
 
 if TYPE_CHECKING:
     import torch
@@ -36,7 +37,11 @@ PYRAMID_FACTOR = 0.709
 # after O-Net (over the smaller box there).
 OVERLAP_SCALE, OVERLAP_PYRAMID, OVERLAP_REFINED, OVERLAP_FINAL = 0.5, 0.7, 0.7, 0.7
 # The HOG box for a face, from MTCNN's: centre moved by (x, y) fractions of MTCNN's width and
-# height, then sides scaled. Measured, see the module docstring of benchmarks.mtcnn_boxes.
+# height, then (width, height) scaled; dlib's box is squarer, lower and shorter (brows to
+# chin). Medians over the 55 johns crops (python -m evaluation.mtcnn_boxes). Median IoU with
+# HOG's box rises from 0.69 to 0.87 there and to 0.83 on 25 faces of other photos, and the
+# median distance between the 128-d encodings from HOG's box and MTCNN's falls from 0.069 to
+# 0.040 (0.091 to 0.052 on the others): the encoder aligns with landmarks it finds in the box.
 HOG_FROM_MTCNN = (0.033, 0.054, 0.963, 0.748)
 
 Array = npt.NDArray[np.float64]
@@ -73,6 +78,8 @@ class MtcnnDetector:
         self.min_face_px = min_face_px
         self.threads = threads
         self._device = torch.device(device)
+        if self._device.type == "cuda" and not torch.cuda.is_available():
+            raise MtcnnUnavailableError(f"mtcnn on {device}: this torch sees no CUDA device")
         self._proposer: ProposalNet = load_net(ProposalNet(), "pnet.pt", self._device)
         self._refiner: RefineNet = load_net(RefineNet(), "rnet.pt", self._device)
         self._outputter: OutputNet = load_net(OutputNet(), "onet.pt", self._device)

@@ -1,39 +1,20 @@
 """MTCNN's three nets (Zhang et al. 2016), loaded with the weights facenet-pytorch ships.
 
-facenet-pytorch is installed without its dependencies (scripts/bootstrap.py) and never
-imported: its __init__ imports torchvision, which cannot be imported beside our torch. Only
-its data folder is used, found without running the package. The layer names match its state
-dicts; the weights were converted from the original Caffe models, whose dense layers read a
-feature map column by column, so the maps are flattened in (width, height, channel) order.
+The layer names match its state dicts; the weights were converted from the original Caffe
+models, whose dense layers read a feature map column by column, so the maps are flattened
+in (width, height, channel) order.
 """
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from typing import TypeVar
 
 import torch
 from torch import nn
 
-PACKAGE = "facenet-pytorch"
-MODULE = "facenet_pytorch"
-INSTALL_HINT = "install it with `python3 scripts/bootstrap.py install`"
+from handlers.mtcnn_weights import INSTALL_HINT, PACKAGE, MtcnnUnavailableError, weights_folder
 
 Net = TypeVar("Net", bound=nn.Module)
-
-
-class MtcnnUnavailableError(ImportError):
-    """MTCNN's weights cannot be found or loaded: the package is missing or damaged."""
-
-
-def weights_folder() -> Path:
-    """facenet-pytorch's data folder, located without importing the package."""
-    spec = importlib.util.find_spec(MODULE)
-    locations = spec.submodule_search_locations if spec is not None else None
-    if not locations:
-        raise MtcnnUnavailableError(f"the mtcnn face detector needs {PACKAGE}: {INSTALL_HINT}")
-    return Path(next(iter(locations))) / "data"
 
 
 def _flatten_as_trained(maps: torch.Tensor) -> torch.Tensor:

@@ -14,15 +14,9 @@ import torch
 from PIL import Image
 
 from handlers.face_matching import FaceBox
-from handlers.mtcnn import MtcnnDetector
-from handlers.mtcnn_nets import (
-    MtcnnUnavailableError,
-    OutputNet,
-    ProposalNet,
-    RefineNet,
-    load_net,
-    weights_folder,
-)
+from handlers.mtcnn import MtcnnDetector, MtcnnUnavailableError
+from handlers.mtcnn_nets import OutputNet, ProposalNet, RefineNet, load_net
+from handlers.mtcnn_weights import weights_folder
 from tests.conftest import SHARED_MEDIA
 
 FACES = SHARED_MEDIA / "faces" / "face_recognition"
