@@ -1,5 +1,5 @@
 """How MTCNN's face box relates to dlib HOG's box for the same face: the fit behind
-handlers.mtcnn.HOG_FROM_MTCNN.
+handlers.mtcnn_boxes.HOG_FROM_MTCNN.
 
     .venv/bin/python -m evaluation.mtcnn_boxes [--media DIR]
 
@@ -22,14 +22,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import face_recognition
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
 from evaluation.table import media_folder, print_table
 from handlers.face_matching import FaceBox, detect_faces
-from handlers.mtcnn import MtcnnDetector, hog_box
+from handlers.mtcnn import MtcnnDetector
+from handlers.mtcnn_boxes import hog_box
 
 FACES = "faces/face_recognition"
 JOHNS = "faces/johns"
@@ -69,6 +69,10 @@ def iou(a: Corners, b: Corners) -> float:
 
 
 def encoding(rgb: npt.NDArray[np.uint8], box: Corners) -> npt.NDArray[np.float64]:
+    # Here, not with the module: importing face_recognition makes Pillow pad truncated files
+    # for the whole process (see handlers.face_matching), and the tests import fit from here.
+    import face_recognition
+
     x1, y1, x2, y2 = (round(side) for side in box)
     found = face_recognition.face_encodings(rgb, known_face_locations=[(y1, x2, y2, x1)])
     return np.asarray(found[0], dtype=np.float64)

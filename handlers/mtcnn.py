@@ -6,7 +6,16 @@ the boxes and drops overlapping ones. Thresholds (0.6, 0.7, 0.7), the pyramid's 
 and the 20 px smallest face are the published defaults.
 
 MTCNN's boxes are not dlib's: `find` maps them to the boxes dlib's HOG draws for the same
-face (see HOG_FROM_MTCNN), since dlib's 128-d encoder was trained on crops aligned from those.
+face (mtcnn_boxes.HOG_FROM_MTCNN): dlib's 128-d encoder aligns faces from such boxes.
+
+Measured beside HOG (evaluation.mtcnn_faces, benchmarks.mtcnn_speed; a shared 2-core
+machine): it finds the pianist's profile in 29 of the 30 frames of short_hamilton_clip.mp4
+where his whole face is in the picture (HOG: 0), faces shrunk to 20 px in 75 of 75 photos
+(HOG: 0; at 24 px 14), and every labelled face of the photos, with 5 false faces in 87
+(HOG: 1). Johns matched through its boxes: precision and recall 1.0, as HOG. On a CPU it
+runs about as fast as HOG at 640x360 (6.6 against 5.5 frames/s, detection alone) and a third
+as fast at 1280x720 (1.3 against 3.9: HOG does not upsample there, MTCNN still searches down
+to 20 px); it finds about three times as many faces, each encoded at a cost.
 """
 
 from __future__ import annotations
@@ -36,13 +45,6 @@ PYRAMID_FACTOR = 0.709
 # Overlaps above which the weaker box goes: within one scale, across scales, after R-Net, and
 # after O-Net (over the smaller box there).
 OVERLAP_SCALE, OVERLAP_PYRAMID, OVERLAP_REFINED, OVERLAP_FINAL = 0.5, 0.7, 0.7, 0.7
-# The HOG box for a face, from MTCNN's: centre moved by (x, y) fractions of MTCNN's width and
-# height, then (width, height) scaled; dlib's box is squarer, lower and shorter (brows to
-# chin). Medians over the 55 johns crops (python -m evaluation.mtcnn_boxes). Median IoU with
-# HOG's box rises from 0.69 to 0.87 there and to 0.83 on 25 faces of other photos, and the
-# median distance between the 128-d encodings from HOG's box and MTCNN's falls from 0.069 to
-# 0.040 (0.091 to 0.052 on the others): the encoder aligns with landmarks it finds in the box.
-HOG_FROM_MTCNN = (0.033, 0.054, 0.963, 0.748)
 
 Array = npt.NDArray[np.float64]
 
@@ -62,7 +64,8 @@ class MtcnnDetector:
     `threads`: torch's threads while `find` runs; the process's own setting is put back after,
     so another stage's torch in the same process keeps its threads. One by default: the nets
     are small, and the daemon runs one faces worker process per core. On the shared 2-core
-    machine 2 threads made P-Net 4 times slower than 1 (128 against 29 ms on 384x216).
+    machine (busy: load 5-12) two threads were 4 to 6 times slower than one (P-Net on 384x216
+    128 against 29 ms; whole 640x360 searches 0.4 against 2.4 frames/s, alternating rounds).
     None: torch's setting as it is.
     """
 
@@ -89,7 +92,7 @@ class MtcnnDetector:
         height, width = rgb.shape[:2]
         return [
             FaceCandidate(
-                box=_clipped(hog_box(box), width, height),
+                box=_clipped(geometry.hog_box(box), width, height),
                 score=float(score),
                 landmarks=_ordered(points),
             )
@@ -180,16 +183,6 @@ def _torch_threads(threads: int | None) -> Iterator[None]:
     finally:
         if torch.get_num_threads() != before:
             torch.set_num_threads(before)
-
-
-def hog_box(box: Array) -> Array:
-    """MTCNN's box (x1, y1, x2, y2) as the box dlib's HOG draws around the same face."""
-    shift_x, shift_y, scale_x, scale_y = HOG_FROM_MTCNN
-    width, height = box[2] - box[0], box[3] - box[1]
-    centre_x = (box[0] + box[2]) / 2 + shift_x * width
-    centre_y = (box[1] + box[3]) / 2 + shift_y * height
-    half_x, half_y = scale_x * width / 2, scale_y * height / 2
-    return np.array([centre_x - half_x, centre_y - half_y, centre_x + half_x, centre_y + half_y])
 
 
 def _clipped(box: Array, width: int, height: int) -> FaceBox:

@@ -17,6 +17,13 @@ Picture = npt.NDArray[np.uint8]
 
 CELL = 12  # P-Net judges 12x12 windows
 STRIDE = 2  # one output cell every 2 pixels of its input
+# The HOG box for a face, from MTCNN's: centre moved by (x, y) fractions of MTCNN's width and
+# height, then (width, height) scaled; dlib's box is squarer, lower and shorter (brows to
+# chin). Medians over the 55 johns crops (python -m evaluation.mtcnn_boxes). Median IoU with
+# HOG's box rises from 0.69 to 0.87 there and to 0.83 on 25 faces of other photos, and the
+# median distance between the 128-d encodings from HOG's box and MTCNN's falls from 0.069 to
+# 0.040 (0.091 to 0.052 on the others): the encoder aligns with landmarks it finds in the box.
+HOG_FROM_MTCNN = (0.033, 0.054, 0.963, 0.748)
 
 
 def windows(probability: Floats, scale: float, threshold: float) -> tuple[Indices, Boxes]:
@@ -94,3 +101,13 @@ def normalized(pictures: Picture) -> Floats:
     Kept channels last: the nets run about twice as fast in that layout on a CPU.
     """
     return (pictures.astype(np.float32) - np.float32(127.5)) * np.float32(1 / 128)
+
+
+def hog_box(box: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """MTCNN's box (x1, y1, x2, y2) as the box dlib's HOG draws around the same face."""
+    shift_x, shift_y, scale_x, scale_y = HOG_FROM_MTCNN
+    width, height = box[2] - box[0], box[3] - box[1]
+    centre_x = (box[0] + box[2]) / 2 + shift_x * width
+    centre_y = (box[1] + box[3]) / 2 + shift_y * height
+    half_x, half_y = scale_x * width / 2, scale_y * height / 2
+    return np.array([centre_x - half_x, centre_y - half_y, centre_x + half_x, centre_y + half_y])

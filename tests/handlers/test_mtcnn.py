@@ -13,8 +13,10 @@ import pytest
 import torch
 from PIL import Image
 
+from evaluation.mtcnn_boxes import Pair, fit
 from handlers.face_matching import FaceBox
 from handlers.mtcnn import MtcnnDetector, MtcnnUnavailableError
+from handlers.mtcnn_boxes import HOG_FROM_MTCNN, hog_box
 from handlers.mtcnn_nets import OutputNet, ProposalNet, RefineNet, load_net
 from handlers.mtcnn_weights import weights_folder
 from tests.conftest import SHARED_MEDIA
@@ -134,3 +136,15 @@ def test_the_pianists_profile_is_found_in_his_shot(detector: MtcnnDetector) -> N
                 faces = detector.find(frame.to_ndarray(format="rgb24"))
                 found += any(face.box.height >= 150 and face.box.left > 250 for face in faces)
     assert found >= len(PIANIST_FRAMES) - 1, found
+
+
+def test_the_box_fit_and_the_box_map_read_the_figures_alike() -> None:
+    # evaluation.mtcnn_boxes measures HOG_FROM_MTCNN and hog_box applies it: boxes mapped by
+    # hog_box must give back the same four figures, whatever the boxes' sizes and places.
+    rng = np.random.default_rng(7)
+    pairs = []
+    for x, y, width, height in rng.uniform((0, 0, 20, 25), (600, 300, 300, 400), (9, 4)):
+        mine = (x, y, x + width, y + height)
+        x1, y1, x2, y2 = hog_box(np.asarray(mine)).tolist()
+        pairs.append(Pair("johns", mine, (x1, y1, x2, y2), 0.0, 0.0))
+    assert fit(pairs) == pytest.approx(HOG_FROM_MTCNN)
