@@ -74,6 +74,8 @@ def read_outcome(summary: MovieSummary) -> PathOutcome:
 
 def _small_face(path: Path) -> int | None:
     """The tallest face under the stage's minimum in a kept frame, found the stage's way."""
-    minimum = FacesConfig().min_face_pixels
-    heights = [face.box.height for face in detect_faces(np.asarray(rgb_of_file(str(path))))]
+    stage = FacesConfig()
+    rgb = np.asarray(rgb_of_file(str(path)))
+    heights = [face.box.height for face in detect_faces(rgb, detector=stage.detector)]
+    minimum = stage.min_face_pixels
     return max((h for h in heights if h < minimum), default=None)

@@ -67,11 +67,11 @@ def make_detector(name: str, device: Device = Device.CPU) -> FaceDetector:
     if name == "blazeface":
         return BlazeFaceDetector(min_face_px=MIN_FACE_PX)
     if name == "mtcnn":
-        return _mtcnn(device)
+        return _mtcnn()
     raise ValueError(f"unknown face detector '{name}' (known: {', '.join(DETECTOR_NAMES)})")
 
 
-def _mtcnn(device: Device) -> FaceDetector:
+def _mtcnn() -> FaceDetector:
     try:
         module = importlib.import_module("handlers.mtcnn")  # built beside this, merged later
     except ModuleNotFoundError as exc:
@@ -80,7 +80,11 @@ def _mtcnn(device: Device) -> FaceDetector:
         raise DetectorUnavailableError(
             "faces.detector mtcnn: this build has no MTCNN detector"
         ) from None
-    detector: FaceDetector = module.MtcnnDetector(min_face_px=MIN_FACE_PX, device=device.value)
+    # torch's device, not dlib's: MTCNN runs on torch.
+    import torch
+
+    where = "cuda" if torch.cuda.is_available() else "cpu"
+    detector: FaceDetector = module.MtcnnDetector(min_face_px=MIN_FACE_PX, device=where)
     return detector
 
 

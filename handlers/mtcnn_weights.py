@@ -10,12 +10,14 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+from handlers.face_candidates import DetectorUnavailableError
+
 PACKAGE = "facenet-pytorch"
 MODULE = "facenet_pytorch"
 INSTALL_HINT = "install it with `python3 scripts/bootstrap.py install`"
 
 
-class MtcnnUnavailableError(ImportError):
+class MtcnnUnavailableError(DetectorUnavailableError, ImportError):
     """MTCNN cannot run here: its package is missing or damaged, or its device is absent."""
 
 
