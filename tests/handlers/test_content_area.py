@@ -103,3 +103,13 @@ def test_centred_lines_of_text_on_a_flat_frame_are_judged_whole() -> None:
     card = caption_card([("DIRECTED BY", (60, 80)), ("SOMEONE", (90, 120))])
     assert content_box(card) == CropBox(0, 0, WIDTH, HEIGHT)
     assert measure(card).flat_fraction > 0.9
+
+
+def test_a_photo_whose_dark_edge_runs_into_a_black_surround_is_boxed() -> None:
+    # Dark hair or a shadow along one side of a portrait: its first columns are mostly of the
+    # surround's tone, as in the Johns of ../shared/media/faces/johns shown on black.
+    picture = photo(11, 120, 90)
+    picture[:60, :10] = 20
+    frame = on_background(picture, 16, 100, 45)
+    assert content_box(frame) == CropBox(100, 45, 120, 90)
+    assert measure(frame).flat_fraction < 0.5
