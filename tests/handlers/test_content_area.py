@@ -6,9 +6,11 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from daemon.config import QualityConfig
 from handlers.content_area import content_box
-from handlers.image_measures import measure
+from handlers.image_measures import hamming, measure
 from handlers.letterbox import CropBox
+from tests.slideshows import portrait
 
 Grey = npt.NDArray[np.uint8]
 WIDTH, HEIGHT = 320, 180
@@ -80,9 +82,21 @@ def test_a_picture_on_a_uniform_background_is_not_flat() -> None:
     assert framed.flat_fraction == measure(picture).flat_fraction
 
 
-def test_the_hash_is_of_the_whole_frame() -> None:
+def test_the_hash_is_of_the_picture_so_other_borders_do_not_hide_a_duplicate() -> None:
     picture = photo(10, 160, 90)
-    assert measure(on_background(picture, 16, 80, 45)).phash != measure(picture).phash
+    assert measure(on_background(picture, 16, 80, 45)).phash == measure(picture).phash
+
+
+def small_portrait_on_black(seed: int) -> Grey:
+    """A 300 px portrait centred in a 1280x720 frame, as it is at the measures' width."""
+    grey = cv2.cvtColor(portrait(seed, (75, 75)), cv2.COLOR_RGB2GRAY)
+    return on_background(np.asarray(grey, dtype=np.uint8), 0, 122, 52)
+
+
+def test_two_different_small_portraits_on_black_are_not_near_duplicates() -> None:
+    # The whole frames differ by 6 bits, the quality stage's duplicate distance: mostly black.
+    a, b = small_portrait_on_black(0), small_portrait_on_black(50)
+    assert hamming(measure(a).phash, measure(b).phash) > QualityConfig().duplicate_distance
 
 
 def caption_card(lines: list[tuple[str, tuple[int, int]]]) -> Grey:
