@@ -30,6 +30,9 @@ MIN_PICTURE_SHARE = 0.15
 BAND_RATIO = 2.0
 # A picture's outermost lines are mostly picture; text's are mostly the background.
 EDGE_BORDER_SHARE = 0.5
+# How far in (share of the box's side) a picture may take to become mostly picture: a photo
+# whose dark hair or shadow runs into its edge fades out of a black surround over a few lines.
+EDGE_DEPTH_SHARE = 0.12
 
 
 def content_box(grey: Grey) -> CropBox:
@@ -81,9 +84,21 @@ def _is_border(line: Grey, low: int, high: int) -> bool:
 
 
 def _edged(inside: npt.NDArray[np.generic]) -> bool:
-    """A picture fills its box to its edges; text on a flat card touches them here and there."""
-    edges = (inside[0], inside[-1], inside[:, 0], inside[:, -1])
-    return all(np.count_nonzero(line) < EDGE_BORDER_SHARE * len(line) for line in edges)
+    """A picture fills its box to its edges; text on a flat card touches them here and there.
+
+    Each side passes when one of its first few lines is mostly picture, not only the outermost:
+    a photo's own dark edge (hair, a shadow) on black is partly of the border's tone.
+    """
+    height, width = inside.shape
+    rows = max(1, round(EDGE_DEPTH_SHARE * height))
+    cols = max(1, round(EDGE_DEPTH_SHARE * width))
+    sides = (inside[:rows], inside[::-1][:rows], inside.T[:cols], inside.T[::-1][:cols])
+    return all(_has_picture_line(lines) for lines in sides)
+
+
+def _has_picture_line(lines: npt.NDArray[np.generic]) -> bool:
+    shares = np.count_nonzero(lines, axis=1) / lines.shape[1]
+    return bool(shares.min() < EDGE_BORDER_SHARE)
 
 
 def _bands(border: npt.NDArray[np.bool_]) -> tuple[int, int]:

@@ -67,15 +67,16 @@ def perceptual_hash(grey: Grey) -> int:
 def measure(grey: Grey) -> PictureMeasures:
     """All four measures of an already reduced grey picture (see `working_grey`).
 
-    Sharpness, brightness and flatness are of the picture inside its uniform borders (see
-    content_area); the hash is of the whole frame, as duplicates are framed alike.
+    All four are of the picture inside its uniform borders (see content_area); the hash too,
+    as two different small portraits on black are mostly black and would hash alike, while
+    the same picture with other borders is the duplicate it looks.
     """
     content = content_of(grey)
     return PictureMeasures(
         sharpness=round(sharpness(content), 2),
         brightness=round(float(content.mean()), 2),
         flat_fraction=round(flat_fraction(content), 4),
-        phash=perceptual_hash(grey),
+        phash=perceptual_hash(content),
     )
 
 

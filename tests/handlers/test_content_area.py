@@ -6,9 +6,11 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from daemon.config import QualityConfig
 from handlers.content_area import content_box
-from handlers.image_measures import measure
+from handlers.image_measures import hamming, measure
 from handlers.letterbox import CropBox
+from tests.slideshows import portrait
 
 Grey = npt.NDArray[np.uint8]
 WIDTH, HEIGHT = 320, 180
@@ -80,9 +82,21 @@ def test_a_picture_on_a_uniform_background_is_not_flat() -> None:
     assert framed.flat_fraction == measure(picture).flat_fraction
 
 
-def test_the_hash_is_of_the_whole_frame() -> None:
+def test_the_hash_is_of_the_picture_so_other_borders_do_not_hide_a_duplicate() -> None:
     picture = photo(10, 160, 90)
-    assert measure(on_background(picture, 16, 80, 45)).phash != measure(picture).phash
+    assert measure(on_background(picture, 16, 80, 45)).phash == measure(picture).phash
+
+
+def small_portrait_on_black(seed: int) -> Grey:
+    """A 300 px portrait centred in a 1280x720 frame, as it is at the measures' width."""
+    grey = cv2.cvtColor(portrait(seed, (75, 75)), cv2.COLOR_RGB2GRAY)
+    return on_background(np.asarray(grey, dtype=np.uint8), 0, 122, 52)
+
+
+def test_two_different_small_portraits_on_black_are_not_near_duplicates() -> None:
+    # The whole frames differ by 6 bits, the quality stage's duplicate distance: mostly black.
+    a, b = small_portrait_on_black(0), small_portrait_on_black(50)
+    assert hamming(measure(a).phash, measure(b).phash) > QualityConfig().duplicate_distance
 
 
 def caption_card(lines: list[tuple[str, tuple[int, int]]]) -> Grey:
@@ -103,3 +117,13 @@ def test_centred_lines_of_text_on_a_flat_frame_are_judged_whole() -> None:
     card = caption_card([("DIRECTED BY", (60, 80)), ("SOMEONE", (90, 120))])
     assert content_box(card) == CropBox(0, 0, WIDTH, HEIGHT)
     assert measure(card).flat_fraction > 0.9
+
+
+def test_a_photo_whose_dark_edge_runs_into_a_black_surround_is_boxed() -> None:
+    # Dark hair or a shadow along one side of a portrait: its first columns are mostly of the
+    # surround's tone, as in the Johns of ../shared/media/faces/johns shown on black.
+    picture = photo(11, 120, 90)
+    picture[:60, :10] = 20
+    frame = on_background(picture, 16, 100, 45)
+    assert content_box(frame) == CropBox(100, 45, 120, 90)
+    assert measure(frame).flat_fraction < 0.5

@@ -17,6 +17,7 @@ from handlers.quality import QualityHandler, QualityReport, Verdict
 from handlers.shots import ShotsHandler
 from tests.handlers.test_quality import candidate_file, judge, picture
 from tests.media import textured, write_segments
+from tests.slideshows import portrait
 
 Frame = npt.NDArray[np.uint8]
 WIDTH, HEIGHT = 320, 180
@@ -84,3 +85,24 @@ def test_a_blurred_photo_on_black_is_still_blurred(tmp_path: Path) -> None:
     config = QualityConfig()
     report = judge(tmp_path, "m1", [candidate_file(movie_dir, 1.0, framed)], QualityHandler(config))
     assert [f.verdict for f in report.frames] == [Verdict.BLURRED]
+
+
+def portrait_on_black(seed: int, dark_edge: bool = False) -> Callable[[int], Frame]:
+    """A 75 px head-and-shoulders photo centred on black, as a 300 px one in a 1280x720 show."""
+    photo = portrait(seed, (76, 76))
+    if dark_edge:  # dark hair or shadow down the left side, partly of the surround's tone
+        photo[:50, :8] = 6
+    frame = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+    frame[52:128, 122:198] = photo
+    return lambda _: frame
+
+
+def test_different_small_portraits_on_black_are_all_kept(tmp_path: Path) -> None:
+    full = [textured(seed, size=(WIDTH, HEIGHT)) for seed in (1, 2, 3)]
+    # Seeds 0 and 50 hash 6 bits apart as whole frames (mostly black): "duplicates" before.
+    # Full-frame shots between them, so that each portrait is a shot of its own.
+    portraits = [portrait_on_black(0), portrait_on_black(50), portrait_on_black(7, dark_edge=True)]
+    segments = [(shown, SECONDS) for pair in zip(full, portraits, strict=True) for shown in pair]
+    report = run_stages(write_segments(tmp_path / "johns.mp4", segments, size=(WIDTH, HEIGHT)))
+    judged = [(f.shot, f.verdict, f.reason) for f in report.frames if f.shot % 2]
+    assert judged == [(1, Verdict.KEPT, None), (3, Verdict.KEPT, None), (5, Verdict.KEPT, None)]
