@@ -90,3 +90,28 @@ def write_slideshow(
     write_segments(path, segments, size=size)
     cuts = tuple(frames_each * n for n in range(1, photos))
     return Slideshow(path, cuts)
+
+
+@dataclass(frozen=True)
+class Dissolve:
+    path: Path
+    first: int  # the first and last frame that blend the two pictures
+    last: int
+
+
+def write_dissolve(
+    path: Path, ground: Ground, frames: int, before: int = 30, after: int = 30
+) -> Dissolve:
+    """One portrait dissolving into another over `frames` frames, held still either side."""
+    first, second = (
+        on_ground(portrait(seed, photo_size(seed, ground, SLIDE_SIZE)), ground, SLIDE_SIZE)
+        for seed in (1, 2)
+    )
+
+    def picture(i: int) -> Image:
+        share = min(1.0, max(0.0, (i - before + 1) / (frames + 1)))
+        blend = (1 - share) * first.astype(np.float32) + share * second.astype(np.float32)
+        return blend.astype(np.uint8)
+
+    write_segments(path, [(picture, before + frames + after)], size=SLIDE_SIZE)
+    return Dissolve(path, before, before + frames - 1)

@@ -11,7 +11,14 @@ import pytest
 from handlers.base import MovieJob, StageContext
 from handlers.shots import ShotList, ShotsHandler
 from tests.media import write_segments
-from tests.slideshows import SLIDE_SIZE, Ground, on_ground, portrait, write_slideshow
+from tests.slideshows import (
+    SLIDE_SIZE,
+    Ground,
+    on_ground,
+    portrait,
+    write_dissolve,
+    write_slideshow,
+)
 
 FRAME_TOLERANCE = 2
 
@@ -90,3 +97,15 @@ def test_a_pan_across_a_portrait_starting_from_still_is_not_a_cut(tmp_path: Path
         return np.ascontiguousarray(wide[:, offset : offset + width])
 
     assert run(write_segments(tmp_path / "pan.mp4", [(pan, 72)], size=SLIDE_SIZE)).cut_frames == ()
+
+
+@pytest.mark.parametrize("frames", [30, 72], ids=["1.25s", "3s"])
+@pytest.mark.parametrize("ground", list(Ground), ids=lambda g: g.name.lower())
+def test_a_dissolve_longer_than_a_second_is_one_boundary_inside_it(
+    tmp_path: Path, ground: Ground, frames: int
+) -> None:
+    # No frame of a dissolve changes much from the last: only the blend gives it away.
+    dissolve = write_dissolve(tmp_path / "dissolve.mp4", ground, frames)
+    cuts = run(dissolve.path).cut_frames
+    assert len(cuts) == 1, cuts
+    assert dissolve.first <= cuts[0] <= dissolve.last, cuts
