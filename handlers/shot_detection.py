@@ -99,8 +99,9 @@ class CutDetector:
         self._last_cut_index = -1
         self._dissolves = DissolveFinder(different_pictures, _clear)
 
-    def process(self, index: int, seconds: float, thumb: Thumb) -> float:
-        """Take one frame; return its mean absolute change from the previous frame."""
+    def process(self, index: int, seconds: float, thumb: Thumb, frame: object = None) -> float:
+        """Take one frame; return its mean absolute change from the previous frame. The
+        thumbnail is all this detector reads of it (see ShotDetector)."""
         prev, self._prev = self._prev, thumb
         area = content_area(thumb)
         prev_area, self._prev_area = self._prev_area, area
@@ -125,6 +126,9 @@ class CutDetector:
         middle = self._dissolves.offer(frame, self._last_cut_index)
         if middle is not None and middle.seconds - self._last_cut_time >= self.min_shot_seconds:
             self._add_cut(middle.index, middle.seconds)
+
+    def finish(self) -> None:
+        """Nothing waits: every frame's verdict was given as it came."""
 
     def _keep_if_clear(self, thumb: Thumb, cut: bool) -> None:
         if cut or float(thumb.std()) >= CLEAR_STD:
