@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from evaluation import clips, faces, pictures, places, scenes
+from evaluation import clips, cuts, faces, pictures, places, scenes
 
 
 def main(argv: list[str] | None = None) -> int:
     codes = []
     groups = (
         ("scenes", scenes),
+        ("cuts: our detector beside TransNetV2", cuts),
         ("pictures", pictures),
         ("clips", clips),
         ("places", places),

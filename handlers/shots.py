@@ -89,6 +89,11 @@ class ShotsHandler:
         self.crop_letterbox = crop_letterbox
         self._model: Any = None
 
+    def prepare(self) -> None:
+        """Load the network's weights now (for the chosen detector), not at the first movie."""
+        if self.config.detector == "transnetv2" and self._model is None:
+            self._model = load_model()
+
     def run(self, job: MovieJob) -> ShotList:
         try:
             container = open_video(str(job.source))
@@ -131,8 +136,7 @@ class ShotsHandler:
             # Keyframes lie seconds apart: no network reads them as a sequence of frames.
             return CutDetector(self.config.min_cut_change, 0.0)
         if self.config.detector == "transnetv2":
-            if self._model is None:
-                self._model = load_model()  # once per handler: loading takes ~2 s
+            self.prepare()  # once per handler: loading takes ~2 s
             return TransNetDetector(self._model, self.config.min_shot_seconds)
         return CutDetector(self.config.min_cut_change, self.config.min_shot_seconds)
 
