@@ -33,7 +33,7 @@ WINDOW = 100
 CONTEXT = 25
 STEP = WINDOW - 2 * CONTEXT
 INPUT_SIZE = (48, 27)  # width, height: what the network was trained on
-THRESHOLD = 0.5  # as published; see evaluation/cuts.py for what others give here
+THRESHOLD = 0.5  # as published; 0.3-0.7 measured no better overall (see evaluation/cuts.py)
 
 # A longer run of transition frames is thinned, so memory stays bounded whatever is judged.
 MAX_RUN = 512
@@ -106,19 +106,19 @@ class TransNetDetector:
         self.cuts: list[tuple[int, float]] = []
         self.buffer: deque[Pending] = deque()
         self.most_buffered = 0
-        self._run: list[
-            tuple[int, float]
-        ] = []  # the transition frames judged since the last plain one
+        # The transition frames judged since the last plain one: (index, seconds).
+        self._run: list[tuple[int, float]] = []
         self._last_cut_time = float("-inf")
         self._prev: Thumb | None = None
 
     def process(self, index: int, seconds: float, thumb: Thumb, frame: Any) -> float:
         """Take one frame; return its mean absolute luma change from the previous one."""
         prev, self._prev = self._prev, thumb
+        pending = Pending(index, seconds, small_rgb(frame))
         if not self.buffer:  # the movie's first frame stands in for the context before it
-            self.buffer.extend(Pending(index, seconds, small_rgb(frame)) for _ in range(CONTEXT))
+            self.buffer.extend([pending] * CONTEXT)
             self._last_cut_time = seconds
-        self.buffer.append(Pending(index, seconds, small_rgb(frame)))
+        self.buffer.append(pending)
         self.most_buffered = max(self.most_buffered, len(self.buffer))
         if len(self.buffer) == WINDOW:
             self._judge_window(STEP)
