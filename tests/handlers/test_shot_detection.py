@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -109,3 +110,17 @@ def test_a_dissolve_longer_than_a_second_is_one_boundary_inside_it(
     cuts = run(dissolve.path).cut_frames
     assert len(cuts) == 1, cuts
     assert dissolve.first <= cuts[0] <= dissolve.last, cuts
+
+
+def test_a_slow_pan_over_a_smooth_picture_is_not_a_dissolve(tmp_path: Path) -> None:
+    # A fraction of a thumbnail pixel a frame blends neighbouring pixels: a blend, too.
+    width, height = SLIDE_SIZE
+    rng = np.random.default_rng(11)
+    coarse = rng.integers(0, 255, size=(5, 9, 3), dtype=np.uint8)
+    wide = cv2.resize(coarse, (width + 160, height), interpolation=cv2.INTER_CUBIC)
+
+    def pan(i: int) -> np.ndarray:
+        return np.ascontiguousarray(wide[:, i : i + width])
+
+    clip = write_segments(tmp_path / "slow_pan.mp4", [(pan, 150)], size=SLIDE_SIZE)
+    assert run(clip).cut_frames == ()
