@@ -5,7 +5,10 @@ A window of the last few thumbnails (constant memory) is judged by its first, mi
 last frame: inside a dissolve the middle frame is a blend of the two ends, M = A + w (B - A)
 with w well inside (0, 1), while the ends are different pictures. A pan or a zoom also ends
 on a different picture, but its middle frame is the picture moved, not a blend of the ends,
-so the fit leaves much of it unexplained. The boundary is placed at the middle frame.
+so the fit leaves much of it unexplained; a slow one over a smooth picture fits, but its
+last frame still holds the first one's detail, moved. The boundary is placed at the middle
+frame. Not handled: a slow zoom over a smooth picture can still pass for a dissolve (one
+false boundary in benchmarks.frames' 2-minute 1080p film clip, at frame 66).
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ LONGEST = 2 * max(HALF_WINDOWS) + 1
 MIN_BLEND = 0.2
 MAX_BLEND = 0.8
 # Share of the ends' difference the blend leaves unexplained: a dissolve leaves encoder
-# noise only (measured 0.03-0.10 on generated dissolves; a pan leaves 0.6 and more).
+# noise only (measured 0.03-0.15 on generated dissolves; a fast pan leaves 0.6 and more,
+# a slow pan over a smooth picture fits as well as a dissolve: see `panned`).
 MAX_RESIDUAL = 0.3
 # Ends this alike (mean absolute luma) are the same picture, whatever the fit says.
 MIN_ENDS_CHANGE = 8.0
