@@ -13,8 +13,10 @@ shared with other work (load average 10 during the run), torch's default of 2 th
 
 | detector | F1, 44 boundaries in 12 clips | hit / extra / missed | stage frames/s |
 |---|---|---|---|
-| content (ours) | 1.00 | 44 / 0 / 0 | 264 |
-| transnetv2, threshold 0.5 | 0.67 | 28 / 12 / 16 | 8 |
+| content (ours) | 1.00 | 44 / 0 / 0 | 264, 139 |
+| transnetv2, threshold 0.5 | 0.67 | 28 / 12 / 16 | 8, 5 |
+
+(two runs, the same hits; the machine's load moved the speeds, not their ratio of ~30).
 
 TransNetV2 finds every cut of the full-frame slideshow, goldeneye and the Hamilton clip, but
 misses cuts between photos centred on a uniform ground (it found 7 of 11 on black, 2 of 11
