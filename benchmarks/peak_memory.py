@@ -1,9 +1,11 @@
 """Peak resident memory of the frame stages' whole path, each figure from a fresh process.
 
-    python -m benchmarks.peak_memory CLIP|imports
+    python -m benchmarks.peak_memory CLIP|imports [content|transnetv2]
 
-The child runs probe + shots + frames + quality on CLIP once and prints its peak; `imports`
-only imports what that run imports, the baseline the path's own memory is measured over.
+The child runs probe + shots + frames + quality on CLIP once, with that shot detector
+(`content` unless named), and prints its peak; `imports` only imports what that run imports
+(with transnetv2: torch and the network's weights too), the baseline the path's own memory
+is measured over.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from pathlib import Path
 from benchmarks.film_clips import Clip
 from benchmarks.frame_path import run_path
 from benchmarks.printed_tables import heading, table
-from daemon.config import Config
+from daemon.config import Config, ShotsConfig
+from handlers.transnet import load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 # Linux carries the spawning process's peak RSS over exec into the child's ru_maxrss, so the
@@ -35,20 +38,24 @@ def peak_rss_kib() -> int:
     return peak // 1024 if sys.platform == "darwin" else peak  # bytes on macOS, KiB elsewhere
 
 
-def measure(clip: str) -> None:
+def measure(clip: str, detector: str = "content") -> None:
     """The child's work: the whole path once (or the imports alone), then its peak."""
     if clip == IMPORTS_ONLY:
         importlib.import_module("scipy.fftpack")  # imagehash imports it late: count it here
+        if detector == "transnetv2":
+            load_model()
     else:
+        shots = ShotsConfig(detector="transnetv2" if detector == "transnetv2" else "content")
+        config = Config(shots=shots)
         with tempfile.TemporaryDirectory() as work:
-            run = run_path(Path(clip), Path(work), Config())
+            run = run_path(Path(clip), Path(work), config)
             print(f"frames_decoded {run.shots.frames_decoded}")
     print(f"peak_rss_kib {peak_rss_kib()}")
 
 
-def child_peak_mib(target: str) -> tuple[float, float]:
+def child_peak_mib(target: str, detector: str = "content") -> tuple[float, float]:
     """The child's peak RSS in MiB and its wall seconds."""
-    command = [sys.executable, "-m", "benchmarks.peak_memory", target]
+    command = [sys.executable, "-m", "benchmarks.peak_memory", target, detector]
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-c", LAUNCHER, *command],
@@ -64,14 +71,14 @@ def child_peak_mib(target: str) -> tuple[float, float]:
     raise RuntimeError(f"{shlex.join(command)} failed:\n{result.stdout}{result.stderr}")
 
 
-def memory_section(short: Clip, long: Clip) -> None:
+def memory_section(short: Clip, long: Clip, detector: str = "content") -> None:
     heading("Peak resident memory of the full path (probe + shots + frames + quality)")
-    print("each in a fresh process: python -m benchmarks.peak_memory CLIP", flush=True)
-    baseline, baseline_s = child_peak_mib(IMPORTS_ONLY)
+    print(f"each in a fresh process: python -m benchmarks.peak_memory CLIP {detector}", flush=True)
+    baseline, baseline_s = child_peak_mib(IMPORTS_ONLY, detector)
     rows: list[list[object]] = [["imports only", "-", baseline, 0.0, baseline_s]]
     peaks = []
     for clip in (short, long):
-        peak, seconds = child_peak_mib(str(clip.path))
+        peak, seconds = child_peak_mib(str(clip.path), detector)
         peaks.append(peak)
         name = f"{clip.spec.seconds:g} s {clip.label} {clip.spec.preset}"
         rows.append([name, f"{clip.spec.seconds:g}", peak, peak - baseline, seconds])
@@ -81,6 +88,6 @@ def memory_section(short: Clip, long: Clip) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(f"usage: python -m benchmarks.peak_memory CLIP|{IMPORTS_ONLY}")
-    measure(sys.argv[1])
+    if len(sys.argv) not in (2, 3):
+        sys.exit(f"usage: python -m benchmarks.peak_memory CLIP|{IMPORTS_ONLY} [DETECTOR]")
+    measure(*sys.argv[1:])

@@ -48,6 +48,9 @@ class WatcherConfig:
 
 @dataclass(frozen=True)
 class ShotsConfig:
+    # content: our cut detector on luma thumbnails; transnetv2: the learnt network (see
+    # evaluation/cuts.py for how they compare and why content is the default).
+    detector: Literal["content", "transnetv2"] = "content"
     min_cut_change: float = field(default=8.0, metadata=_limits(0.5, 255))
     min_shot_seconds: float = field(default=0.4, metadata=_limits(0, 60))
     static_motion_threshold: float = field(default=0.4, metadata=_limits(0, 255))

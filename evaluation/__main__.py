@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from evaluation import clips, face_detectors, faces, identity, pictures, places, scenes
+from evaluation import clips, cuts, face_detectors, faces, identity, pictures, places, scenes
 
 
 def main(argv: list[str] | None = None) -> int:
     codes = []
     groups = (
         ("scenes", scenes),
+        ("cuts: our detector beside TransNetV2", cuts),
         ("pictures", pictures),
         ("clips", clips),
         ("places", places),

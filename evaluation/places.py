@@ -3,8 +3,9 @@
     .venv/bin/python -m evaluation.places [--media DIR]
 
 One row per clip: the scenes expected (judged by eye from the clips' frames: the Hamilton
-clip is one hall, GoldenEye one computer room, vtest one street; testvideo's three kept
-shots are a rock, a deer and another rock) and found. A last row mixes the clips' shots in
+clip is one hall, GoldenEye one computer room, vtest one street; testvideo's four kept
+shots are a rock, a deer, another rock and, after the dissolve at frames 529-558, a metal
+grille) and found. A last row mixes the clips' shots in
 every order, as if cut into one movie, and counts the scenes that span two clips (wrongly
 joined) and the clips split into several scenes (wrongly split, testvideo aside).
 
@@ -34,7 +35,7 @@ from handlers.scenes import ScenesHandler, ScenesReport, group_shots
 # (clip, scenes expected, whether all its shots are one place)
 PLACES = (
     ("faces/face_recognition/examples/short_hamilton_clip.mp4", 1, True),
-    ("scenes/testvideo.mp4", 3, False),
+    ("scenes/testvideo.mp4", 4, False),
     ("scenes/goldeneye-vfr-drop3.mp4", 1, True),
     ("clips/vtest.avi", 1, True),
 )

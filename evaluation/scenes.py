@@ -23,6 +23,10 @@ from handlers.shots import ShotList, ShotsHandler
 
 FRAME_TOLERANCE = 1
 SECONDS_TOLERANCE = 0.05
+# testvideo.mp4 dissolves from its third shot into its fourth over frames 529-558 (each
+# frame changes 1.2-2.7 luma levels from the last there, under 0.1 either side). The
+# published cuts come from a hard-cut detector and leave it out; one boundary inside it is right.
+TESTVIDEO_DISSOLVE = (529, 558)
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,15 @@ def cuts_at_frames(expected: list[int]) -> Callable[[ShotList], bool]:
     return lambda result: _matches(result.cut_frames, expected, FRAME_TOLERANCE)
 
 
+def cuts_and_a_dissolve(expected: list[int], span: tuple[int, int]) -> Callable[[ShotList], bool]:
+    def judge(result: ShotList) -> bool:
+        inside = [f for f in result.cut_frames if span[0] <= f <= span[1]]
+        hard = [f for f in result.cut_frames if f not in inside]
+        return len(inside) == 1 and _matches(hard, expected, FRAME_TOLERANCE)
+
+    return judge
+
+
 def cuts_at_seconds(expected: list[float]) -> Callable[[ShotList], bool]:
     return lambda result: _matches(result.cut_seconds, expected, SECONDS_TOLERANCE)
 
@@ -72,12 +85,13 @@ def checks(media: Path) -> list[Check]:
         return list(videos[name]["golden_cuts"]["ContentDetector.default"])
 
     testvideo = golden("testvideo.mp4")
+    first, last = TESTVIDEO_DISSOLVE
     vfr = list(videos["goldeneye-vfr-drop3.mp4"]["cut_times_s"])
     return [
         Check(
             "scenes/testvideo.mp4",
-            "frames " + ", ".join(map(str, testvideo)),
-            cuts_at_frames(testvideo),
+            f"frames {', '.join(map(str, testvideo))}, one in {first}-{last}",
+            cuts_and_a_dissolve(testvideo, TESTVIDEO_DISSOLVE),
             show_frames,
         ),
         Check(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from array import array
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -34,7 +34,7 @@ from handlers.frame_capture import (
     roles_for_shot,
 )
 from handlers.image_measures import sharpness, working_grey
-from handlers.shot_detection import CutDetector
+from handlers.layout_change import Thumb
 
 CaptureMode = Literal["shots", "interval", "keyframes"]
 # Thumbnail width for cut detection: enough for layout and motion, cheap to compare.
@@ -100,9 +100,24 @@ def shot_motion(motion: array[float], start: int, end: int) -> float:
     return sum(inside) / len(inside) if inside else 0.0
 
 
+class ShotDetector(Protocol):
+    """Takes every decoded frame in order; `cuts` grows with (frame index, seconds) of each
+    new shot, possibly some frames after that shot started."""
+
+    cuts: list[tuple[int, float]]
+
+    def process(self, index: int, seconds: float, thumb: Thumb, frame: Any) -> float:
+        """Take one frame; return its mean absolute luma change from the previous one."""
+        ...
+
+    def finish(self) -> None:
+        """The movie ended: record the cuts still undecided."""
+        ...
+
+
 class DecodePass:
     def __init__(
-        self, detector: CutDetector, writer: CandidateWriter, settings: PassSettings
+        self, detector: ShotDetector, writer: CandidateWriter, settings: PassSettings
     ) -> None:
         self.detector = detector
         self.writer = writer
@@ -135,6 +150,9 @@ class DecodePass:
                     job.context.progress(0.95 * len(out.times) / expected)
         if frame is not None and seconds is not None:
             out.end_seconds = seconds + frame_duration(frame)
+        cuts_before = len(self.detector.cuts)
+        self.detector.finish()
+        self._new_cuts(cuts_before, out)
         self._finish(out)
         out.spread = self.counter.spread()
         return out
@@ -143,13 +161,17 @@ class DecodePass:
         full = luma_of(frame)
         cuts_before = len(self.detector.cuts)
         thumb = full[::step, ::step].astype(np.float32)
-        out.motion.append(self.detector.process(len(out.times), seconds, thumb))
+        out.motion.append(self.detector.process(len(out.times), seconds, thumb, frame))
         out.times.append(seconds)
         score = sharpness(content_of(working_grey(crop_of(full, self.writer.crop))))
         self.counter.add(score)
-        if len(self.detector.cuts) > cuts_before:
-            self._cut_at(*self.detector.cuts[-1], out)
+        self._new_cuts(cuts_before, out)
         self._offer(Held(seconds, score, frame))
+
+    def _new_cuts(self, cuts_before: int, out: PassOutcome) -> None:
+        # A learnt detector judges frames in batches: several cuts may arrive at once.
+        for index, seconds in self.detector.cuts[cuts_before:]:
+            self._cut_at(index, seconds, out)
 
     def _offer(self, held: Held) -> None:
         if self.settings.mode == "shots":

@@ -88,7 +88,7 @@ def content_change(a: Thumb, b: Thumb, area: Area) -> float:
 
 def detail_distance(a: Thumb, b: Thumb, distance: Callable[[Thumb, Thumb], float]) -> float:
     """`distance` between the two pictures' detail at the shift that fits best."""
-    detail_a, detail_b = _detail(a), _detail(b)
+    detail_a, detail_b = detail(a), detail(b)
     height, width = a.shape
     best = 2.0
     for dy in range(-MAX_SHIFT, MAX_SHIFT + 1):
@@ -101,7 +101,8 @@ def detail_distance(a: Thumb, b: Thumb, distance: Callable[[Thumb, Thumb], float
     return best
 
 
-def _detail(thumb: Thumb) -> Thumb:
+def detail(thumb: Thumb) -> Thumb:
+    """The thumbnail less its local mean: what two pictures framed alike differ in."""
     local_mean = cv2.blur(thumb, (DETAIL_KERNEL, DETAIL_KERNEL))
     detail: Thumb = np.subtract(thumb, local_mean, dtype=np.float32)
     return detail

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from handlers.dissolves import DissolveFinder, Framed
 from handlers.layout_change import (
     Area,
     Thumb,
@@ -73,6 +74,11 @@ class _BlackGap:
     fade_in_time: float
 
 
+def _clear(thumb: Thumb) -> bool:
+    """A picture to compare: neither dark nor faded to a flat grey."""
+    return float(thumb.mean()) >= DARK_LUMA and float(thumb.std()) >= CLEAR_STD
+
+
 class CutDetector:
     """Feed frames in decode order; `cuts` lists (frame index, seconds) of new shots."""
 
@@ -90,9 +96,12 @@ class CutDetector:
         self._gap: _BlackGap | None = None
         self._clear: Thumb | None = None  # the last clear picture (or a shot's first)
         self._last_cut_time = float("-inf")
+        self._last_cut_index = -1
+        self._dissolves = DissolveFinder(different_pictures, _clear)
 
-    def process(self, index: int, seconds: float, thumb: Thumb) -> float:
-        """Take one frame; return its mean absolute change from the previous frame."""
+    def process(self, index: int, seconds: float, thumb: Thumb, frame: object = None) -> float:
+        """Take one frame; return its mean absolute change from the previous frame. The
+        thumbnail is all this detector reads of it (see ShotDetector)."""
         prev, self._prev = self._prev, thumb
         area = content_area(thumb)
         prev_area, self._prev_area = self._prev_area, area
@@ -110,7 +119,16 @@ class CutDetector:
         self._recent.append(change)
         self._track_black(index, seconds, thumb, diff, cut)
         self._keep_if_clear(thumb, cut)
+        self._find_dissolve(Framed(index, seconds, thumb))
         return diff
+
+    def _find_dissolve(self, frame: Framed) -> None:
+        middle = self._dissolves.offer(frame, self._last_cut_index)
+        if middle is not None and middle.seconds - self._last_cut_time >= self.min_shot_seconds:
+            self._add_cut(middle.index, middle.seconds)
+
+    def finish(self) -> None:
+        """Nothing waits: every frame's verdict was given as it came."""
 
     def _keep_if_clear(self, thumb: Thumb, cut: bool) -> None:
         if cut or float(thumb.std()) >= CLEAR_STD:
@@ -127,6 +145,7 @@ class CutDetector:
     def _add_cut(self, index: int, seconds: float) -> None:
         self.cuts.append((index, seconds))
         self._last_cut_time = seconds
+        self._last_cut_index = index
 
     def _track_black(
         self, index: int, seconds: float, thumb: Thumb, diff: float, cut: bool

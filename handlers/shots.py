@@ -23,12 +23,14 @@ from handlers.decode_pass import (
     PassOutcome,
     PassSettings,
     SharpnessSpread,
+    ShotDetector,
     shot_motion,
 )
 from handlers.decoding import open_video
 from handlers.frame_capture import Candidate, CandidateWriter
 from handlers.letterbox import CropBox, detect_letterbox
 from handlers.shot_detection import CutDetector
+from handlers.transnet import TransNetDetector, load_model
 
 CANDIDATES_FOLDER = "candidates"
 
@@ -85,6 +87,12 @@ class ShotsHandler:
         self.config = shots or ShotsConfig()
         self.frames = frames or FramesConfig()
         self.crop_letterbox = crop_letterbox
+        self._model: Any = None
+
+    def prepare(self) -> None:
+        """Load the network's weights now (for the chosen detector), not at the first movie."""
+        if self.config.detector == "transnetv2" and self._model is None:
+            self._model = load_model()
 
     def run(self, job: MovieJob) -> ShotList:
         try:
@@ -115,17 +123,22 @@ class ShotsHandler:
         )
 
     def _pass(self, writer: CandidateWriter) -> DecodePass:
-        keyframes = self.frames.mode == "keyframes"
-        detector = CutDetector(
-            self.config.min_cut_change, 0.0 if keyframes else self.config.min_shot_seconds
-        )
         settings = PassSettings(
             mode=self.frames.mode,
             interval_seconds=self.frames.interval_seconds,
             static_motion_threshold=self.config.static_motion_threshold,
             min_shot_seconds=self.frames.min_shot_seconds,
         )
-        return DecodePass(detector, writer, settings)
+        return DecodePass(self._detector(), writer, settings)
+
+    def _detector(self) -> ShotDetector:
+        if self.frames.mode == "keyframes":
+            # Keyframes lie seconds apart: no network reads them as a sequence of frames.
+            return CutDetector(self.config.min_cut_change, 0.0)
+        if self.config.detector == "transnetv2":
+            self.prepare()  # once per handler: loading takes ~2 s
+            return TransNetDetector(self._model, self.config.min_shot_seconds)
+        return CutDetector(self.config.min_cut_change, self.config.min_shot_seconds)
 
     def _crop(self, container: Any, job: MovieJob) -> CropBox:
         stream = container.streams.video[0]

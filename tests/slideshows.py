@@ -90,3 +90,50 @@ def write_slideshow(
     write_segments(path, segments, size=size)
     cuts = tuple(frames_each * n for n in range(1, photos))
     return Slideshow(path, cuts)
+
+
+@dataclass(frozen=True)
+class Dissolve:
+    path: Path
+    first: int  # the first and last frame that blend the two pictures
+    last: int
+
+
+def write_dissolve(
+    path: Path, ground: Ground, frames: int, before: int = 30, after: int = 30
+) -> Dissolve:
+    """One portrait dissolving into another over `frames` frames, held still either side."""
+    first, second = (
+        on_ground(portrait(seed, photo_size(seed, ground, SLIDE_SIZE)), ground, SLIDE_SIZE)
+        for seed in (1, 2)
+    )
+
+    def picture(i: int) -> Image:
+        share = min(1.0, max(0.0, (i - before + 1) / (frames + 1)))
+        blend = (1 - share) * first.astype(np.float32) + share * second.astype(np.float32)
+        return blend.astype(np.uint8)
+
+    write_segments(path, [(picture, before + frames + after)], size=SLIDE_SIZE)
+    return Dissolve(path, before, before + frames - 1)
+
+
+def write_pan(path: Path, pixels_per_frame: int, frames: int = 72) -> Path:
+    """One portrait panned across fast: every frame moved, none a new picture."""
+    width, height = SLIDE_SIZE
+    wide = portrait(5, (width + pixels_per_frame * frames, height))
+
+    def pan(i: int) -> Image:
+        offset = i * pixels_per_frame
+        return np.ascontiguousarray(wide[:, offset : offset + width])
+
+    return write_segments(path, [(pan, frames)], size=SLIDE_SIZE)
+
+
+def write_flashes(path: Path, frames: int = 72) -> Path:
+    """One portrait lit by a flash (two bright frames) every 12 frames: no new picture."""
+    picture = on_ground(portrait(4, SLIDE_SIZE), Ground.FULL_FRAME, SLIDE_SIZE).astype(np.int16)
+
+    def flash(i: int) -> Image:
+        return np.clip(picture + (110 if i % 12 in (6, 7) else 0), 0, 255).astype(np.uint8)
+
+    return write_segments(path, [(flash, frames)], size=SLIDE_SIZE)

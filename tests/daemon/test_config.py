@@ -340,3 +340,22 @@ def test_faces_use_every_core_unless_told_and_keep_small_faces(tmp_path: Path) -
     assert load_config(write_config(tmp_path, "faces:\n  workers: 3\n")).faces.process_count == 3
     with pytest.raises(ConfigError, match=re.escape("'faces.workers' must be from 1 to 61")):
         load_config(write_config(tmp_path, "faces:\n  workers: 0\n"))
+
+
+# --- shots.detector ------------------------------------------------------------------------
+
+
+def test_the_shot_detector_is_ours_unless_the_network_is_named(tmp_path: Path) -> None:
+    assert load_config(write_config(tmp_path, "shots: {}\n")).shots.detector == "content"
+    chosen = load_config(write_config(tmp_path, "shots:\n  detector: transnetv2\n"))
+    assert chosen.shots.detector == "transnetv2"
+
+
+def test_an_unknown_shot_detector_names_the_key_and_both_detectors(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "shots:\n  detector: transnet\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert str(path) in message
+    assert "'shots.detector'" in message
+    assert "'content', 'transnetv2'" in message

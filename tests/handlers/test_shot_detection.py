@@ -5,13 +5,21 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
 from handlers.base import MovieJob, StageContext
 from handlers.shots import ShotList, ShotsHandler
 from tests.media import write_segments
-from tests.slideshows import SLIDE_SIZE, Ground, on_ground, portrait, write_slideshow
+from tests.slideshows import (
+    SLIDE_SIZE,
+    Ground,
+    on_ground,
+    portrait,
+    write_dissolve,
+    write_slideshow,
+)
 
 FRAME_TOLERANCE = 2
 
@@ -90,3 +98,29 @@ def test_a_pan_across_a_portrait_starting_from_still_is_not_a_cut(tmp_path: Path
         return np.ascontiguousarray(wide[:, offset : offset + width])
 
     assert run(write_segments(tmp_path / "pan.mp4", [(pan, 72)], size=SLIDE_SIZE)).cut_frames == ()
+
+
+@pytest.mark.parametrize("frames", [30, 72], ids=["1.25s", "3s"])
+@pytest.mark.parametrize("ground", list(Ground), ids=lambda g: g.name.lower())
+def test_a_dissolve_longer_than_a_second_is_one_boundary_inside_it(
+    tmp_path: Path, ground: Ground, frames: int
+) -> None:
+    # No frame of a dissolve changes much from the last: only the blend gives it away.
+    dissolve = write_dissolve(tmp_path / "dissolve.mp4", ground, frames)
+    cuts = run(dissolve.path).cut_frames
+    assert len(cuts) == 1, cuts
+    assert dissolve.first <= cuts[0] <= dissolve.last, cuts
+
+
+def test_a_slow_pan_over_a_smooth_picture_is_not_a_dissolve(tmp_path: Path) -> None:
+    # A fraction of a thumbnail pixel a frame blends neighbouring pixels: a blend, too.
+    width, height = SLIDE_SIZE
+    rng = np.random.default_rng(11)
+    coarse = rng.integers(0, 255, size=(5, 9, 3), dtype=np.uint8)
+    wide = cv2.resize(coarse, (width + 160, height), interpolation=cv2.INTER_CUBIC)
+
+    def pan(i: int) -> np.ndarray:
+        return np.ascontiguousarray(wide[:, i : i + width])
+
+    clip = write_segments(tmp_path / "slow_pan.mp4", [(pan, 150)], size=SLIDE_SIZE)
+    assert run(clip).cut_frames == ()
