@@ -40,16 +40,17 @@ class Device(Enum):
 
 # Measured by evaluation.face_detectors and benchmarks.faces; see resolve_auto.
 AUTO_ORDER: dict[Device, tuple[str, ...]] = {
-    Device.CUDA: ("cnn", "blazeface", "hog"),
-    Device.CPU: ("blazeface", "hog"),
+    Device.CUDA: ("cnn", "hog"),
+    Device.CPU: ("hog",),
 }
 
 
 AUTO_REASONS: dict[Device, str] = {
     Device.CUDA: "dlib has CUDA: its CNN finds profiles and small faces, and runs on the GPU",
     Device.CPU: (
-        "on a CPU it finds profiles and faces down to 20 px that HOG misses, and detects "
-        "faster than HOG (measured in resolve_auto's docstring)"
+        "on a CPU it names nobody wrongly in the measured clips; blazeface and mtcnn find "
+        "profiles and 20 px faces too, but named 2 faces wrongly in 92 frames of the Hamilton "
+        "clip (see resolve_auto): choose one by name"
     ),
 }
 
@@ -134,23 +135,22 @@ def this_device() -> Device:
 def resolve_auto() -> AutoChoice:
     """The first detector of AUTO_ORDER[device] that loads, logged once per process.
 
-    The rule: with a CUDA build of dlib, its CNN (the issue's figure: fast on a GPU; not
-    measured here, no GPU was lent); on a CPU, BlazeFace; HOG wherever neither loads (LiteRT
-    has no Windows build). Figures on the CPU, evaluation.face_detectors and benchmarks.faces:
+    The rule: with a CUDA build of dlib, its CNN (fast on a GPU; not measured here, no GPU
+    was lent); on a CPU, HOG, because it is the one that names nobody wrongly. Figures on the
+    CPU (evaluation.face_detectors; benchmarks.faces on a quiet machine, 640x360, one process):
 
-                      box recall  precision  20 px faces  24 px  pianist's profile  johns
-        hog           75/75       1.00       0/55         5/55   0/21 frames        1.00/1.00
-        blazeface     75/75       1.00       47/55        52/55  18/21 frames       1.00/1.00
-        mtcnn (WIP)   75/75       0.94       55/55        55/55  13/21 frames       1.00/1.00
-        cnn           -           -          -            -      8/21 (7.9 s a frame, earlier)
+                   box recall  precision  20 px faces  pianist's profile  frames/s  faces
+        hog        75/75       1.00       0/55         0/21 frames        6.3       7
+        blazeface  75/75       1.00       47/55        18/21 frames       3.6       26
+        mtcnn      75/75       0.94       55/55        13/21 frames       4.0       20
+        cnn        -           -          -            8/21 (7.9 s a frame, earlier)
 
-    BlazeFace's detection runs at 0.91x HOG's frames/s at 640x360 (range 0.56-1.44 over 5
-    rounds) and 1.21x at 1280x720; with the encoder, 0.58x and 0.53x, since it hands 3.7
-    times as many faces to dlib's encoder (26 against 7 in 12 frames of the Hamilton clip).
-    Measured with the machine's 2 cores shared by five (load average 12): the ratios hold,
-    the absolute figures (HOG 0.5 frames/s) do not. MTCNN finds more small faces but put 4
-    false boxes on the labelled photos and named someone outside his shots in the clip,
-    with the version measured (before its merge): it is not chosen by auto.
+    BlazeFace and MTCNN find the profiles and small faces HOG misses, but the extra faces are
+    often small, dark or turned, and dlib's encodings of them are loose: against the two
+    Hamilton references, every 3rd frame of short_hamilton_clip.mp4 (92 frames), HOG named 47
+    faces and none wrongly; BlazeFace named the same 47 and 2 more wrongly (a 24 px face and an
+    audience face, at 0.588 and 0.595 against the 0.6 tolerance). A wrong name puts a stranger
+    into a character's dataset; a missed face only loses an image. So they are chosen by name.
     """
     return _auto()[0]
 
