@@ -91,14 +91,6 @@ def labelled_photos(media: Path) -> list[LabelledPhoto]:
     return [*boxed, *counted, *knn]
 
 
-def iou(a: FaceBox, b: FaceBox) -> float:
-    high, low = max(a.top, b.top), min(a.bottom, b.bottom)
-    left, right = max(a.left, b.left), min(a.right, b.right)
-    overlap = max(0, low - high) * max(0, right - left)
-    union = a.area + b.area - overlap
-    return overlap / union if union else 0.0
-
-
 def box_tally(detector: FaceDetector, photos: list[LabelledPhoto]) -> BoxTally:
     hits = labelled = found = false = 0
     for photo in photos:
@@ -106,7 +98,7 @@ def box_tally(detector: FaceDetector, photos: list[LabelledPhoto]) -> BoxTally:
         right = (
             min(len(boxes), photo.faces)
             if photo.box is None
-            else int(any(iou(b, photo.box) >= BOX_IOU for b in boxes))
+            else int(any(b.iou(photo.box) >= BOX_IOU for b in boxes))
         )
         hits += right
         labelled += photo.faces

@@ -33,7 +33,6 @@ from evaluation.face_detector_photos import (
     box_tally,
     collages,
     found_in,
-    iou,
     labelled_photos,
     rgb_of,
 )
@@ -59,7 +58,7 @@ def median_iou_with_hog(detector: FaceDetector, photos: Sequence[Path]) -> float
         rgb = rgb_of(path)
         found = [c.box for c in detector.find(rgb)]
         for face in (c.box for c in hog.find(rgb)):
-            best = max((iou(face, box) for box in found), default=0.0)
+            best = max((face.iou(box) for box in found), default=0.0)
             if best > OVERLAP_WITH_HOG:
                 overlaps.append(best)
     overlaps.sort()

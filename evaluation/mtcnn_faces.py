@@ -28,7 +28,7 @@ import face_recognition
 import numpy as np
 import numpy.typing as npt
 
-from evaluation.mtcnn_boxes import iou
+from evaluation.mtcnn_boxes import corners, iou
 from evaluation.table import media_folder, print_table
 from handlers.face_matching import FaceBox, ReferenceSet, detect_faces
 from handlers.mtcnn import MtcnnDetector
@@ -113,10 +113,6 @@ def counts_row(photos: list[tuple[Path, int]], name: str, find: Finder) -> tuple
         boxes = len(find(rgb_of(path)))
         hits, people, found = hits + min(expected, boxes), people + expected, found + boxes
     return (name, f"{hits / people:.3f} ({hits}/{people})", f"{hits / max(found, 1):.3f}")
-
-
-def corners(box: FaceBox) -> tuple[float, float, float, float]:
-    return (box.left, box.top, box.right, box.bottom)
 
 
 def small_row(photos: list[tuple[Path, FaceBox]], name: str, find: Finder) -> tuple[str, ...]:

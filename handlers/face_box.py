@@ -25,3 +25,14 @@ class FaceBox:
     @property
     def area(self) -> int:
         return max(0, self.width) * max(0, self.height)
+
+    def iou(self, other: FaceBox) -> float:
+        """Intersection over union: 1.0 for the same box, 0.0 for boxes that do not touch."""
+        common = FaceBox(
+            max(self.top, other.top),
+            min(self.right, other.right),
+            min(self.bottom, other.bottom),
+            max(self.left, other.left),
+        ).area
+        union = self.area + other.area - common
+        return common / union if union else 0.0

@@ -35,13 +35,6 @@ def rgb_of(path: Path) -> Picture:
         return np.asarray(image.convert("RGB"), dtype=np.uint8)
 
 
-def iou(a: FaceBox, b: FaceBox) -> float:
-    high, low = max(a.top, b.top), min(a.bottom, b.bottom)
-    left, right = max(a.left, b.left), min(a.right, b.right)
-    overlap = max(0, low - high) * max(0, right - left)
-    return overlap / (a.area + b.area - overlap)
-
-
 # --- decoding and views, on generated numbers --------------------------------------------
 
 
@@ -123,7 +116,7 @@ def test_without_the_model_file_the_error_names_its_package() -> None:
 def test_obamas_box_is_mapped_onto_hogs_published_one() -> None:
     found = BlazeFaceDetector().find(rgb_of(FACES / "tests" / "test_images" / "obama.jpg"))
     assert len(found) == 1
-    assert iou(found[0].box, FaceBox(142, 617, 409, 349)) >= 0.7
+    assert found[0].box.iou(FaceBox(142, 617, 409, 349)) >= 0.7
     left_eye, right_eye, nose, mouth = found[0].landmarks
     assert left_eye[0] < nose[0] < right_eye[0]
     assert max(left_eye[1], right_eye[1]) < nose[1] < mouth[1]

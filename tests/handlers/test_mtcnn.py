@@ -43,13 +43,6 @@ def rgb_of(path: Path) -> npt.NDArray[np.uint8]:
         return np.asarray(image.convert("RGB"))
 
 
-def iou(a: FaceBox, b: FaceBox) -> float:
-    width = min(a.right, b.right) - max(a.left, b.left)
-    height = min(a.bottom, b.bottom) - max(a.top, b.top)
-    common = max(width, 0) * max(height, 0)
-    return common / (a.area + b.area - common)
-
-
 @pytest.mark.parametrize(
     ("net", "file_name"),
     [(ProposalNet(), "pnet.pt"), (RefineNet(), "rnet.pt"), (OutputNet(), "onet.pt")],
@@ -99,7 +92,7 @@ def test_obamas_face_lands_on_dlibs_hog_box(detector: MtcnnDetector) -> None:
     faces = detector.find(rgb_of(FACES / "tests" / "test_images" / "obama.jpg"))
     best = max(faces, key=lambda face: face.score)
     assert best.score > 0.99
-    assert iou(best.box, OBAMA_HOG) >= 0.8, best.box
+    assert best.box.iou(OBAMA_HOG) >= 0.8, best.box
     left_eye, right_eye, nose, mouth_left, mouth_right = best.landmarks
     assert left_eye[0] < nose[0] < right_eye[0]
     assert max(left_eye[1], right_eye[1]) < nose[1] < min(mouth_left[1], mouth_right[1])
