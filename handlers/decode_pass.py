@@ -40,7 +40,7 @@ CaptureMode = Literal["shots", "interval", "keyframes"]
 # Thumbnail width for cut detection: enough for layout and motion, cheap to compare.
 THUMB_WIDTH = 96
 PROGRESS_EVERY_FRAMES = 50
-# Sharpness distribution: a histogram of log10(1 + variance), so memory is fixed.
+# Sharpness distribution: a histogram of log10(1 + sharpness), so memory is fixed.
 SPREAD_BINS = 600
 SPREAD_MAX_LOG = 6.0
 
