@@ -51,11 +51,12 @@ def sharpness(grey: Grey) -> float:
 
     In each direction, the energy of the second difference over that of the first (the mean
     squared frequency of the picture's gradients). More edges or more contrast raise both
-    alike, so a sharp close-up of smooth skin scores like a sharp textured wide shot, where
-    the variance of the Laplacian put it near a blurred one; blur takes the fine gradients
-    first and lowers it (an edge blurred by a Gaussian of sigma pixels scores about
+    alike, so a sharp close-up of smooth skin scores near a sharp textured wide shot, where
+    the variance of the Laplacian put it with the blurred frames; blur takes the fine
+    gradients first and lowers it (an edge blurred by a Gaussian of sigma pixels scores about
     1 / (2 sigma^2)). The lower direction counts, so that a pan's motion blur does. 0 for a
-    flat picture, 2 for a sharp step edge, 3 for pixel noise, at most 4.
+    flat picture, 2 for a sharp step edge, 3 for pixel noise, at most 4: noise reads as fine
+    detail, so a noisy defocused photo keeps more of its score than its edges deserve.
     """
     pixels = grey.astype(np.int16)
     ratios = [r for r in (_fineness(pixels, 0), _fineness(pixels, 1)) if r is not None]
