@@ -63,6 +63,21 @@ def sharpness(grey: Grey) -> float:
     return min(ratios, default=0.0)
 
 
+def detail(grey: Grey) -> float:
+    """How much sharp detail a picture has: the variance of its Laplacian.
+
+    More edges, more contrast and less blur all raise it. Among the frames of one shot (one
+    picture, steady or smeared by a pan, lit or fading) it finds the steady, fully lit one,
+    where `sharpness` would take a fading frame whose few gradients have shrunk to rounding
+    steps; across different pictures it tells texture more than blur.
+    """
+    laplacian = cv2.Laplacian(np.ascontiguousarray(grey), cv2.CV_16S, ksize=1)
+    # E[x^2] - E[x]^2 from two whole-array reductions: half the time of cv2.meanStdDev.
+    count = laplacian.size
+    mean = cv2.sumElems(laplacian)[0] / count
+    return float(cv2.norm(laplacian, cv2.NORM_L2SQR)) / count - mean * mean
+
+
 def _fineness(pixels: npt.NDArray[np.int16], axis: int) -> float | None:
     """Second-difference over first-difference energy along `axis`; None where it is flat."""
     first = np.diff(pixels, axis=axis)

@@ -95,6 +95,36 @@ def test_a_shot_gives_its_steady_frame_not_its_motion_blurred_ones(tmp_path: Pat
     assert round(middle[0].seconds * FPS) in steady
 
 
+def smooth_scene(seed: int) -> Frame:
+    """Soft shapes and no grain, like a film's out-of-focus background."""
+    rng = np.random.default_rng(seed)
+    coarse = rng.integers(30, 220, size=(24, 40, 3), dtype=np.uint8)
+    return np.asarray(cv2.resize(coarse, (WIDTH, HEIGHT), interpolation=cv2.INTER_CUBIC))
+
+
+def test_a_shot_that_fades_out_gives_its_fully_lit_frames(tmp_path: Path) -> None:
+    # In a fade a smooth picture's few gradients shrink to the encoder's rounding steps, which
+    # look like fine detail: a measure of blur alone took the darkest frames of the fade.
+    scene = smooth_scene(8)
+
+    def fading(index: int) -> Frame:
+        level = min(1.0, (71 - index) / 12)  # the last 12 of 72 frames fade to black
+        return np.asarray(scene * level, np.uint8)
+
+    clip = write_segments(
+        tmp_path / "fade.mp4",
+        [(fading, 72), (still(smooth_scene(9)), SHOT)],
+        size=(WIDTH, HEIGHT),
+    )
+    context = StageContext(report_progress=lambda _: None, stop_event=threading.Event())
+    result = ShotsHandler().run(MovieJob("k", clip, clip.parent, (), context))
+    assert isinstance(result, ShotList)
+    first = [c for c in result.candidates if c.shot == 0]
+    assert first
+    lit = float(cv2.cvtColor(scene, cv2.COLOR_RGB2GRAY).mean())
+    assert [c.role.value for c in first if c.brightness < 0.9 * lit] == []
+
+
 JOHNS = SHARED_MEDIA / "faces" / "johns"
 # The crops the variance of the Laplacian rejected in `python -m evaluation.identity`, at 0.22-0.30
 # of the movie's median: softer than most, but good pictures of their faces.
