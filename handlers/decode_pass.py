@@ -33,14 +33,14 @@ from handlers.frame_capture import (
     crop_of,
     roles_for_shot,
 )
-from handlers.image_measures import sharpness, working_grey
+from handlers.image_measures import detail, sharpness, working_grey
 from handlers.layout_change import Thumb
 
 CaptureMode = Literal["shots", "interval", "keyframes"]
 # Thumbnail width for cut detection: enough for layout and motion, cheap to compare.
 THUMB_WIDTH = 96
 PROGRESS_EVERY_FRAMES = 50
-# Sharpness distribution: a histogram of log10(1 + variance), so memory is fixed.
+# Sharpness distribution: a histogram of log10(1 + sharpness), so memory is fixed.
 SPREAD_BINS = 600
 SPREAD_MAX_LOG = 6.0
 
@@ -163,10 +163,10 @@ class DecodePass:
         thumb = full[::step, ::step].astype(np.float32)
         out.motion.append(self.detector.process(len(out.times), seconds, thumb, frame))
         out.times.append(seconds)
-        score = sharpness(content_of(working_grey(crop_of(full, self.writer.crop))))
-        self.counter.add(score)
+        picture = content_of(working_grey(crop_of(full, self.writer.crop)))
+        self.counter.add(sharpness(picture))
         self._new_cuts(cuts_before, out)
-        self._offer(Held(seconds, score, frame))
+        self._offer(Held(seconds, detail(picture), frame))
 
     def _new_cuts(self, cuts_before: int, out: PassOutcome) -> None:
         # A learnt detector judges frames in batches: several cuts may arrive at once.
