@@ -150,7 +150,9 @@ class DecodePass:
             if self.settings.scope is FrameScope.REFERENCE:
                 skip_non_reference(stream)
             frames = decode_skipping_errors(container, stream, out.damage)
-        numbers = FrameNumbers(self.settings.scope, stream_rate(stream))
+        # Keyframes lie seconds apart and are numbered one after another, as they always were.
+        scope = FrameScope.EVERY if keyframes else self.settings.scope
+        numbers = FrameNumbers(scope, stream_rate(stream))
         seconds: float | None = None
         frame = None
         for frame in frames:

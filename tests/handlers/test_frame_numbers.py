@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
-from daemon.config import ShotsConfig
+from daemon.config import FramesConfig, ShotsConfig
 from handlers.base import MovieJob, StageContext
 from handlers.frame_numbers import FrameScope
 from handlers.shots import ShotList, ShotsHandler
@@ -155,3 +155,19 @@ def test_a_dissolve_a_second_after_a_cut_is_found_on_reference_frames(tmp_path: 
     cut, boundary = reference.cut_frames
     assert abs(cut - 24) <= FRAME_TOLERANCE
     assert 48 <= boundary <= 77
+
+
+def test_keyframes_mode_numbers_keyframes_one_after_another_as_before(tmp_path: Path) -> None:
+    # Keyframes lie a second apart: they are not reference frames with 23 skipped between,
+    # and the cut detector judges them one after another, as it always did.
+    photos = [
+        on_ground(portrait(seed, SLIDE_SIZE), Ground.FULL_FRAME, SLIDE_SIZE) for seed in (3, 4)
+    ]
+    segments = [(lambda _i, photo=photo: photo, 48) for photo in photos]
+    clip = write_segments(tmp_path / "gop.mp4", segments, size=SLIDE_SIZE, options={"g": "24"})
+    context = StageContext(report_progress=lambda _: None, stop_event=threading.Event())
+    handler = ShotsHandler(ShotsConfig(), FramesConfig(mode="keyframes", interval_seconds=0.5))
+    result = handler.run(MovieJob("k", clip, tmp_path, (), context))
+    assert result.frames_decoded == 4
+    assert result.cut_seconds == (2.0,)
+    assert result.cut_frames == (2,)  # the third keyframe
