@@ -3,10 +3,12 @@
 Decoding only the reference frames (I, P and the B-frames others are predicted from) lets the
 decoder drop the rest before any work is done on them: in a film encoded with B-frames that is
 about half the frames, and half the pass's per-frame work with them. A hard cut is still seen:
-the frame where it falls is decoded, or the next decoded one (an encoder places a cut's first
-picture on a reference frame, and at most two non-reference frames lie in a row in common
-encodes). A file with no such frames (MJPEG, intra-only, H.264 without B-frames) decodes every
-frame either way.
+at the frame where it falls when that one is decoded (x264 puts a reference frame there when
+it sees the cut), else at the next decoded one, as many frames late as non-reference frames
+lie in a row: one with libx264's defaults (B-pyramid), two in an IBBP encode (MPEG-2, MPEG-4
+part 2). The cut detector judges a change across skipped frames with that in mind (see
+shot_detection). A file with no such frames (MJPEG, intra-only, H.264 without B-frames, VP9 as
+libvpx writes it) decodes every frame either way, with the same result.
 
 Frame numbers count every frame of the stream, decoded or not, so a shot's first frame and the
 dissolve finder's windows keep their meaning: the frames skipped between two decoded ones are

@@ -71,6 +71,11 @@ class ShotList:
     decode: FrameScope = FrameScope.EVERY
 
     @property
+    def stream_frames(self) -> int:
+        """The stream's frames, decoded or not: a speed in frames/s is in these."""
+        return self.shots[-1].end_frame if self.shots else 0
+
+    @property
     def cut_seconds(self) -> tuple[float, ...]:
         return tuple(shot.start_seconds for shot in self.shots[1:])
 
