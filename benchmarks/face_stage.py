@@ -25,6 +25,7 @@ from benchmarks.rounds import Spread, alternating, ratios
 from daemon.config import FacesConfig
 from evaluation.table import print_table
 from handlers.base import MovieJob, StageContext
+from handlers.face_matching import Detector
 from handlers.face_workers import FaceWorkers
 from handlers.faces import FacesHandler, FacesReport
 from handlers.quality import JudgedFrame, QualityReport, Verdict
@@ -56,40 +57,48 @@ def _kept(name: str, number: int) -> JudgedFrame:
     )  # fmt: skip
 
 
-def run_stage(library: Path, quality: QualityReport, workers: FaceWorkers) -> FacesReport:
+def run_stage(
+    library: Path, quality: QualityReport, workers: FaceWorkers, detector: Detector = "auto"
+) -> FacesReport:
     context = StageContext(report_progress=lambda _: None, stop_event=threading.Event())
     job = MovieJob(MOVIE, Path("movie.mp4"), library, (quality,), context)
-    return FacesHandler(FacesConfig(), workers=workers).run(job)
+    return FacesHandler(FacesConfig(detector=detector), workers=workers).run(job)
 
 
-def pool_start_seconds(library: Path, quality: QualityReport, count: int) -> float:
+def pool_start_seconds(
+    library: Path, quality: QualityReport, count: int, detector: Detector
+) -> float:
     """From a new pool to its first frame's faces, less that frame's time in a warm pool."""
     first = QualityReport(quality.frames[:1], 1, 0)
     workers = FaceWorkers(count)
     try:
         started = time.perf_counter()
-        run_stage(library, first, workers)
+        run_stage(library, first, workers, detector)
         cold = time.perf_counter() - started
         started = time.perf_counter()
-        run_stage(library, first, workers)
+        run_stage(library, first, workers, detector)
         return cold - (time.perf_counter() - started)
     finally:
         workers.close()
 
 
-def stage_section(frames: Sequence[Picture], count: int, rounds: int) -> None:
+def stage_section(
+    frames: Sequence[Picture], count: int, rounds: int, detector: Detector = "auto"
+) -> None:
     with tempfile.TemporaryDirectory(prefix="bunny-face-stage-") as folder:
         library = Path(folder)
         quality = write_kept_frames(library, frames)
         print(
-            f"\nthe faces stage on {len(frames)} kept frames (files), faces.workers 1 against "
+            f"\nthe faces stage with faces.detector {detector} on {len(frames)} kept frames "
+            f"(files), faces.workers 1 against "
             f"{count}, alternating over {rounds} rounds; load average {_load()} on "
             f"{os.cpu_count()} cores at the start"
         )
         starts = Spread.of(
-            [pool_start_seconds(library, quality, count) for _ in range(POOL_STARTS)]
+            [pool_start_seconds(library, quality, count, detector) for _ in range(POOL_STARTS)]
         )
-        alone, pool = Contender(library, quality, 1), Contender(library, quality, count)
+        alone = Contender(library, quality, 1, detector)
+        pool = Contender(library, quality, count, detector)
         try:
             same = alone.report() == pool.report()
             figures = alternating(rounds, [alone, pool])
@@ -114,12 +123,15 @@ class Contender:
     """The stage on the frames with `count` workers: frames/s a round, and the CPU time it
     took in this process and its workers (which no other process's load changes)."""
 
-    def __init__(self, library: Path, quality: QualityReport, count: int) -> None:
+    def __init__(
+        self, library: Path, quality: QualityReport, count: int, detector: Detector
+    ) -> None:
         self.library, self.quality, self.workers = library, quality, FaceWorkers(count)
+        self.detector = detector
         self.cpu_per_frame: list[float] = []
 
     def report(self) -> FacesReport:
-        return run_stage(self.library, self.quality, self.workers)
+        return run_stage(self.library, self.quality, self.workers, self.detector)
 
     def __call__(self) -> float:
         cpu, started = cpu_seconds(), time.perf_counter()

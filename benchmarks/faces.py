@@ -135,6 +135,11 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--detectors", default=names, help=f"comma-separated (default {names}; cnn when named)"
     )
+    parser.add_argument(
+        "--stage-detectors",
+        default="auto,hog",
+        help="faces.detector values the whole stage is timed with (default: auto beside hog)",
+    )
     parser.add_argument("--cnn-frames", type=int, default=2, help="frames dlib's CNN is timed on")
     rounds_argument(parser)
     return parser.parse_args()
@@ -143,6 +148,10 @@ def arguments() -> argparse.Namespace:
 def main() -> int:
     args = arguments()
     started = time.perf_counter()
+    stage_detectors = args.stage_detectors.split(",")
+    if unknown := [name for name in stage_detectors if name not in DETECTOR_NAMES]:
+        print(f"--stage-detectors: unknown {', '.join(unknown)}", file=sys.stderr)
+        return 2
     if not args.matching_only:
         media: Path = args.media or DEFAULT_MEDIA
         if not (media / CLIP).is_file():
@@ -152,7 +161,9 @@ def main() -> int:
         print(f"media: {media} ({origin})")
         frames = detection_section(media / CLIP, args.frames)
         detectors_section(frames, args.detectors.split(","), args.rounds, args.cnn_frames)
-        stage_section(clip_frames(media / CLIP, args.stage_frames), args.workers, args.rounds)
+        stage_frames = clip_frames(media / CLIP, args.stage_frames)
+        for detector in stage_detectors:
+            stage_section(stage_frames, args.workers, args.rounds, detector)
     matching_section(args.faces, args.rounds)
     print(f"\ntotal wall time: {time.perf_counter() - started:.0f} s")
     print(f"command: {shlex.join(['.venv/bin/python', '-m', 'benchmarks.faces', *sys.argv[1:]])}")

@@ -88,6 +88,10 @@ class FacesConfig:
     workers: int | None = field(default=None, metadata=_limits(1, MAX_FACE_WORKERS))
     tolerance: float = field(default=0.6, metadata=_limits(0.05, 1.5))
     margin: float = field(default=0.05, metadata=_limits(0, 1.5))
+    # Smaller faces, and faces turned away, are named only within doubtful_tolerance: see
+    # handlers/face_matching.py for the measurements behind both defaults.
+    doubtful_face_pixels: int = field(default=48, metadata=_limits(0, 4096))
+    doubtful_tolerance: float = field(default=0.55, metadata=_limits(0.05, 1.5))
     # A face matched with its next character less than this further away is shown as unsure.
     noise_margin: float = field(default=0.1, metadata=_limits(0, 1.5))
     min_face_pixels: int = field(default=20, metadata=_limits(8, 4096))

@@ -200,6 +200,7 @@ class FaceRow(BaseModel):
     cluster = pw.CharField(null=True, index=True)  # unknown faces alike: library/unknown/<id>/
     confirmed = pw.BooleanField(default=False)  # named by the user: matching never changes it
     review = pw.CharField(null=True)  # a FaceReviewState, or null (v12)
+    turned_away = pw.BooleanField(default=False)  # named only within the doubtful tolerance (v14)
 
     class Meta:
         table_name = "face"
@@ -569,6 +570,14 @@ def _add_page_drops_v13() -> None:
     database.create_tables([PageDrop, PageDropItem])
 
 
+def _add_face_pose_v14() -> None:
+    # A database made at v3 or later by this version already has it (create_tables uses the model).
+    if "turned_away" not in _columns("face"):
+        database.execute_sql(
+            'ALTER TABLE "face" ADD COLUMN "turned_away" INTEGER NOT NULL DEFAULT 0'
+        )
+
+
 # Append a function to move the schema one version forward; never edit an old one.
 MIGRATIONS: list[Callable[[], None]] = [
     _create_v1,
@@ -584,6 +593,7 @@ MIGRATIONS: list[Callable[[], None]] = [
     _index_captioned_images_v11,
     _add_face_review_v12,
     _add_page_drops_v13,
+    _add_face_pose_v14,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

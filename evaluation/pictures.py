@@ -94,7 +94,7 @@ def blur_scenes(media: Path) -> dict[str, dict[str, Path]]:
 
 def judge_blur(paths: dict[str, Path]) -> tuple[str, bool]:
     scores = {letter: sharpness_of(path) for letter, path in paths.items()}
-    found = "  ".join(f"{letter} {scores[letter]:.0f}" for letter in "SFM")
+    found = "  ".join(f"{letter} {scores[letter]:.2f}" for letter in "SFM")
     return found, scores["S"] > max(scores["F"], scores["M"])
 
 

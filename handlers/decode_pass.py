@@ -36,14 +36,14 @@ from handlers.frame_capture import (
     roles_for_shot,
 )
 from handlers.frame_numbers import FrameNumbers, FrameScope
-from handlers.image_measures import sharpness, working_grey
+from handlers.image_measures import detail, sharpness, working_grey
 from handlers.layout_change import Thumb
 
 CaptureMode = Literal["shots", "interval", "keyframes"]
 # Thumbnail width for cut detection: enough for layout and motion, cheap to compare.
 THUMB_WIDTH = 96
 PROGRESS_EVERY_FRAMES = 50
-# Sharpness distribution: a histogram of log10(1 + variance), so memory is fixed.
+# Sharpness distribution: a histogram of log10(1 + sharpness), so memory is fixed.
 SPREAD_BINS = 600
 SPREAD_MAX_LOG = 6.0
 
@@ -182,10 +182,10 @@ class DecodePass:
         out.motion.append(change / spanned)
         out.times.append(seconds)
         out.numbers.append(number)
-        score = sharpness(content_of(working_grey(crop_of(full, self.writer.crop))))
-        self.counter.add(score)
+        picture = content_of(working_grey(crop_of(full, self.writer.crop)))
+        self.counter.add(sharpness(picture))
         self._new_cuts(cuts_before, out)
-        self._offer(Held(seconds, score, frame))
+        self._offer(Held(seconds, detail(picture), frame))
 
     def _new_cuts(self, cuts_before: int, out: PassOutcome) -> None:
         # A learnt detector judges frames in batches: several cuts may arrive at once.

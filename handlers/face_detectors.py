@@ -41,16 +41,15 @@ class Device(Enum):
 # Measured by evaluation.face_detectors and benchmarks.faces; see resolve_auto.
 AUTO_ORDER: dict[Device, tuple[str, ...]] = {
     Device.CUDA: ("cnn", "hog"),
-    Device.CPU: ("hog",),
+    Device.CPU: ("blazeface", "hog"),  # hog where LiteRT has no wheel (Windows)
 }
 
 
 AUTO_REASONS: dict[Device, str] = {
     Device.CUDA: "dlib has CUDA: its CNN finds profiles and small faces, and runs on the GPU",
     Device.CPU: (
-        "on a CPU it names nobody wrongly in the measured clips; blazeface and mtcnn find "
-        "profiles and 20 px faces too, but named 2 faces wrongly in 92 frames of the Hamilton "
-        "clip (see resolve_auto): choose one by name"
+        "on a CPU it finds profiles and 20 px faces that hog misses, twice as fast as hog "
+        "finds faces, and names nobody wrongly in the measured clips (see resolve_auto)"
     ),
 }
 
@@ -136,8 +135,8 @@ def resolve_auto() -> AutoChoice:
     """The first detector of AUTO_ORDER[device] that loads, logged once per process.
 
     The rule: with a CUDA build of dlib, its CNN (fast on a GPU; not measured here, no GPU
-    was lent); on a CPU, HOG, because it is the one that names nobody wrongly. Figures on the
-    CPU (evaluation.face_detectors; benchmarks.faces on a quiet machine, 640x360, one process):
+    was lent); on a CPU, BlazeFace, then HOG where LiteRT cannot load. Figures on the CPU
+    (evaluation.face_detectors; benchmarks.faces on a quiet machine, 640x360, one process):
 
                    box recall  precision  20 px faces  pianist's profile  frames/s  faces
         hog        75/75       1.00       0/55         0/21 frames        6.3       7
@@ -145,12 +144,14 @@ def resolve_auto() -> AutoChoice:
         mtcnn      75/75       0.94       55/55        13/21 frames       4.0       20
         cnn        -           -          -            8/21 (7.9 s a frame, earlier)
 
-    BlazeFace and MTCNN find the profiles and small faces HOG misses, but the extra faces are
-    often small, dark or turned, and dlib's encodings of them are loose: against the two
-    Hamilton references, every 3rd frame of short_hamilton_clip.mp4 (92 frames), HOG named 47
-    faces and none wrongly; BlazeFace named the same 47 and 2 more wrongly (a 24 px face and an
-    audience face, at 0.588 and 0.595 against the 0.6 tolerance). A wrong name puts a stranger
-    into a character's dataset; a missed face only loses an image. So they are chosen by name.
+    BlazeFace finds the profiles and small faces HOG misses; its own search costs half of
+    HOG's, and its frames/s above are lower only because it hands dlib's encoder 3.7 times
+    as many faces (about 80 ms each here). The extra faces are often small, dark or turned,
+    and dlib's encodings of them are loose: against the two Hamilton references, every 3rd
+    frame of short_hamilton_clip.mp4 (92 frames), BlazeFace at the plain 0.6 tolerance named
+    a 24 px face and a turned audience face wrongly (0.588, 0.595). Those are the faces
+    face_matching.is_doubtful holds to a tighter tolerance; with it, BlazeFace names none
+    wrongly there. MTCNN is not chosen: its boxes are less precise (0.94).
     """
     return _auto()[0]
 

@@ -17,6 +17,7 @@ from handlers.dlib_detectors import upsample_for as upsample_for
 from handlers.dlib_models import DLIB_LOCK, face_recognition_library
 from handlers.face_box import FaceBox as FaceBox  # re-exported: most callers import it from here
 from handlers.face_detectors import DetectorName, detector_for
+from handlers.face_pose import turned_away
 
 Vectors = npt.NDArray[np.float64]
 Detector = DetectorName  # what each one is: face_detectors
@@ -27,6 +28,13 @@ ENCODING_DECIMALS = 6
 DEFAULT_TOLERANCE = 0.6
 # A face nearly as close to a second character is ambiguous, so it is left unknown.
 DEFAULT_MARGIN = 0.05
+# Faces the encoder has little to go on: smaller than this, or turned away (face_pose).
+DOUBTFUL_FACE_PIXELS = 48
+# ...are named only this close. The labelled photos of ../shared/media (59 faces of 13
+# people, each scaled down to 20-64 px): below 48 px a stranger came within 0.564-0.599 of
+# someone else's reference (5 times), never within 0.55; from 48 px up, never within 0.6. At
+# 24 px and up 55-59 of the 59 faces still lie within 0.55 of their own reference.
+DOUBTFUL_TOLERANCE = 0.55
 # A reference photo shows one person; bystanders must be this many times smaller.
 DOMINANT_AREA_RATIO = 4.0
 # Bounds the m x n distance matrix of match_many to about 32 MB of float64 at a time.
@@ -37,6 +45,16 @@ DISTANCES_PER_CHUNK = 4_000_000
 class DetectedFace:
     box: FaceBox
     encoding: tuple[float, ...]  # 128 floats, rounded so stored copies compare equal
+    turned_away: bool = False  # seen from the side, by its landmarks (face_pose)
+
+    def doubtful(self, below_pixels: int = DOUBTFUL_FACE_PIXELS) -> bool:
+        return is_doubtful(self.box, self.turned_away, below_pixels)
+
+
+def is_doubtful(box: FaceBox, turned_away: bool, below_pixels: int = DOUBTFUL_FACE_PIXELS) -> bool:
+    """Whether a face gives the encoder too little to trust its usual tolerance: a small face,
+    or one seen from the side, which dlib's aligner was not trained on."""
+    return turned_away or box.height < below_pixels
 
 
 @dataclass(frozen=True)
@@ -75,8 +93,12 @@ def detect_faces(
         locations = [(c.box.top, c.box.right, c.box.bottom, c.box.left) for c in candidates]
         encodings = library.face_encodings(picture, known_face_locations=locations)
     return [
-        DetectedFace(FaceBox(*location), tuple(np.round(encoding, ENCODING_DECIMALS).tolist()))
-        for location, encoding in zip(locations, encodings, strict=True)
+        DetectedFace(
+            FaceBox(*location),
+            tuple(np.round(encoding, ENCODING_DECIMALS).tolist()),
+            turned_away(candidate),
+        )
+        for candidate, location, encoding in zip(candidates, locations, encodings, strict=True)
     ]
 
 
@@ -108,8 +130,9 @@ class ReferenceSet:
 
     References are kept sorted by character, so each character's references are one run of
     columns in the distance matrix and np.minimum.reduceat takes every character's nearest at
-    once. The best character matches when its distance is within `tolerance` and the
-    second-best character is at least `margin` further away.
+    once. The best character matches when its distance is within `tolerance` (for a doubtful
+    face, see is_doubtful: `doubtful_tolerance`) and the second-best character is at least
+    `margin` further away.
     """
 
     def __init__(
@@ -118,6 +141,7 @@ class ReferenceSet:
         encodings: Vectors | Sequence[Sequence[float]],
         tolerance: float = DEFAULT_TOLERANCE,
         margin: float = DEFAULT_MARGIN,
+        doubtful_tolerance: float = DOUBTFUL_TOLERANCE,
     ) -> None:
         vectors = _as_vectors(encodings)
         if len(names) != len(vectors):
@@ -127,6 +151,7 @@ class ReferenceSet:
         ordered = labels[order]
         self.tolerance = tolerance
         self.margin = margin
+        self.doubtful_tolerance = min(tolerance, doubtful_tolerance)
         self._vectors = vectors[order]
         # Squared norms once, so distances come from one matrix product: |a-b|² = a² + b² - 2ab.
         self._squares = np.einsum("ij,ij->i", self._vectors, self._vectors)
@@ -144,18 +169,29 @@ class ReferenceSet:
     def match(self, encoding: Sequence[float] | Vectors) -> Match:
         return self.match_many(np.asarray(encoding, dtype=np.float64).reshape(1, -1))[0]
 
-    def match_many(self, encodings: Vectors | Sequence[Sequence[float]]) -> list[Match]:
+    def match_many(
+        self,
+        encodings: Vectors | Sequence[Sequence[float]],
+        doubtful: Sequence[bool] | None = None,
+    ) -> list[Match]:
+        """One match per encoding; `doubtful[i]` holds encoding i to doubtful_tolerance."""
         queries = _as_vectors(encodings)
         if len(queries) == 0:
             return []
         if queries.shape[1] != self._vectors.shape[1]:
             size = self._vectors.shape[1]
             raise ValueError(f"encodings of {queries.shape[1]} values, references of {size}")
+        flags = np.zeros(len(queries), bool) if doubtful is None else np.asarray(doubtful, bool)
+        if flags.shape != (len(queries),):
+            raise ValueError(f"{flags.size} doubtful flags for {len(queries)} encodings")
+        tolerances = np.where(flags, self.doubtful_tolerance, self.tolerance)
         rows = max(1, DISTANCES_PER_CHUNK // max(1, len(self)))
         return [
             match
             for start in range(0, len(queries), rows)
-            for match in self._match_rows(queries[start : start + rows])
+            for match in self._match_rows(
+                queries[start : start + rows], tolerances[start : start + rows]
+            )
         ]
 
     def _nearest_per_character(self, queries: Vectors) -> Vectors:
@@ -169,14 +205,14 @@ class ReferenceSet:
         nearest += np.einsum("ij,ij->i", queries, queries)[:, None]
         return np.sqrt(np.maximum(nearest, 0.0))
 
-    def _match_rows(self, queries: Vectors) -> list[Match]:
+    def _match_rows(self, queries: Vectors, tolerances: Vectors) -> list[Match]:
         # Two columns of inf stand in for missing characters: no references, or only one.
         nearest = np.hstack(
             [self._nearest_per_character(queries), np.full((len(queries), 2), np.inf)]
         )
         best = np.argmin(nearest, axis=1)
         two = np.partition(nearest, 1, axis=1)
-        known = (two[:, 0] <= self.tolerance) & (two[:, 1] >= two[:, 0] + self.margin)
+        known = (two[:, 0] <= tolerances) & (two[:, 1] >= two[:, 0] + self.margin)
         return [
             Match(self._characters[b] if k else None, float(d), float(r))
             for b, d, r, k in zip(best, two[:, 0], two[:, 1], known, strict=True)

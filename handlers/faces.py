@@ -58,6 +58,7 @@ class FoundFace:
     runner_up: float | None  # to the nearest reference of the next character
     # Kept in the database only: 128 numbers per face would bury movie.json.
     encoding: tuple[float, ...] = field(default=(), repr=False, metadata={"json": False})
+    turned_away: bool = False  # seen from the side: named only within faces.doubtful_tolerance
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ class FacesHandler:
                 job.context.check_cancelled()
                 large = [f for f in faces if f.box.height >= self.config.min_face_pixels]
                 too_small += len(faces) - len(large)
-                found.extend(_found(frame.name, large, references))
+                found.extend(_found(frame.name, large, references, self.config))
                 job.context.progress((number + 1) / len(kept))
         return FacesReport(
             faces=tuple(found),
@@ -116,9 +117,12 @@ class FacesHandler:
         return FrameSearch(job.movie_dir / frame.file, self.config.detector)
 
 
-def _found(frame: str, faces: list[DetectedFace], references: ReferenceSet) -> list[FoundFace]:
+def _found(
+    frame: str, faces: list[DetectedFace], references: ReferenceSet, config: FacesConfig
+) -> list[FoundFace]:
     faces = sorted(faces, key=lambda f: f.box.area, reverse=True)
-    matches = references.match_many([f.encoding for f in faces]) if faces else []
+    doubtful = [f.doubtful(config.doubtful_face_pixels) for f in faces]
+    matches = references.match_many([f.encoding for f in faces], doubtful) if faces else []
     return [
         FoundFace(
             frame=frame,
@@ -127,6 +131,7 @@ def _found(frame: str, faces: list[DetectedFace], references: ReferenceSet) -> l
             character=match.character,
             distance=finite_distance(match.distance),
             runner_up=finite_distance(match.runner_up),
+            turned_away=face.turned_away,
             encoding=face.encoding,
         )
         for number, (face, match) in enumerate(zip(faces, matches, strict=True))

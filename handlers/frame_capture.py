@@ -2,7 +2,8 @@
 
 Only the decode pass ever holds full-size pictures, so the candidates for the `frames`
 stage are caught on the way: per shot, the sharpest frame near its start, middle and end;
-or the sharpest frame of each fixed interval. A shot's end is not known until the next cut,
+or the sharpest frame of each fixed interval ("sharpest": with the most detail, see
+image_measures.detail, so steady and fully lit). A shot's end is not known until the next cut,
 so `ShotReservoir` keeps the sharpest frame of each of at most `BUCKETS` equal time spans,
 halving the resolution when the shot outgrows them: memory stays bounded for any shot length.
 """
@@ -62,7 +63,7 @@ class Candidate:
 @dataclass
 class Held:
     seconds: float
-    sharpness: float
+    detail: float  # image_measures.detail: the frame of a shot with the most is taken
     frame: Any  # the decoded av.VideoFrame
 
 
@@ -85,7 +86,7 @@ class ShotReservoir:
             self._halve()
             index = math.floor((held.seconds - self.start) / self.span)
         kept = self.buckets.get(index)
-        if kept is None or held.sharpness > kept.sharpness:
+        if kept is None or held.detail > kept.detail:
             self.buckets[index] = held
 
     def split(self, at: float) -> ShotReservoir:
@@ -109,7 +110,7 @@ class ShotReservoir:
             free = [h for h in held if all(h is not c for _, c in chosen)]
             inside = [h for h in free if low <= (h.seconds - self.start) / length <= high]
             if inside:
-                chosen.append((role, max(inside, key=lambda h: h.sharpness)))
+                chosen.append((role, max(inside, key=lambda h: h.detail)))
             elif free:
                 centre = self.start + length * (low + high) / 2
                 chosen.append((role, min(free, key=lambda h: abs(h.seconds - centre))))
@@ -119,7 +120,7 @@ class ShotReservoir:
         merged: dict[int, Held] = {}
         for index, held in self.buckets.items():
             kept = merged.get(index // 2)
-            if kept is None or held.sharpness > kept.sharpness:
+            if kept is None or held.detail > kept.detail:
                 merged[index // 2] = held
         self.buckets = merged
         self.span *= 2
@@ -138,7 +139,7 @@ class IntervalReservoir:
         finished = None
         if index != self.current:
             finished, self.current, self.best = self.best, index, None
-        if self.best is None or held.sharpness > self.best.sharpness:
+        if self.best is None or held.detail > self.best.detail:
             self.best = held
         return finished
 

@@ -18,6 +18,7 @@ from daemon.display_text import shown_lines
 from daemon.intake.inbox import InboxLayout
 from daemon.reports.checks import INSTALL_HINT, Check, Level, hub_probe, summary_line
 from daemon.reports.embedder_checks import scene_embedder_check
+from daemon.reports.face_detector_checks import face_detector_check
 from daemon.reports.provider_checks import caption_provider_checks
 from daemon.reports.training_checks import base_model_check, training_device_check
 from daemon.reports.web_checks import review_page_check
@@ -78,6 +79,7 @@ def collect_checks(config: Config) -> Iterator[Check]:
         yield _library_check(module, distribution, purpose)
     yield _decoder_check()
     yield _face_models_check()
+    yield face_detector_check(config.faces)
     hub = hub_probe()  # asked once, by whichever check needs it first
     yield scene_embedder_check(config.scenes, "scenes" in config.pipeline.stages, hub)
     yield training_device_check(config.training)

@@ -50,6 +50,7 @@ class FaceStore(CharacterStore):
                 character=name_of(r.character),
                 encoding=encoding_of(r.encoding),
                 confirmed=bool(r.confirmed),
+                turned_away=bool(r.turned_away),
             )
             for r in query
         ]

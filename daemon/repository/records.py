@@ -27,6 +27,7 @@ class StoredFace:
     character: str | None
     encoding: tuple[float, ...]
     confirmed: bool = False
+    turned_away: bool = False
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ def store_faces(movie_id: int, faces: tuple[FoundFace, ...], ids: dict[str, int]
             "character": ids.get(f.character) if f.character else None,
             "distance": f.distance if f.distance is not None else -1.0,
             "runner_up": f.runner_up if f.runner_up is not None else -1.0,
+            "turned_away": f.turned_away,
         }
         for f in faces
     ]

@@ -35,7 +35,7 @@ def test_a_version_10_database_gains_the_indexes_that_count_captioned_images(
     assert all(f"COVERING INDEX {index}" in _plan(path) for index in INDEXES)
     with sqlite3.connect(path) as db:
         (version,) = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    assert int(version) == SCHEMA_VERSION == 13
+    assert int(version) == SCHEMA_VERSION == 14
 
 
 # The unknown faces page's reads (UnknownViews), as peewee writes them.
@@ -98,4 +98,19 @@ def test_a_version_12_database_gains_page_drops_and_undone_corrections(tmp_path:
         (version,) = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     assert "undone_at" in columns
     assert {"page_drop", "page_drop_item"} <= tables
-    assert int(version) == 13
+    assert int(version) == 14
+
+
+def test_a_version_13_database_gains_the_faces_pose_column(tmp_path: Path) -> None:
+    path = tmp_path / "bunny.db"
+    open_database(path).close()
+    with sqlite3.connect(path) as db:  # as version 13 made it
+        db.execute('ALTER TABLE "face" DROP COLUMN "turned_away"')
+        db.execute("UPDATE meta SET value = '13' WHERE key = 'schema_version'")
+    open_database(path).close()
+    with sqlite3.connect(path) as db:
+        columns = {row[1]: row for row in db.execute('PRAGMA table_info("face")')}
+        (version,) = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    assert "turned_away" in columns
+    assert columns["turned_away"][4] == "0"  # existing faces: not known to be turned away
+    assert int(version) == 14

@@ -60,7 +60,7 @@ def test_auto_chooses_by_device_and_says_why_once() -> None:
         "print('reason', resolve_auto().reason)\n"
     )
     assert done.returncode == 0, done.stderr
-    expected = "cnn" if dlib_has_cuda() else "hog"  # a CUDA build of dlib: its CNN
+    expected = "cnn" if dlib_has_cuda() else "blazeface"  # a CUDA build of dlib: its CNN
     assert f"chose {expected} True" in done.stdout
     assert done.stdout.count(AUTO_LINE) == 1
     assert f"{AUTO_LINE}{expected} because" in done.stdout
@@ -72,7 +72,6 @@ def test_auto_passes_over_a_detector_that_cannot_load_and_says_so() -> None:
         "import handlers.face_detectors as chosen\n"
         "chosen.this_device.cache_clear()\n"
         "chosen.this_device = lambda: chosen.Device.CPU\n"
-        "chosen.AUTO_ORDER[chosen.Device.CPU] = ('blazeface', 'hog')  # one that fails first\n"
         "from handlers.face_detectors import detector_for\n"
         "print('chose', detector_for('auto').name)\n"
     )

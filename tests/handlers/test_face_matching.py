@@ -18,6 +18,7 @@ from handlers.face_matching import (
     Match,
     ReferenceSet,
     detect_faces,
+    is_doubtful,
     largest_face_rule,
     upsample_for,
 )
@@ -75,6 +76,36 @@ def test_tolerance_is_configurable() -> None:
     query = at_distance(unit(0), 5, 0.45)
     assert ReferenceSet(["ann"], [unit(0)], tolerance=0.5).match(query).character == "ann"
     assert ReferenceSet(["ann"], [unit(0)], tolerance=0.4).match(query).character is None
+
+
+def test_a_doubtful_face_is_named_only_within_the_doubtful_tolerance() -> None:
+    references = ReferenceSet(["ann"], [unit(0)], tolerance=0.6, doubtful_tolerance=0.55)
+    queries = [at_distance(unit(0), 5, 0.58), at_distance(unit(0), 6, 0.5)]
+    plain = references.match_many(queries)
+    doubtful = references.match_many(queries, [True, True])
+    assert [m.character for m in plain] == ["ann", "ann"]
+    assert [m.character for m in doubtful] == [None, "ann"]
+    assert doubtful[0].distance == pytest.approx(0.58)  # the distance is kept for review
+    mixed = references.match_many(queries, [False, True])
+    assert [m.character for m in mixed] == ["ann", "ann"]
+
+
+def test_doubtful_flags_must_pair_up_with_the_encodings() -> None:
+    references = ReferenceSet(["ann"], [unit(0)])
+    with pytest.raises(ValueError, match="1 doubtful flags for 2 encodings"):
+        references.match_many([unit(0), unit(1)], [True])
+
+
+def test_the_doubtful_tolerance_never_loosens_the_usual_one() -> None:
+    references = ReferenceSet(["ann"], [unit(0)], tolerance=0.4, doubtful_tolerance=0.55)
+    assert references.match_many([at_distance(unit(0), 5, 0.5)], [True])[0].character is None
+
+
+def test_small_faces_and_faces_turned_away_are_doubtful() -> None:
+    assert is_doubtful(FaceBox(0, 47, 47, 0), turned_away=False)
+    assert not is_doubtful(FaceBox(0, 48, 48, 0), turned_away=False)
+    assert is_doubtful(FaceBox(0, 200, 200, 0), turned_away=True)
+    assert not is_doubtful(FaceBox(0, 30, 30, 0), turned_away=False, below_pixels=20)
 
 
 def test_a_face_almost_as_near_to_a_second_character_is_unknown() -> None:

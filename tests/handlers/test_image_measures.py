@@ -75,6 +75,61 @@ def test_sharp_texture_scores_above_its_motion_blurred_copy() -> None:
     assert sharpness(sharp) > 5 * sharpness(motion_blurred(sharp))
 
 
+def edge(contrast: int = 200) -> Grey:
+    """One straight, perfectly sharp vertical edge across the picture."""
+    picture = np.full((HEIGHT, WIDTH), 20, np.uint8)
+    picture[:, WIDTH // 2 :] = 20 + contrast
+    return picture
+
+
+def smooth_face(count: int) -> Grey:
+    """`count` smooth faces in a row: soft shading, crisp outlines, the rest one smooth tone."""
+    picture = np.full((HEIGHT, WIDTH), 90, np.uint8)
+    width = WIDTH // 4
+    for index in range(count):
+        centre = (width // 2 + index * width, HEIGHT // 2)
+        cv2.ellipse(picture, centre, (width // 3, HEIGHT // 3), 0, 0, 360, 180, -1)
+        cv2.circle(picture, (centre[0] - 10, centre[1] - 15), 5, 40, -1)
+        cv2.circle(picture, (centre[0] + 10, centre[1] - 15), 5, 40, -1)
+        cv2.line(picture, (centre[0] - 12, centre[1] + 25), (centre[0] + 12, centre[1] + 25), 60, 2)
+    return picture
+
+
+@pytest.mark.parametrize("sigma", [2.0, 3.0])
+def test_an_edge_blurred_by_sigma_scores_one_over_two_sigma_squared(sigma: float) -> None:
+    blurred = as_grey(cv2.GaussianBlur(edge(), (0, 0), sigma))
+    assert sharpness(blurred) == pytest.approx(1 / (2 * sigma**2), rel=0.1)
+
+
+def test_a_sharp_edge_scores_two_and_a_flat_picture_zero() -> None:
+    assert sharpness(edge()) == pytest.approx(2.0)
+    assert sharpness(np.full((HEIGHT, WIDTH), 77, np.uint8)) == 0.0
+
+
+def test_the_number_of_edges_does_not_change_sharpness() -> None:
+    # One smooth face or four: the variance of the Laplacian grew fourfold with the edges.
+    one, four = sharpness(smooth_face(1)), sharpness(smooth_face(4))
+    assert one == pytest.approx(four, rel=0.1)
+
+
+def test_contrast_does_not_change_sharpness() -> None:
+    assert sharpness(edge(contrast=50)) == pytest.approx(sharpness(edge(contrast=200)), rel=0.01)
+
+
+def test_a_sharp_smooth_face_scores_near_sharp_texture_and_far_above_its_blurred_copy() -> None:
+    face, texture = sharpness(smooth_face(1)), sharpness(textured(1))
+    assert face > 0.5 * texture
+    assert sharpness(as_grey(cv2.GaussianBlur(smooth_face(1), (0, 0), 2.5))) < 0.2 * face
+
+
+def test_a_pan_lowers_sharpness_though_edges_along_it_stay_sharp() -> None:
+    # Horizontal lines stay sharp under a horizontal pan; the blurred direction counts.
+    stripes = np.zeros((HEIGHT, WIDTH), np.uint8)
+    stripes[::8] = 200
+    picture = cv2.add(stripes, smooth_face(4))
+    assert sharpness(motion_blurred(picture)) < 0.2 * sharpness(picture)
+
+
 def test_a_black_frame_is_all_flat() -> None:
     assert measure(np.zeros((HEIGHT, WIDTH), dtype=np.uint8)).flat_fraction == 1.0
 

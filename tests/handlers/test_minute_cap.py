@@ -12,7 +12,6 @@ import numpy as np
 from daemon.config import Config
 from evaluation.stages import run_frame_stages
 from handlers.base import MovieJob, StageContext
-from handlers.decode_pass import SharpnessSpread
 from handlers.frame_capture import Candidate, CandidateRole
 from handlers.frames import FramesHandler
 from handlers.letterbox import CropBox
@@ -20,7 +19,7 @@ from handlers.near_duplicates import NearDuplicateIndex
 from handlers.quality import QualityHandler, QualityReport, Verdict
 from handlers.registry import STAGES, StageServices
 from handlers.shots import Shot, ShotKind, ShotList
-from tests.handlers.test_quality import candidate_file, picture
+from tests.handlers.test_quality import candidate_file, movie_spread, picture
 from tests.media import SIZE, Picture, textured, write_segments
 
 
@@ -89,7 +88,7 @@ def frames_then_quality(
     config = with_cap(per_minute)
     index = NearDuplicateIndex(config.quality.duplicate_distance)
     services = StageServices(index)
-    spread = SharpnessSpread(1440, 200.0, 400.0, 800.0)
+    spread = movie_spread()
     shot_list = ShotList(
         tuple(shots), 1440, 0, "shots", CropBox(0, 0, 320, 180), spread, tuple(candidates)
     )

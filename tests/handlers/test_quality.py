@@ -20,8 +20,6 @@ from handlers.near_duplicates import NearDuplicateIndex
 from handlers.quality import QualityHandler, QualityReport, Verdict
 from handlers.shots import CANDIDATES_FOLDER, Shot, ShotKind, ShotList
 
-MEDIAN_SHARPNESS = 400.0
-
 
 def picture(seed: int, blur: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
@@ -29,6 +27,12 @@ def picture(seed: int, blur: int = 0) -> np.ndarray:
     grey = cv2.resize(small, (320, 180), interpolation=cv2.INTER_CUBIC)
     grey = cv2.add(grey, rng.integers(0, 60, size=grey.shape, dtype=np.uint8))
     return cv2.GaussianBlur(grey, (0, 0), blur) if blur else grey
+
+
+def movie_spread() -> SharpnessSpread:
+    """The sharpness spread of a movie made of pictures like `picture`: its median is one."""
+    median = measure(working_grey(picture(0))).sharpness
+    return SharpnessSpread(1440, median / 2, median, median * 2)
 
 
 def candidate_file(movie_dir: Path, seconds: float, grey: np.ndarray) -> Candidate:
@@ -52,7 +56,7 @@ def judge(
         0,
         "shots",
         CropBox(0, 0, 320, 180),
-        SharpnessSpread(1440, MEDIAN_SHARPNESS / 2, MEDIAN_SHARPNESS, MEDIAN_SHARPNESS * 2),
+        movie_spread(),
         tuple(chosen),
     )
     selection = FrameSelection(tuple(chosen), 0, 0)

@@ -227,3 +227,32 @@ def test_new_labels_and_the_requeue_they_cause_are_one_transaction(
     commits = [n for n, s in enumerate(statements) if s.upper().startswith(("COMMIT", "END"))]
     first_commit_after = min(n for n in commits if n > relabels[0])
     assert requeue[-1] < first_commit_after, "the relabel was committed before its requeue"
+
+
+def test_matching_again_holds_a_stored_face_turned_away_to_the_doubtful_tolerance(
+    repo: Repository, tmp_path: Path
+) -> None:
+    """The pose is stored with the face: a reference change must not name a profile that the
+    faces stage left unnamed (both faces lie 0.58 from Ann's reference, 100 px tall)."""
+    from handlers.face_matching import FaceBox
+    from handlers.faces import FacesReport, FoundFace
+    from tests.daemon.characters.test_face_clusters import person
+
+    (reference,) = person(1, 1)
+    direction = np.zeros(128)
+    direction[0] = 1.0
+    near = tuple((np.asarray(reference) + 0.58 * direction).round(6).tolist())
+    movie = repo.add_movie("ab" * 32, "m.mp4", tmp_path / "m.mp4", 1)
+    box = FaceBox(100, 300, 200, 200)
+    faces = (
+        FoundFace("00-00-01.000", 0, box, None, None, None, near, turned_away=False),
+        FoundFace("00-00-02.000", 0, box, None, None, None, near, turned_away=True),
+    )
+    repo.finish_stage(movie.id, "faces", 1.0, FacesReport(faces, 2, 2, 0, ()))
+    ann = repo.save_character("Ann", "ann", "woman")
+    repo.add_reference(ann.id, "cd" * 32, "characters/Ann/reference/a.jpg", box, reference)
+    refresh_references(repo, ReferenceBook(), FacesConfig())
+    stored = {face.frame: face for face in repo.stored_faces()}
+    assert stored["00-00-01.000"].character == "Ann"
+    assert stored["00-00-02.000"].turned_away
+    assert stored["00-00-02.000"].character is None

@@ -220,3 +220,34 @@ def test_the_library_checks_leave_pillows_truncated_image_setting_as_it_was(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_the_face_detector_auto_takes_here_is_named(config: Config) -> None:
+    from handlers.dlib_models import dlib_has_cuda
+
+    _, lines = doctor(config)
+    expected = "cnn on cuda" if dlib_has_cuda() else "blazeface on cpu"
+    assert line_for(lines, "face detector") == f"[  ok] face detector: auto -> {expected}"
+
+
+def test_a_named_face_detector_without_its_package_fails_with_the_fix() -> None:
+    # A fresh interpreter where LiteRT cannot be imported, as on Windows.
+    script = (
+        "import sys\n"
+        "sys.modules['ai_edge_litert'] = None\n"
+        "from daemon.config import load_config\n"
+        "from daemon.reports.face_detector_checks import face_detector_check\n"
+        "for name in ('blazeface', 'auto'):\n"
+        "    config = load_config(None, {'faces': {'detector': name}})\n"
+        "    check = face_detector_check(config.faces)\n"
+        "    print(check.level.value, '|', check.detail, '|', check.fix)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    named, auto = done.stdout.strip().splitlines()[-2:]
+    assert named.startswith("FAIL | faces.detector blazeface needs the package ai-edge-litert")
+    assert "bootstrap.py install" in named
+    assert auto.startswith("warn | auto -> hog on cpu, passing over blazeface needs")
+    assert "profiles and faces under about 40 px are missed" in auto
