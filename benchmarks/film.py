@@ -1,6 +1,7 @@
 """How long a 2-hour film takes through the full default path, from a 10-minute 1080p one.
 
     .venv/bin/python -m benchmarks.film [--minutes 10] [--media DIR] [--work DIR]
+        [--decode reference|every]
 
 The clip (benchmarks/film_faces.py): 1920x1080, 24 fps, 10 Mbps, a keyframe every 2 s,
 film_plan's shots (static, panning, zooming, fades, repeats) with grain and real people
@@ -61,10 +62,11 @@ class FilmRun:
     cpu_seconds: float | None  # None where the system does not say
 
 
-def run_film(film: FaceFilm, media: Path, root: Path) -> FilmRun:
+def run_film(film: FaceFilm, media: Path, root: Path, decode: str = "reference") -> FilmRun:
     write_config(
         root,
         PipelineConfig().stages,
+        shots={"decode": decode},  # reference: the default
         scenes={"model": NO_CLIP_MODEL},
         captions={"providers": ["template"]},
     )
@@ -160,6 +162,12 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--minutes", type=float, default=10.0, help="length of the clip")
     parser.add_argument("--media", type=Path, default=DEFAULT_MEDIA, help="../shared/media")
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="where clips are cached")
+    parser.add_argument(
+        "--decode",
+        choices=("reference", "every"),
+        default="reference",
+        help="shots.decode for the daemon's run (reference: the default)",
+    )
     return parser.parse_args()
 
 
@@ -182,7 +190,7 @@ def main() -> int:
     film_section(film)
     plain = plain_decode(film.path)
     with tempfile.TemporaryDirectory(prefix="bunny-film-", dir=work) as root:
-        run = run_film(film, media, Path(root))
+        run = run_film(film, media, Path(root), args.decode)
     path_section(film, run, plain)
     print(f"\ntotal wall time: {time.perf_counter() - started:.0f} s")
     print(f"command: {shlex.join(['.venv/bin/python', '-m', 'benchmarks.film', *sys.argv[1:]])}")

@@ -51,6 +51,11 @@ class ShotsConfig:
     # content: our cut detector on luma thumbnails; transnetv2: the learnt network (see
     # evaluation/cuts.py for how they compare and why content is the default).
     detector: Literal["content", "transnetv2"] = "content"
+    # reference: decode only the frames other frames are predicted from (I, P, reference
+    # B-frames; about half a film's frames, the rest skipped undecoded by the decoder), cuts
+    # still found within 2 frames; every: every frame. transnetv2 always reads every frame,
+    # as it was trained: with it this key has no effect. See handlers/frame_numbers.py.
+    decode: Literal["reference", "every"] = "reference"
     min_cut_change: float = field(default=8.0, metadata=_limits(0.5, 255))
     min_shot_seconds: float = field(default=0.4, metadata=_limits(0, 60))
     static_motion_threshold: float = field(default=0.4, metadata=_limits(0, 255))

@@ -48,7 +48,7 @@ def evaluate(media: Path, clip: str, must_keep: bool) -> ClipRow:
             result = run_frame_stages(media / clip, Path(library), Config())
         except Exception as exc:  # an error is a failed row, not the end of the table
             return ClipRow(clip, "-", "-", "-", f"error: {exc}", False, 0.0)
-        fps = result.shots.frames_decoded / (time.perf_counter() - started)
+        fps = result.shots.stream_frames / (time.perf_counter() - started)
         kept_files = len(list((Path(library) / "movies" / "eval" / "frames").glob("*.jpg")))
     return _row(clip, result, kept_files, must_keep, fps)
 

@@ -5,7 +5,8 @@
 A found boundary counts when it lies within 2 frames of a hard cut, or inside a dissolve
 (2 frames either side); each true boundary is matched once. The speed is frames/s of the
 whole `shots` stage (decoding, the detector, sharpness, candidate frames), the two detectors
-timed one after the other on each clip, in alternating order.
+timed one after the other on each clip, in alternating order; frames are the clip's, though
+`content` decodes only its reference frames (`shots.decode`) and `transnetv2` every frame.
 
 The rule for the default (`shots.detector`): the detector with the higher F1 over all these
 clips; within 0.02 of each other, the faster one. Figures of 29 November 2026, 2 CPU cores
@@ -95,7 +96,7 @@ def score(clip: CutClip, handler: ShotsHandler) -> Score:
     found = _found(result, clip.unit)
     hits = matched(clip, found)
     extra, missed = len(found) - hits, len(clip.boundaries) - hits
-    return Score(found, hits, extra, missed, result.frames_decoded, seconds)
+    return Score(found, hits, extra, missed, result.stream_frames, seconds)
 
 
 def _found(result: ShotList, unit: Unit) -> tuple[float, ...]:

@@ -113,7 +113,7 @@ def detect(path: Path) -> tuple[ShotList, float]:
         job = MovieJob("eval", path, Path(library), (), context)
         started = time.perf_counter()
         result = ShotsHandler().run(job)
-        return result, result.frames_decoded / (time.perf_counter() - started)
+        return result, result.stream_frames / (time.perf_counter() - started)
 
 
 def evaluate(check: Check, media: Path) -> Row:

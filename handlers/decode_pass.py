@@ -22,6 +22,8 @@ from handlers.decoding import (
     decode_skipping_errors,
     frame_duration,
     frame_seconds,
+    skip_non_reference,
+    stream_rate,
 )
 from handlers.decoding import luma as luma_of
 from handlers.frame_capture import (
@@ -33,6 +35,7 @@ from handlers.frame_capture import (
     crop_of,
     roles_for_shot,
 )
+from handlers.frame_numbers import FrameNumbers, FrameScope
 from handlers.image_measures import detail, sharpness, working_grey
 from handlers.layout_change import Thumb
 
@@ -80,6 +83,8 @@ class SpreadCounter:
 class PassOutcome:
     cuts: list[tuple[int, float]]
     times: array[float] = field(default_factory=lambda: array("d"))
+    numbers: array[int] = field(default_factory=lambda: array("q"))  # see frame_numbers
+    end_number: int = 0
     motion: array[float] = field(default_factory=lambda: array("d"))
     damage: DecodeDamage = field(default_factory=DecodeDamage)
     end_seconds: float = 0.0
@@ -92,6 +97,7 @@ class PassSettings:
     interval_seconds: float
     static_motion_threshold: float
     min_shot_seconds: float  # shots shorter than this give the `frames` stage no frame
+    scope: FrameScope = FrameScope.EVERY
 
 
 def shot_motion(motion: array[float], start: int, end: int) -> float:
@@ -106,8 +112,11 @@ class ShotDetector(Protocol):
 
     cuts: list[tuple[int, float]]
 
-    def process(self, index: int, seconds: float, thumb: Thumb, frame: Any) -> float:
-        """Take one frame; return its mean absolute luma change from the previous one."""
+    def process(
+        self, index: int, seconds: float, thumb: Thumb, frame: Any, number: int | None = None
+    ) -> float:
+        """Take one frame; return its mean absolute luma change from the previous one.
+        `number` is its place among all the stream's frames (see frame_numbers)."""
         ...
 
     def finish(self) -> None:
@@ -138,18 +147,24 @@ class DecodePass:
         if keyframes:
             frames = decode_keyframes(container, stream, self.interval.seconds, out.damage)
         else:
+            if self.settings.scope is FrameScope.REFERENCE:
+                skip_non_reference(stream)
             frames = decode_skipping_errors(container, stream, out.damage)
+        # Keyframes lie seconds apart and are numbered one after another, as they always were.
+        scope = FrameScope.EVERY if keyframes else self.settings.scope
+        numbers = FrameNumbers(scope, stream_rate(stream))
         seconds: float | None = None
         frame = None
         for frame in frames:
             seconds = frame_seconds(frame, seconds)
-            self._take(frame, seconds, step, out)
+            self._take(frame, seconds, numbers.next(seconds, frame_duration(frame)), step, out)
             if len(out.times) % PROGRESS_EVERY_FRAMES == 0:
                 job.context.check_cancelled()
                 if expected and not keyframes:
-                    job.context.progress(0.95 * len(out.times) / expected)
+                    job.context.progress(0.95 * numbers.end / expected)
         if frame is not None and seconds is not None:
             out.end_seconds = seconds + frame_duration(frame)
+        out.end_number = numbers.end
         cuts_before = len(self.detector.cuts)
         self.detector.finish()
         self._new_cuts(cuts_before, out)
@@ -157,12 +172,16 @@ class DecodePass:
         out.spread = self.counter.spread()
         return out
 
-    def _take(self, frame: Any, seconds: float, step: int, out: PassOutcome) -> None:
+    def _take(self, frame: Any, seconds: float, number: int, step: int, out: PassOutcome) -> None:
         full = luma_of(frame)
         cuts_before = len(self.detector.cuts)
         thumb = full[::step, ::step].astype(np.float32)
-        out.motion.append(self.detector.process(len(out.times), seconds, thumb, frame))
+        change = self.detector.process(len(out.times), seconds, thumb, frame, number)
+        # Motion is per frame of the stream, whatever the decoder skipped between two frames.
+        spanned = number - out.numbers[-1] if out.numbers else 1
+        out.motion.append(change / spanned)
         out.times.append(seconds)
+        out.numbers.append(number)
         picture = content_of(working_grey(crop_of(full, self.writer.crop)))
         self.counter.add(sharpness(picture))
         self._new_cuts(cuts_before, out)

@@ -38,6 +38,18 @@ def open_video(path: str) -> Any:
     return container
 
 
+def skip_non_reference(stream: Any) -> None:
+    """Frames no other frame is predicted from are dropped by the decoder, undecoded; codecs
+    without such frames (or that ignore the setting) decode every frame as before."""
+    stream.codec_context.skip_frame = "NONREF"
+
+
+def stream_rate(stream: Any) -> float:
+    """The stream's nominal frames per second; 0.0 when the container does not say."""
+    rate = stream.guessed_rate or stream.average_rate
+    return float(rate) if rate else 0.0
+
+
 def decode_skipping_errors(container: Any, stream: Any, damage: DecodeDamage) -> Iterator[Any]:
     """Yield decoded frames; a packet that fails to decode is counted and passed over."""
     for packet in _packets(container, stream, damage):

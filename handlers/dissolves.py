@@ -22,10 +22,13 @@ import numpy as np
 
 from handlers.layout_change import Thumb, content_area, detail, shared_area
 
-# Half a window, in frames: one and two seconds at film rates. The short window finds a
-# dissolve soon after a cut (a window must not span one); the long one finds dissolves too
-# long for the short one's ends to be different pictures yet (up to about four seconds).
+# Half a window, in frames of the stream (decoded or not, see frame_numbers): one and two
+# seconds at film rates. The short window finds a dissolve soon after a cut (a window must
+# not span one); the long one finds dissolves too long for the short one's ends to be
+# different pictures yet (up to about four seconds).
 HALF_WINDOWS = (24, 48)
+# Decoded frames kept: the longest window when every frame is decoded; more of the stream
+# when only reference frames are.
 LONGEST = 2 * max(HALF_WINDOWS) + 1
 # The middle frame's place on the line between the ends: a hard cut inside the window puts
 # it at 0 or 1, a dissolve between.
@@ -47,9 +50,10 @@ PAN_MARGIN = 16  # thumbnail pixels the picture may have moved, either way
 
 @dataclass(frozen=True)
 class Framed:
-    index: int
+    index: int  # among the decoded frames
     seconds: float
     thumb: Thumb
+    number: int  # among all the stream's frames; `index` when every frame is decoded
 
 
 def blend_fit(a: Thumb, middle: Thumb, b: Thumb) -> tuple[float, float]:
@@ -80,17 +84,25 @@ class DissolveFinder:
         """Take the next frame; the dissolve's middle frame when a window shows one."""
         self._window.append(frame)
         for half in HALF_WINDOWS:
-            if len(self._window) < 2 * half + 1:
+            if self._window[0].number > frame.number - 2 * half:
                 return None
-            first, middle = self._window[-2 * half - 1], self._window[-half - 1]
+            first = self._at(frame.number - 2 * half)
+            middle = self._at(frame.number - half)
             # A cut inside the window explains its change; a dissolve just found fits the
             # windows that follow it too, and is one boundary.
-            if first.index < max(last_cut_index, self._after_dissolve):
+            if first.index < last_cut_index or first.number < self._after_dissolve:
                 return None
             if self._is_dissolve(first.thumb, middle.thumb, frame.thumb):
-                self._after_dissolve = middle.index + half
+                self._after_dissolve = middle.number + half
                 return middle
         return None
+
+    def _at(self, number: int) -> Framed:
+        """The last decoded frame at or before frame `number` of the stream."""
+        for framed in reversed(self._window):
+            if framed.number <= number:
+                return framed
+        return self._window[0]
 
     def _is_dissolve(self, a: Thumb, middle: Thumb, b: Thumb) -> bool:
         # The fit first: it runs at every frame and is the cheapest test. Borders the three

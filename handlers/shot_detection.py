@@ -11,6 +11,7 @@ layout_change): uniform borders around two pictures would make them look alike.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 
@@ -31,7 +32,7 @@ MIN_CUT_DIFF = 8.0
 # A cut's change must also stand this many times above the recent average change, so
 # fast camera motion or a busy scene is not cut at every frame.
 ADAPTIVE_RATIO = 3.0
-ADAPTIVE_WINDOW = 15
+ADAPTIVE_WINDOW = 15  # frames of the stream, decoded or not
 # 1 - correlation of the two thumbnails: above this the layout of the picture changed.
 MIN_STRUCTURE_CHANGE = 0.5
 # The same for the pictures' detail (see layout_change), which pictures framed alike differ in.
@@ -48,6 +49,9 @@ MIN_SHOT_SECONDS = 0.4
 CLEAR_STD = 16.0
 # A fade in still changing less than this a frame has settled, clear or not.
 SETTLED_DIFF = 1.0
+# A cut seen across frames the decoder skipped (see frame_numbers) is only a cut if the next
+# step changes less than this share of it: a change that goes on is motion (a pan starting).
+SUSTAINED_SHARE = 0.75
 
 
 def structure_distance(a: Thumb, b: Thumb) -> float:
@@ -64,6 +68,15 @@ def different_pictures(a: Thumb, b: Thumb) -> bool:
     if structure_distance(a, b) >= MIN_STRUCTURE_CHANGE:
         return True
     return detail_distance(a, b, structure_distance) >= MIN_DETAIL_CHANGE
+
+
+@dataclass(frozen=True)
+class _Unsure:
+    """A cut across skipped frames, waiting for the next step to tell it from motion."""
+
+    index: int
+    seconds: float
+    change: float
 
 
 @dataclass
@@ -90,18 +103,29 @@ class CutDetector:
         self.min_cut_diff = min_cut_diff
         self.min_shot_seconds = min_shot_seconds
         self.cuts: list[tuple[int, float]] = []
-        self._recent: deque[float] = deque(maxlen=ADAPTIVE_WINDOW)
+        self._recent: deque[tuple[int, float]] = deque()  # (frame number, change)
         self._prev: Thumb | None = None
         self._prev_area: Area | None = None
         self._gap: _BlackGap | None = None
         self._clear: Thumb | None = None  # the last clear picture (or a shot's first)
         self._last_cut_time = float("-inf")
         self._last_cut_index = -1
+        self._prev_number = 0
+        self._unsure: _Unsure | None = None
         self._dissolves = DissolveFinder(different_pictures, _clear)
 
-    def process(self, index: int, seconds: float, thumb: Thumb, frame: object = None) -> float:
+    def process(
+        self,
+        index: int,
+        seconds: float,
+        thumb: Thumb,
+        frame: object = None,
+        number: int | None = None,
+    ) -> float:
         """Take one frame; return its mean absolute change from the previous frame. The
         thumbnail is all this detector reads of it (see ShotDetector)."""
+        number = index if number is None else number
+        spanned, self._prev_number = number - self._prev_number, number
         prev, self._prev = self._prev, thumb
         area = content_area(thumb)
         prev_area, self._prev_area = self._prev_area, area
@@ -113,14 +137,29 @@ class CutDetector:
         diff = float(np.abs(thumb - prev).mean())
         shared = shared_area(prev_area, area, thumb.shape)
         change = content_change(prev, thumb, shared)
-        cut = self._is_cut(change, shared.of(prev), shared.of(thumb), seconds)
-        if cut:
+        self._settle(change, prev)
+        while self._recent and self._recent[0][0] < number - ADAPTIVE_WINDOW:
+            self._recent.popleft()
+        cut = self._is_cut(change, spanned, shared.of(prev), shared.of(thumb), seconds)
+        if cut and spanned > 1:
+            self._unsure, cut = _Unsure(index, seconds, change), False
+        elif cut:
             self._add_cut(index, seconds)
-        self._recent.append(change)
+        self._recent.append((number, change))
         self._track_black(index, seconds, thumb, diff, cut)
         self._keep_if_clear(thumb, cut)
-        self._find_dissolve(Framed(index, seconds, thumb))
+        self._find_dissolve(Framed(index, seconds, thumb, number))
         return diff
+
+    def _settle(self, change: float, cut_frame: Thumb) -> None:
+        """Judge the unsure cut of the step before by this step's `change`."""
+        unsure, self._unsure = self._unsure, None
+        if unsure is None or change >= SUSTAINED_SHARE * unsure.change:
+            return
+        self._add_cut(unsure.index, unsure.seconds)
+        self._clear = cut_frame  # as a cut's frame always is
+        if self._gap is not None and self._gap.fade_in_start == unsure.index + 1:
+            self._gap.opened_by_cut = True  # the cut led into this black gap
 
     def _find_dissolve(self, frame: Framed) -> None:
         middle = self._dissolves.offer(frame, self._last_cut_index)
@@ -128,17 +167,22 @@ class CutDetector:
             self._add_cut(middle.index, middle.seconds)
 
     def finish(self) -> None:
-        """Nothing waits: every frame's verdict was given as it came."""
+        """A cut unsure at the movie's last frame stands: no motion followed it."""
+        if self._unsure is not None:
+            self._add_cut(self._unsure.index, self._unsure.seconds)
+            self._unsure = None
 
     def _keep_if_clear(self, thumb: Thumb, cut: bool) -> None:
         if cut or float(thumb.std()) >= CLEAR_STD:
             self._clear = thumb
 
-    def _is_cut(self, diff: float, prev: Thumb, thumb: Thumb, seconds: float) -> bool:
+    def _is_cut(self, diff: float, spanned: int, prev: Thumb, thumb: Thumb, seconds: float) -> bool:
         if diff < self.min_cut_diff or seconds - self._last_cut_time < self.min_shot_seconds:
             return False
-        baseline = float(np.mean(self._recent)) if self._recent else 0.0
-        if diff < ADAPTIVE_RATIO * (baseline + 1.0):
+        baseline = float(np.mean([c for _, c in self._recent])) if self._recent else 0.0
+        # Across skipped frames a change may be several frames' changes in one: it must stand
+        # out as much once spread over them (as within-shot change grows: their square root).
+        if diff / math.sqrt(max(1, spanned)) < ADAPTIVE_RATIO * (baseline + 1.0):
             return False
         return different_pictures(prev, thumb)
 

@@ -1,6 +1,7 @@
 """`shots`: the movie's one decode pass: its shots, its sharpness, its frame candidates.
 
-Every frame is decoded once, here. Besides the cuts and each shot's motion, the pass keeps
+Every frame is decoded at most once, here (only the reference frames by default: see
+frame_numbers and `shots.decode`). Besides the cuts and each shot's motion, the pass keeps
 the movie's sharpness distribution and writes the candidate frames (see frame_capture) that
 the `frames` stage chooses from, so no later stage decodes the movie again.
 """
@@ -28,6 +29,7 @@ from handlers.decode_pass import (
 )
 from handlers.decoding import open_video
 from handlers.frame_capture import Candidate, CandidateWriter
+from handlers.frame_numbers import FrameScope
 from handlers.letterbox import CropBox, detect_letterbox
 from handlers.shot_detection import CutDetector
 from handlers.transnet import TransNetDetector, load_model
@@ -45,7 +47,7 @@ class Shot:
     index: int
     start_seconds: float
     end_seconds: float
-    start_frame: int  # decoded-frame index, not a nominal frame number
+    start_frame: int  # among all the stream's frames, decoded or not (see frame_numbers)
     end_frame: int  # exclusive
     kind: ShotKind
     mean_motion: float
@@ -64,6 +66,14 @@ class ShotList:
     crop: CropBox
     sharpness: SharpnessSpread
     candidates: tuple[Candidate, ...]
+    # Which frames were decoded (keyframes mode: keyframes only, whatever this says). Results
+    # stored before the setting existed decoded every frame.
+    decode: FrameScope = FrameScope.EVERY
+
+    @property
+    def stream_frames(self) -> int:
+        """The stream's frames, decoded or not: a speed in frames/s is in these."""
+        return self.shots[-1].end_frame if self.shots else 0
 
     @property
     def cut_seconds(self) -> tuple[float, ...]:
@@ -99,6 +109,11 @@ class ShotsHandler:
             container = open_video(str(job.source))
         except (av.FFmpegError, OSError, ValueError) as exc:
             raise RejectedInputError(f"not a playable video: {exc}") from exc
+        if self._scope().value != self.config.decode:
+            job.context.log.info(
+                "shots.decode: every frame is decoded, not reference frames only: "
+                "transnetv2 reads every frame"
+            )
         folder = job.movie_dir / CANDIDATES_FOLDER
         # Candidates of an earlier, interrupted pass: this pass writes them all again.
         shutil.rmtree(folder, ignore_errors=True)
@@ -120,6 +135,7 @@ class ShotsHandler:
             crop=crop,
             sharpness=scan.spread,
             candidates=_placed(candidates, shots),
+            decode=self._scope(),
         )
 
     def _pass(self, writer: CandidateWriter) -> DecodePass:
@@ -128,8 +144,14 @@ class ShotsHandler:
             interval_seconds=self.frames.interval_seconds,
             static_motion_threshold=self.config.static_motion_threshold,
             min_shot_seconds=self.frames.min_shot_seconds,
+            scope=self._scope(),
         )
         return DecodePass(self._detector(), writer, settings)
+
+    def _scope(self) -> FrameScope:
+        if self.config.detector == "transnetv2":
+            return FrameScope.EVERY  # see ShotsConfig.decode
+        return FrameScope(self.config.decode)
 
     def _detector(self) -> ShotDetector:
         if self.frames.mode == "keyframes":
@@ -156,13 +178,14 @@ class ShotsHandler:
             mean_motion = shot_motion(scan.motion, start, end)
             static = mean_motion < self.config.static_motion_threshold
             end_seconds = scan.times[end] if end < len(scan.times) else scan.end_seconds
+            end_number = scan.numbers[end] if end < len(scan.numbers) else scan.end_number
             shots.append(
                 Shot(
                     index=number,
                     start_seconds=round(scan.times[start], 4),
                     end_seconds=round(end_seconds, 4),
-                    start_frame=start,
-                    end_frame=end,
+                    start_frame=scan.numbers[start],
+                    end_frame=end_number,
                     kind=ShotKind.STATIC if static else ShotKind.MOVING,
                     mean_motion=round(mean_motion, 3),
                 )

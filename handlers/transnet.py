@@ -111,8 +111,11 @@ class TransNetDetector:
         self._last_cut_time = float("-inf")
         self._prev: Thumb | None = None
 
-    def process(self, index: int, seconds: float, thumb: Thumb, frame: Any) -> float:
-        """Take one frame; return its mean absolute luma change from the previous one."""
+    def process(
+        self, index: int, seconds: float, thumb: Thumb, frame: Any, number: int | None = None
+    ) -> float:
+        """Take one frame; return its mean absolute luma change from the previous one. The
+        network reads every frame (see ShotsHandler): `number` is `index` here."""
         prev, self._prev = self._prev, thumb
         pending = Pending(index, seconds, small_rgb(frame))
         if not self.buffer:  # the movie's first frame stands in for the context before it

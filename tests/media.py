@@ -68,12 +68,15 @@ def write_segments(
     pictures: list[tuple[Picture, int]],
     size: tuple[int, int] = SIZE,
     fps: int = FPS,
+    codec: str = "libx264",
+    options: dict[str, str] | None = None,
 ) -> Path:
-    """Concatenate (picture, frame count) segments into one H.264 clip."""
+    """Concatenate (picture, frame count) segments into one clip: H.264 with libx264's
+    defaults (B-frames, B-pyramid) unless told otherwise."""
     with av.open(str(path), mode="w") as container:
-        stream = container.add_stream("libx264", rate=fps)
+        stream = container.add_stream(codec, rate=fps, options=options or {})
         stream.width, stream.height = size
-        stream.pix_fmt = "yuv420p"
+        stream.pix_fmt = "yuvj420p" if codec == "mjpeg" else "yuv420p"
         stream.time_base = Fraction(1, fps)
         _encode(container, stream, pictures)
     return path

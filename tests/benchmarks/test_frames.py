@@ -30,7 +30,8 @@ def test_the_speed_section_reports_each_rounds_ratio_and_their_median(
     assert len(values) == ROUNDS
     row = next(line for line in printed.splitlines() if line.startswith("320x180 "))
     spreads = re.findall(SPREAD, row)
-    assert len(spreads) == 4, row  # plain fps, ours fps, ours/plain, cpu plain/ours
+    # plain fps, ours fps, ours/plain, cpu plain/ours, then every/plain, cpu plain/every
+    assert len(spreads) == 6, row
     median, low, high = (float(value) for value in spreads[2])
     assert (median, low, high) == (
         round(statistics.median(values), 2),

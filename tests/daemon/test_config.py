@@ -359,3 +359,22 @@ def test_an_unknown_shot_detector_names_the_key_and_both_detectors(tmp_path: Pat
     assert str(path) in message
     assert "'shots.detector'" in message
     assert "'content', 'transnetv2'" in message
+
+
+# --- shots.decode --------------------------------------------------------------------------
+
+
+def test_shots_decode_reference_frames_only_unless_told(tmp_path: Path) -> None:
+    assert load_config(write_config(tmp_path, "shots: {}\n")).shots.decode == "reference"
+    chosen = load_config(write_config(tmp_path, "shots:\n  decode: every\n"))
+    assert chosen.shots.decode == "every"
+
+
+def test_an_unknown_shots_decode_names_the_key_and_both_choices(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "shots:\n  decode: all\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert str(path) in message
+    assert "'shots.decode'" in message
+    assert "'reference', 'every'" in message

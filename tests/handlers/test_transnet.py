@@ -13,6 +13,7 @@ import pytest
 from daemon.config import ShotsConfig
 from handlers.base import MovieJob, StageContext
 from handlers.decoding import luma
+from handlers.frame_numbers import FrameScope
 from handlers.shots import ShotList, ShotsHandler
 from handlers.transnet import (
     PACKAGE,
@@ -72,6 +73,8 @@ def test_the_shots_stage_finds_hard_cuts_with_transnetv2(tmp_path: Path) -> None
     show = write_slideshow(tmp_path / "show.mp4", Ground.FULL_FRAME, photos=6)
     result = run(show.path, ShotsConfig(detector="transnetv2"))
     assert near(result.cut_frames, show.cut_frames), result.cut_frames
+    # The network was trained on every frame: it reads every frame, whatever shots.decode says.
+    assert result.decode is FrameScope.EVERY and result.frames_decoded == 6 * 24
     # Timestamps come from the frames' PTS (24 fps here), though each cut is known late.
     assert result.cut_seconds == tuple(round(f / 24, 4) for f in result.cut_frames)
 
