@@ -91,6 +91,12 @@ class PassOutcome:
     spread: SharpnessSpread = SharpnessSpread(0, 0.0, 0.0, 0.0)
 
 
+# Skipping frames leaves half a film's frames: at 24 fps and up a step of 2-3 frames is still a
+# tenth of a second, but at 10 fps (scenes/counter.mp4) it is a fifth, and a large change
+# between two steps of a busy picture (its digits going from 9 to 10) passed for a cut.
+MIN_SKIPPING_FPS = 20.0
+
+
 @dataclass(frozen=True)
 class PassSettings:
     mode: CaptureMode
@@ -146,12 +152,18 @@ class DecodePass:
         keyframes = self.settings.mode == "keyframes"
         if keyframes:
             frames = decode_keyframes(container, stream, self.interval.seconds, out.damage)
-        else:
-            if self.settings.scope is FrameScope.REFERENCE:
+        # Keyframes lie seconds apart and are numbered one after another, as they always were;
+        # below MIN_SKIPPING_FPS every frame is decoded (see there).
+        skipping = (
+            not keyframes
+            and self.settings.scope is FrameScope.REFERENCE
+            and stream_rate(stream) >= MIN_SKIPPING_FPS
+        )
+        if not keyframes:
+            if skipping:
                 skip_non_reference(stream)
             frames = decode_skipping_errors(container, stream, out.damage)
-        # Keyframes lie seconds apart and are numbered one after another, as they always were.
-        scope = FrameScope.EVERY if keyframes else self.settings.scope
+        scope = FrameScope.REFERENCE if skipping else FrameScope.EVERY
         numbers = FrameNumbers(scope, stream_rate(stream))
         seconds: float | None = None
         frame = None

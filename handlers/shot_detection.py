@@ -103,7 +103,8 @@ class CutDetector:
         self.min_cut_diff = min_cut_diff
         self.min_shot_seconds = min_shot_seconds
         self.cuts: list[tuple[int, float]] = []
-        self._recent: deque[tuple[int, float]] = deque()  # (frame number, change)
+        # (frame number, change per frame): a change across skipped frames over their root.
+        self._recent: deque[tuple[int, float]] = deque()
         self._prev: Thumb | None = None
         self._prev_area: Area | None = None
         self._gap: _BlackGap | None = None
@@ -145,7 +146,7 @@ class CutDetector:
             self._unsure, cut = _Unsure(index, seconds, change), False
         elif cut:
             self._add_cut(index, seconds)
-        self._recent.append((number, change))
+        self._recent.append((number, change / math.sqrt(max(1, spanned))))
         self._track_black(index, seconds, thumb, diff, cut)
         self._keep_if_clear(thumb, cut)
         self._find_dissolve(Framed(index, seconds, thumb, number))
@@ -180,8 +181,10 @@ class CutDetector:
         if diff < self.min_cut_diff or seconds - self._last_cut_time < self.min_shot_seconds:
             return False
         baseline = float(np.mean([c for _, c in self._recent])) if self._recent else 0.0
-        # Across skipped frames a change may be several frames' changes in one: it must stand
-        # out as much once spread over them (as within-shot change grows: their square root).
+        # Across skipped frames a change may be several frames' changes in one: spread over
+        # them (as within-shot change grows: their square root), it must stand out against
+        # the recent changes spread the same way. Unspread, a fast pan's two-frame changes
+        # hid the cut into a still shot (tests/daemon/test_frame_records.py).
         if diff / math.sqrt(max(1, spanned)) < ADAPTIVE_RATIO * (baseline + 1.0):
             return False
         return different_pictures(prev, thumb)
