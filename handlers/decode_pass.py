@@ -7,7 +7,6 @@ may still become candidates (see frame_capture), so memory does not grow with th
 
 from __future__ import annotations
 
-import math
 from array import array
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -38,45 +37,12 @@ from handlers.frame_capture import (
 from handlers.frame_numbers import FrameNumbers, FrameScope
 from handlers.image_measures import detail, sharpness, working_grey
 from handlers.layout_change import Thumb
+from handlers.sharpness_spread import EMPTY_SPREAD, SharpnessSpread, SpreadCounter
 
 CaptureMode = Literal["shots", "interval", "keyframes"]
 # Thumbnail width for cut detection: enough for layout and motion, cheap to compare.
 THUMB_WIDTH = 96
 PROGRESS_EVERY_FRAMES = 50
-# Sharpness distribution: a histogram of log10(1 + sharpness), so memory is fixed.
-SPREAD_BINS = 600
-SPREAD_MAX_LOG = 6.0
-
-
-@dataclass(frozen=True)
-class SharpnessSpread:
-    """The movie's own sharpness distribution, which the quality stage judges frames by."""
-
-    frames: int
-    p10: float
-    median: float
-    p90: float
-
-
-@dataclass
-class SpreadCounter:
-    counts: list[int] = field(default_factory=lambda: [0] * SPREAD_BINS)
-
-    def add(self, value: float) -> None:
-        position = math.log10(1.0 + value) / SPREAD_MAX_LOG * SPREAD_BINS
-        self.counts[min(SPREAD_BINS - 1, int(position))] += 1
-
-    def spread(self) -> SharpnessSpread:
-        total = sum(self.counts)
-        cumulative = np.cumsum(self.counts)
-
-        def quantile(share: float) -> float:
-            if not total:
-                return 0.0
-            index = int(np.searchsorted(cumulative, share * total))
-            return round(10 ** ((index + 0.5) / SPREAD_BINS * SPREAD_MAX_LOG) - 1.0, 2)
-
-        return SharpnessSpread(total, quantile(0.1), quantile(0.5), quantile(0.9))
 
 
 @dataclass
@@ -88,7 +54,7 @@ class PassOutcome:
     motion: array[float] = field(default_factory=lambda: array("d"))
     damage: DecodeDamage = field(default_factory=DecodeDamage)
     end_seconds: float = 0.0
-    spread: SharpnessSpread = SharpnessSpread(0, 0.0, 0.0, 0.0)
+    spread: SharpnessSpread = EMPTY_SPREAD
 
 
 # Skipping frames leaves half a film's frames: at 24 fps and up a step of 2-3 frames is still a

@@ -23,7 +23,6 @@ from handlers.decode_pass import (
     DecodePass,
     PassOutcome,
     PassSettings,
-    SharpnessSpread,
     ShotDetector,
     shot_motion,
 )
@@ -31,6 +30,7 @@ from handlers.decoding import open_video
 from handlers.frame_capture import Candidate, CandidateWriter
 from handlers.frame_numbers import FrameScope
 from handlers.letterbox import CropBox, detect_letterbox
+from handlers.sharpness_spread import SharpnessSpread
 from handlers.shot_detection import CutDetector
 from handlers.transnet import TransNetDetector, load_model
 

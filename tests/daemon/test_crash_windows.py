@@ -36,12 +36,12 @@ from daemon.repository import Repository
 from daemon.store import PendingDeletion
 from handlers.base import MovieJob, StageContext
 from handlers.dataset import DatasetHandler
-from handlers.decode_pass import SharpnessSpread
 from handlers.faces import FacesReport, FoundFace
 from handlers.frames import FrameSelection
 from handlers.letterbox import CropBox
 from handlers.quality import JudgedFrame, QualityReport, Verdict
 from handlers.result_codec import decode
+from handlers.sharpness_spread import SharpnessSpread
 from handlers.shots import ShotList
 from tests.conftest import HAMILTON
 from tests.daemon.characters.test_face_clusters import movie_with_faces, person

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from daemon.config import FramesConfig
 from handlers.base import MovieJob, StageContext
-from handlers.decode_pass import SharpnessSpread
 from handlers.frame_capture import Candidate, CandidateRole
 from handlers.frames import FrameSelection, FramesHandler
 from handlers.letterbox import CropBox
+from handlers.sharpness_spread import SharpnessSpread
 from handlers.shots import Shot, ShotKind, ShotList
 
 ROLES = (CandidateRole.START, CandidateRole.MIDDLE, CandidateRole.END)

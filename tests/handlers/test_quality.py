@@ -11,13 +11,13 @@ import pytest
 
 from daemon.config import QualityConfig
 from handlers.base import MovieJob, StageContext
-from handlers.decode_pass import SharpnessSpread
 from handlers.frame_capture import Candidate, CandidateRole, timestamp_name
 from handlers.frames import FrameSelection
 from handlers.image_measures import measure, working_grey
 from handlers.letterbox import CropBox
 from handlers.near_duplicates import NearDuplicateIndex
 from handlers.quality import QualityHandler, QualityReport, Verdict
+from handlers.sharpness_spread import SharpnessSpread
 from handlers.shots import CANDIDATES_FOLDER, Shot, ShotKind, ShotList
 
 

@@ -14,12 +14,12 @@ from PIL import Image
 from daemon.repository import MovieRecord, Repository
 from handlers.caption_records import NewCaption
 from handlers.dataset import DatasetImage, DatasetReport
-from handlers.decode_pass import SharpnessSpread
 from handlers.face_matching import FaceBox
 from handlers.faces import FacesReport, FoundFace
 from handlers.letterbox import CropBox
 from handlers.quality import JudgedFrame, QualityReport, Verdict
 from handlers.scenes import Scene, SceneFrame, ScenesReport
+from handlers.sharpness_spread import SharpnessSpread
 from handlers.shots import Shot, ShotKind, ShotList
 
 AMELIE = "Amélie <b>Poulain</b>"
