@@ -20,6 +20,14 @@ def count_of(page: Page, name: str) -> Locator:
     return page.locator(f'#drop-targets [data-count="{name}"]')
 
 
+def wait_until_draggable(tile: Locator) -> None:
+    """drag.js (a deferred script) makes tiles draggable once the page is parsed; on a loaded
+    machine a drag started before that moved nothing and the count never changed."""
+    from playwright.sync_api import expect
+
+    expect(tile).to_have_attribute("draggable", "true", timeout=WAIT_MS)
+
+
 def test_dragging_an_image_onto_another_character_moves_it_and_undo_brings_it_back(
     tmp_path: Path, browser_page: Page
 ) -> None:
@@ -36,6 +44,7 @@ def test_dragging_an_image_onto_another_character_moves_it_and_undo_brings_it_ba
         expect(count_of(browser_page, "Bea")).to_have_text("1")
 
         tile = browser_page.locator(f'[data-item="image:{ids[moved]}"]')
+        wait_until_draggable(tile)
         tile.drag_to(target)
         # The drop reloads the page: the counts are the server's again.
         expect(count_of(browser_page, "Bea")).to_have_text("2", timeout=WAIT_MS)
@@ -77,6 +86,7 @@ def test_a_shift_click_selection_is_dragged_together_onto_not_this_person(
         first.click()
         second.click(modifiers=["Shift"])
         expect(browser_page.locator("[data-item].is-selected")).to_have_count(2)
+        wait_until_draggable(second)
         second.drag_to(target)
         expect(count_of(browser_page, "Ann")).to_have_text("0", timeout=WAIT_MS)
         expect(count_of(browser_page, "Bea")).to_have_text("1")
