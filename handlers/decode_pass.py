@@ -55,6 +55,7 @@ class PassOutcome:
     damage: DecodeDamage = field(default_factory=DecodeDamage)
     end_seconds: float = 0.0
     spread: SharpnessSpread = EMPTY_SPREAD
+    scope: FrameScope = FrameScope.EVERY  # the frames this pass really decoded
 
 
 # Skipping frames leaves half a film's frames: at 24 fps and up a step of 2-3 frames is still a
@@ -120,17 +121,18 @@ class DecodePass:
             frames = decode_keyframes(container, stream, self.interval.seconds, out.damage)
         # Keyframes lie seconds apart and are numbered one after another, as they always were;
         # below MIN_SKIPPING_FPS every frame is decoded (see there).
+        rate = stream_rate(stream)
         skipping = (
             not keyframes
             and self.settings.scope is FrameScope.REFERENCE
-            and stream_rate(stream) >= MIN_SKIPPING_FPS
+            and rate >= MIN_SKIPPING_FPS
         )
         if not keyframes:
             if skipping:
                 skip_non_reference(stream)
             frames = decode_skipping_errors(container, stream, out.damage)
-        scope = FrameScope.REFERENCE if skipping else FrameScope.EVERY
-        numbers = FrameNumbers(scope, stream_rate(stream))
+        out.scope = FrameScope.REFERENCE if skipping else FrameScope.EVERY
+        numbers = FrameNumbers(out.scope, rate)
         seconds: float | None = None
         frame = None
         for frame in frames:

@@ -66,8 +66,9 @@ class ShotList:
     crop: CropBox
     sharpness: SharpnessSpread
     candidates: tuple[Candidate, ...]
-    # Which frames were decoded (keyframes mode: keyframes only, whatever this says). Results
-    # stored before the setting existed decoded every frame.
+    # Which frames were decoded: reference only where the decoder skipped the rest (never in
+    # keyframes mode, which decodes keyframes only, nor under decode_pass.MIN_SKIPPING_FPS).
+    # Results stored before the setting existed decoded every frame.
     decode: FrameScope = FrameScope.EVERY
 
     @property
@@ -135,7 +136,7 @@ class ShotsHandler:
             crop=crop,
             sharpness=scan.spread,
             candidates=_placed(candidates, shots),
-            decode=self._scope(),
+            decode=scan.scope,
         )
 
     def _pass(self, writer: CandidateWriter) -> DecodePass:

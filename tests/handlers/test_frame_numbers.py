@@ -67,6 +67,22 @@ def test_reference_frames_only_decode_fewer_and_still_find_every_cut(tmp_path: P
         assert abs(found - truth) <= FRAME_TOLERANCE / 24 + 1e-6
 
 
+def test_a_stream_under_twenty_frames_a_second_decodes_every_frame_and_says_so(
+    tmp_path: Path,
+) -> None:
+    """A step of two frames is a fifth of a second at 10 fps: too coarse for the cut detector
+    (scenes/counter.mp4 got a false cut), so such a stream is decoded whole, and the result
+    records what was really decoded, not what was asked."""
+    photos = [
+        on_ground(portrait(seed, SLIDE_SIZE), Ground.FULL_FRAME, SLIDE_SIZE) for seed in (0, 1)
+    ]
+    segments = [(lambda _i, photo=photo: photo, FRAMES_EACH) for photo in photos]
+    clip = write_segments(tmp_path / "slow.mp4", segments, size=SLIDE_SIZE, fps=10)
+    result = run(clip, "reference")
+    assert result.frames_decoded == 2 * FRAMES_EACH
+    assert result.decode is FrameScope.EVERY
+
+
 def test_reference_frames_only_is_the_default() -> None:
     assert ShotsConfig().decode == "reference"
 
