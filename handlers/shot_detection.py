@@ -103,7 +103,7 @@ class CutDetector:
         self.min_cut_diff = min_cut_diff
         self.min_shot_seconds = min_shot_seconds
         self.cuts: list[tuple[int, float]] = []
-        # (frame number, change per frame): a change across skipped frames over their root.
+        # (frame number, change spread per frame: see process).
         self._recent: deque[tuple[int, float]] = deque()
         self._prev: Thumb | None = None
         self._prev_area: Area | None = None
@@ -141,12 +141,17 @@ class CutDetector:
         self._settle(change, prev)
         while self._recent and self._recent[0][0] < number - ADAPTIVE_WINDOW:
             self._recent.popleft()
-        cut = self._is_cut(change, spanned, shared.of(prev), shared.of(thumb), seconds)
+        # Across skipped frames a change may be several frames' changes in one: spread over
+        # them (as within-shot change grows: their square root), it stands against the recent
+        # changes spread the same way. Unspread, a fast pan's two-frame changes hid the cut
+        # into a still shot (tests/daemon/test_frame_records.py).
+        spread = change / math.sqrt(max(1, spanned))
+        cut = self._is_cut(change, spread, shared.of(prev), shared.of(thumb), seconds)
         if cut and spanned > 1:
             self._unsure, cut = _Unsure(index, seconds, change), False
         elif cut:
             self._add_cut(index, seconds)
-        self._recent.append((number, change / math.sqrt(max(1, spanned))))
+        self._recent.append((number, spread))
         self._track_black(index, seconds, thumb, diff, cut)
         self._keep_if_clear(thumb, cut)
         self._find_dissolve(Framed(index, seconds, thumb, number))
@@ -177,15 +182,14 @@ class CutDetector:
         if cut or float(thumb.std()) >= CLEAR_STD:
             self._clear = thumb
 
-    def _is_cut(self, diff: float, spanned: int, prev: Thumb, thumb: Thumb, seconds: float) -> bool:
+    def _is_cut(
+        self, diff: float, spread: float, prev: Thumb, thumb: Thumb, seconds: float
+    ) -> bool:
+        """`diff`: the change from the frame decoded before; `spread`: the same per frame."""
         if diff < self.min_cut_diff or seconds - self._last_cut_time < self.min_shot_seconds:
             return False
         baseline = float(np.mean([c for _, c in self._recent])) if self._recent else 0.0
-        # Across skipped frames a change may be several frames' changes in one: spread over
-        # them (as within-shot change grows: their square root), it must stand out against
-        # the recent changes spread the same way. Unspread, a fast pan's two-frame changes
-        # hid the cut into a still shot (tests/daemon/test_frame_records.py).
-        if diff / math.sqrt(max(1, spanned)) < ADAPTIVE_RATIO * (baseline + 1.0):
+        if spread < ADAPTIVE_RATIO * (baseline + 1.0):
             return False
         return different_pictures(prev, thumb)
 
