@@ -26,12 +26,11 @@ def face_detector_check(config: FacesConfig) -> Check:
         )
     device = this_device()
     order = AUTO_ORDER[device]
-    passed_over = [(name, problem) for name in order if (problem := detector_problem(name))]
-    usable = [name for name in order if name not in dict(passed_over)]
-    if not usable:
+    problems = {name: detector_problem(name) for name in order}
+    chosen = next((name for name in order if problems[name] is None), None)
+    if chosen is None:
         return Check(Level.FAIL, NAME, f"auto: none of {', '.join(order)} can load here")
-    chosen = usable[0]
-    skipped = [f"{n} {p}" for n, p in passed_over if order.index(n) < order.index(chosen)]
+    skipped = [f"{name} {problems[name]}" for name in order[: order.index(chosen)]]
     if not skipped:
         return Check(Level.OK, NAME, f"auto -> {chosen} on {device.value}")
     missed = ": profiles and faces under about 40 px are missed" if chosen == "hog" else ""
