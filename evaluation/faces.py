@@ -98,8 +98,7 @@ def judge_knn_photo(
     path: Path, expected: list[str], references: ReferenceSet, detector: Detector = "hog"
 ) -> tuple[str, bool]:
     faces = sorted(faces_in(path, detector), key=lambda face: face.box.left)
-    # The daemon's rule: small faces and faces turned away matched within the tighter tolerance.
-    matches = references.match_many([f.encoding for f in faces], [f.doubtful() for f in faces])
+    matches = references.match_faces(faces)  # the daemon's rule for doubtful faces
     named = [m.character for m in matches if m.character is not None]
     found = ", ".join(map(label, matches)) or "no face"
     return found, sorted(named) == sorted(expected)
@@ -305,8 +304,7 @@ def clip_matches(
     matched: dict[int, list[Match]] = {}
     for index, rgb in sampled_frames(media / FACES / CLIP, FRAME_STEP):
         faces = detect_faces(rgb, detector=detector)
-        doubtful = [face.doubtful() for face in faces]
-        matched[index] = references.match_many([face.encoding for face in faces], doubtful)
+        matched[index] = references.match_faces(faces)
     return matched
 
 

@@ -121,8 +121,7 @@ def _found(
     frame: str, faces: list[DetectedFace], references: ReferenceSet, config: FacesConfig
 ) -> list[FoundFace]:
     faces = sorted(faces, key=lambda f: f.box.area, reverse=True)
-    doubtful = [f.doubtful(config.doubtful_face_pixels) for f in faces]
-    matches = references.match_many([f.encoding for f in faces], doubtful) if faces else []
+    matches = references.match_faces(faces, config.doubtful_face_pixels)
     return [
         FoundFace(
             frame=frame,

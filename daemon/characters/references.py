@@ -34,7 +34,7 @@ from daemon.intake.inbox_open import (
 )
 from daemon.repository import CharacterRecord, InboxFileRecord, Relabel, Repository
 from daemon.store import InboxFileStatus
-from handlers.face_matching import ReferenceSet, detect_faces, is_doubtful, largest_face_rule
+from handlers.face_matching import ReferenceSet, detect_faces, largest_face_rule
 from handlers.faces import ReferenceBook, finite_distance
 from handlers.image_measures import rgb_of_file
 
@@ -210,8 +210,7 @@ def refresh_references(
     book.replace(references)
     # Never the faces the user named, ignored or put in a cluster by hand.
     faces = repo.matchable_faces()
-    doubtful = [is_doubtful(f.box, f.turned_away, config.doubtful_face_pixels) for f in faces]
-    matches = references.match_many([f.encoding for f in faces], doubtful) if faces else []
+    matches = references.match_faces(faces, config.doubtful_face_pixels)
     changed = [
         (face, match)
         for face, match in zip(faces, matches, strict=True)

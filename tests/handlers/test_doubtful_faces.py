@@ -45,8 +45,10 @@ def hamilton_references() -> ReferenceSet:
 
 
 def named(references: ReferenceSet, faces: list[DetectedFace], rule: bool) -> list[str]:
-    doubtful = [face.doubtful() for face in faces] if rule else None
-    matches = references.match_many([face.encoding for face in faces], doubtful)
+    if rule:
+        matches = references.match_faces(faces)
+    else:
+        matches = references.match_many([face.encoding for face in faces])
     return sorted(m.character for m in matches if m.character)
 
 
