@@ -71,6 +71,16 @@ class FramesConfig:
 
 
 @dataclass(frozen=True)
+class ImagesConfig:
+    """Still images dropped into inbox/images/ (see daemon/intake/images.py)."""
+
+    part_size: int = field(default=500, metadata=_limits(1, 100000))
+    max_side: int = field(default=2048, metadata=_limits(64, 16384))
+    min_side: int = field(default=32, metadata=_limits(1, 4096))
+    max_pixels: int = field(default=178_956_970, metadata=_limits(1_000_000, 4_000_000_000))
+
+
+@dataclass(frozen=True)
 class QualityConfig:
     min_relative_sharpness: float = field(default=0.35, metadata=_limits(0, 100))
     min_brightness: float = field(default=22.0, metadata=_limits(0, 255))
@@ -261,6 +271,7 @@ class Config:
     pipeline: PipelineConfig = PipelineConfig()
     shots: ShotsConfig = ShotsConfig()
     frames: FramesConfig = FramesConfig()
+    images: ImagesConfig = ImagesConfig()
     quality: QualityConfig = QualityConfig()
     faces: FacesConfig = FacesConfig()
     dataset: DatasetConfig = DatasetConfig()

@@ -22,19 +22,22 @@ from typing import Any, Protocol
 import structlog
 
 from daemon.failure_policy import FailureKind, classify
+from daemon.intake.image_parts import ImagePartFiles
 from daemon.intake.inbox import InboxLayout, move_aside, move_into
 from daemon.intake.inbox_open import UnusableFileError, open_inbox_file
 from daemon.reports.movie_summary import write_movie_summary
 from daemon.repository import MovieRecord, Repository, StageRunRecord
-from daemon.store import MovieState, StageStatus, utcnow
+from daemon.store import MovieState, SourceKind, StageStatus, utcnow
 from handlers.base import (
     Handler,
     MovieJob,
     RejectedInputError,
+    SourceImage,
     StageCancelledError,
     StageContext,
     StageDeferredError,
 )
+from handlers.image_probe import ImageProbe
 from handlers.result_codec import decode, encode
 
 PROGRESS_INTERVAL_SECONDS = 0.5
@@ -90,8 +93,13 @@ class Pipeline:
         repo: Repository,
         settings: PipelineSettings,
         stop_event: threading.Event,
+        image_handlers: Sequence[Handler] = (),
     ) -> None:
+        """`image_handlers`: the stages of a part of an image batch (registry's
+        image_part_handlers); a daemon without them never forms parts."""
         self.handlers = list(handlers)
+        self.image_handlers = list(image_handlers)
+        self._parts = ImagePartFiles(repo, settings.inbox, settings.move_done_movies)
         self._repo = repo
         self._settings = settings
         self._stop = stop_event
@@ -130,24 +138,30 @@ class Pipeline:
     def _run_unfinished(self, movie: MovieRecord) -> MovieState | None:
         """Run the stages not done yet; the movie's state when one stops it, else None."""
         runs = self._repo.stage_runs(movie.id)
+        is_part = movie.kind is SourceKind.IMAGES
+        images = self._parts.images(movie) if is_part else ()
         earlier: list[object] = []
-        for handler in self.handlers:
-            done = _done_result(handler, runs.get(handler.name))
-            if done is not None:
-                earlier.append(done)
-                continue
-            if self._stop.is_set():
-                self._repo.mark_queued(movie.id)
-                return MovieState.QUEUED
-            with structlog.contextvars.bound_contextvars(stage=handler.name):
-                outcome = self._run_stage(handler, movie, tuple(earlier))
-            if isinstance(outcome, MovieState):
-                return outcome
+        for handler in self.image_handlers if is_part else self.handlers:
+            outcome = _done_result(handler, runs.get(handler.name))
+            if outcome is None:
+                if self._stop.is_set():
+                    self._repo.mark_queued(movie.id)
+                    return MovieState.QUEUED
+                with structlog.contextvars.bound_contextvars(stage=handler.name):
+                    outcome = self._run_stage(handler, movie, tuple(earlier), images)
+                if isinstance(outcome, MovieState):
+                    return outcome
+            if isinstance(outcome, ImageProbe):
+                self._parts.set_aside(movie, outcome)  # again after a restart: idempotent
             earlier.append(outcome)
         return None
 
     def _run_stage(
-        self, handler: Handler, movie: MovieRecord, earlier: tuple[object, ...]
+        self,
+        handler: Handler,
+        movie: MovieRecord,
+        earlier: tuple[object, ...],
+        images: tuple[SourceImage, ...],
     ) -> MovieState | Any:
         attempt = self._repo.start_stage(movie.id, handler.name)
         self._log.info("stage started", attempt=attempt, file=movie.name)
@@ -159,11 +173,12 @@ class Pipeline:
                 movie.id, handler.name, files
             ),
         )
-        job = MovieJob(movie.key, movie.path, self._settings.library, earlier, context)
+        job = MovieJob(movie.key, movie.path, self._settings.library, earlier, context, images)
         started = time.monotonic()
         try:
             self._delay_for_testing(context)
-            _check_still_usable(movie.path)
+            if not images:  # a part's images are each checked as probe opens them
+                _check_still_usable(movie.path)
             result = handler.run(job)
         except StageCancelledError:
             self._repo.abandon_stage(movie.id, handler.name)
@@ -213,11 +228,12 @@ class Pipeline:
         return MovieState.WAITING
 
     def _reject(self, movie: MovieRecord, reason: str) -> MovieState:
+        moved = movie.path
         try:
-            moved = move_aside(movie.path, self._settings.inbox.rejected, reason)
+            if movie.kind is SourceKind.MOVIE:  # a part's folder holds other images
+                moved = move_aside(movie.path, self._settings.inbox.rejected, reason)
         except OSError as exc:
             self._log.error("could not move the rejected file aside", error=str(exc))
-            moved = movie.path
         self._repo.set_movie_path(movie.id, moved)
         self._repo.mark_rejected(movie.id, reason)
         self._write_summary(movie.id)
@@ -237,7 +253,9 @@ class Pipeline:
         return MovieState.FAILED
 
     def _finish(self, movie: MovieRecord) -> None:
-        if self._settings.move_done_movies and movie.path.parent != self._settings.inbox.done:
+        if movie.kind is SourceKind.IMAGES:
+            self._parts.finish(movie)
+        elif self._settings.move_done_movies and movie.path.parent != self._settings.inbox.done:
             try:
                 moved = move_into(movie.path, self._settings.inbox.done)
             except OSError as exc:  # done/ replaced by a link, say: the movie stays put

@@ -51,6 +51,22 @@ class ReviewAction(enum.StrEnum):
     MERGE_CLUSTERS = "merge_clusters"
 
 
+class SourceKind(enum.StrEnum):
+    """What a movie row stands for: a movie file, or a part of a batch of still images
+    (daemon/intake/images.py), whose frames are the images."""
+
+    MOVIE = "movie"
+    IMAGES = "images"
+
+
+class ImageState(enum.StrEnum):
+    WAITING = "waiting"  # settled and identified; not yet in a part
+    BATCHED = "batched"  # in a part (a movie row of kind `images`) being processed
+    DONE = "done"
+    REJECTED = "rejected"  # moved to inbox/rejected/ with its reason
+    DUPLICATE = "duplicate"  # byte-identical to an image already taken
+
+
 class InboxFileStatus(enum.StrEnum):
     TAKEN = "taken"  # became a movie
     DUPLICATE = "duplicate"  # byte-identical to a movie taken under another name
@@ -87,6 +103,7 @@ class Movie(BaseModel):
     created_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)
     finished_at = pw.DateTimeField(null=True)
+    kind = pw.CharField(default=SourceKind.MOVIE.value)  # a SourceKind (v15)
 
 
 class StageRun(BaseModel):
@@ -116,6 +133,29 @@ class InboxFile(BaseModel):
     status = pw.CharField()
     movie = pw.ForeignKeyField(Movie, null=True, backref="inbox_files", on_delete="SET NULL")
     seen_at = pw.DateTimeField(default=utcnow)
+
+
+class ImageRow(BaseModel):
+    """A still image from inbox/images/ (v15): settled, identified by sha256, then taken into
+    a part of its batch, where it becomes the frame named `frame`."""
+
+    id = pw.AutoField()
+    sha256 = pw.CharField(max_length=64, index=True)
+    path = PathField(unique=True)
+    batch = PrintableTextField()  # the folder dropped into inbox/images/ ("" for loose images)
+    size = pw.BigIntegerField()
+    mtime_ns = pw.BigIntegerField()
+    state = pw.CharField()
+    reason = PrintableTextField(null=True)
+    part = pw.ForeignKeyField(Movie, null=True, backref="images", on_delete="SET NULL")
+    frame = pw.CharField(null=True)
+    settled_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "image"
+        # A part is formed from its batch's waiting images, and a frame found by its part,
+        # through these indexes alone: no scan of a table of a million images.
+        indexes = ((("state", "batch"), False), (("part", "frame"), False))
 
 
 class ShotRow(BaseModel):
@@ -578,6 +618,15 @@ def _add_face_pose_v14() -> None:
         )
 
 
+def _add_images_v15() -> None:
+    # A database made by this version already has the column (create_tables uses the model).
+    if "kind" not in _columns("movie"):
+        database.execute_sql(
+            'ALTER TABLE "movie" ADD COLUMN "kind" VARCHAR(255) NOT NULL DEFAULT \'movie\''
+        )
+    database.create_tables([ImageRow])
+
+
 # Append a function to move the schema one version forward; never edit an old one.
 MIGRATIONS: list[Callable[[], None]] = [
     _create_v1,
@@ -594,6 +643,7 @@ MIGRATIONS: list[Callable[[], None]] = [
     _add_face_review_v12,
     _add_page_drops_v13,
     _add_face_pose_v14,
+    _add_images_v15,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -78,12 +78,27 @@ class MissingStageResultError(Exception):
 
 
 @dataclass(frozen=True)
+class SourceImage:
+    """A still image of a part of an image batch, and the frame it becomes: a part is a
+    movie whose every image is a one-frame shot, `seconds` into it (one second apart)."""
+
+    path: Path
+    frame: str
+    seconds: float
+
+
+@dataclass(frozen=True)
 class MovieJob:
     movie_key: str  # short sha256: the movie's id in paths, logs and the CLI
-    source: Path
+    source: Path  # the movie file; for a part of an image batch, the batch's folder
     library: Path
     earlier: tuple[object, ...]  # the results of the stages already done for this movie
     context: StageContext
+    images: tuple[SourceImage, ...] = ()  # a part of an image batch: its images, in order
+
+    @property
+    def is_images(self) -> bool:
+        return bool(self.images)
 
     @property
     def movie_dir(self) -> Path:

@@ -37,6 +37,7 @@ class CandidateRole(enum.StrEnum):
     END = "end"
     INTERVAL = "interval"
     KEYFRAME = "keyframe"
+    IMAGE = "image"  # a still image of an image batch: its one frame
 
 
 STATIC_ROLES = frozenset({CandidateRole.MIDDLE})

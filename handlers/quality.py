@@ -94,16 +94,18 @@ class QualityHandler:
     def _judge_all(self, job: MovieJob) -> QualityReport:
         chosen = job.result(FrameSelection).chosen
         median = job.result(ShotList).sharpness.median or 1.0
+        # An image batch's images are one second apart only as a convention: no minute cap.
+        cap = None if job.is_images else self.cap
         judged: list[JudgedFrame] = []
         for minute in by_minute(chosen):
-            judged.extend(self._judge_minute(job.movie_key, minute, median))
+            judged.extend(self._judge_minute(job.movie_key, minute, median, cap))
             job.context.progress(0.8 * len(judged) / max(1, len(chosen)))
         kept = [j for j in judged if j.verdict is Verdict.KEPT]
         self._file(job.movie_dir, kept)
         return QualityReport(tuple(judged), len(kept), len(judged) - len(kept))
 
     def _judge_minute(
-        self, movie: str, minute: tuple[Candidate, ...], median: float
+        self, movie: str, minute: tuple[Candidate, ...], median: float, cap: MinuteCap | None
     ) -> list[JudgedFrame]:
         """One minute's frames: faults and duplicates first, then the limit on what is left."""
         judged = []
@@ -114,10 +116,10 @@ class QualityHandler:
                 self.index.add(candidate.phash, IndexedFrame(movie, candidate.seconds))
             judged.append(_judged(candidate, median, verdict, reason, twin))
         distinct = [c for c, j in zip(minute, judged, strict=True) if j.verdict is Verdict.KEPT]
-        left_out = self.cap.left_out(distinct)
-        if not left_out:
+        left_out = cap.left_out(distinct) if cap else frozenset()
+        if not left_out or cap is None:
             return judged
-        reason = self.cap.reason(len(distinct), minute_of(minute[0]))
+        reason = cap.reason(len(distinct), minute_of(minute[0]))
         for candidate in distinct:
             if candidate.name in left_out:
                 self.index.discard_frame(IndexedFrame(movie, candidate.seconds))
@@ -156,7 +158,7 @@ class QualityHandler:
             (
                 relative < config.min_relative_sharpness,
                 Verdict.BLURRED,
-                f"sharpness is {relative:.2f} of the movie's median",
+                f"sharpness is {relative:.2f} of the median of its movie or image batch",
             ),
         )
         return next(((verdict, why) for failed, verdict, why in faults if failed), None)

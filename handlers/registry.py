@@ -16,6 +16,9 @@ from handlers.embedders import SharedEmbedder, SharedTokenCounter
 from handlers.face_workers import FaceWorkers
 from handlers.faces import FacesHandler, ReferenceBook
 from handlers.frames import FramesHandler
+from handlers.image_decoding import ImageLimits
+from handlers.image_probe import ImageProbeHandler
+from handlers.image_shots import ImageShotsHandler
 from handlers.kohya_dataset import KohyaSettings
 from handlers.minute_cap import MinuteCap
 from handlers.near_duplicates import NearDuplicateIndex
@@ -104,3 +107,18 @@ def stage_order_problem(names: tuple[str, ...]) -> str | None:
 
 def build_handlers(config: Config, services: StageServices) -> list[Handler]:
     return [STAGES[name](config, services) for name in config.pipeline.stages]
+
+
+def image_part_handlers(config: Config, movie_handlers: list[Handler]) -> list[Handler]:
+    """The stages of a part of an image batch: its own `probe` (read each image) and `shots`
+    (each image a shot), then the movie's very handlers, which share their state."""
+    limits = ImageLimits(
+        max_pixels=config.images.max_pixels,
+        min_side=config.images.min_side,
+        max_side=config.images.max_side,
+    )
+    own: dict[str, Handler] = {
+        ImageProbeHandler.name: ImageProbeHandler(limits, config.frames.jpeg_quality),
+        ImageShotsHandler.name: ImageShotsHandler(),
+    }
+    return [own.get(handler.name, handler) for handler in movie_handlers]

@@ -48,6 +48,10 @@ class InboxLayout:
         return self.root / "faces"
 
     @property
+    def images(self) -> Path:
+        return self.root / "images"
+
+    @property
     def rejected(self) -> Path:
         return self.root / "rejected"
 
@@ -59,10 +63,10 @@ class InboxLayout:
         """Makes the drop folders; UnsafeFolderError when one of the daemon's folders is a
         link or a file (the daemon refuses to start: a person must look)."""
         self.root.mkdir(parents=True, exist_ok=True)
-        for folder in (self.movies, self.faces, self.rejected, self.done):
+        for folder in (self.movies, self.images, self.faces, self.rejected, self.done):
             if folder.exists() or folder.is_symlink():
                 require_real_folder(folder)
-        for folder in (self.movies, self.faces):
+        for folder in (self.movies, self.images, self.faces):
             folder.mkdir(exist_ok=True)
 
 

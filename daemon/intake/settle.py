@@ -46,6 +46,10 @@ class SettleGate:
         with self._lock:
             return len(self._waiting)
 
+    def pending_paths(self) -> list[Path]:
+        with self._lock:
+            return list(self._waiting)
+
     def due(self) -> list[Path]:
         """Files that have settled; they leave the gate. Vanished files are dropped."""
         now = self._clock()

@@ -30,8 +30,7 @@ class _Enqueue(FileSystemEventHandler):
         raw = event.dest_path if event.event_type == "moved" else event.src_path
         path = Path(os.fsdecode(raw))
         if event.is_directory:
-            # A folder moved in brings files that raise no events of their own.
-            self._watcher.scan_folder(path)
+            self._watcher.folder_arrived(path)
         else:
             self._watcher.offer(path)
 
@@ -43,8 +42,12 @@ class InboxWatcher:
         gate: SettleGate,
         temp_suffixes: tuple[str, ...],
         unreadable: UnreadableNotices | None = None,
+        offer_links_in: Path | None = None,
     ) -> None:
+        """`offer_links_in`: below this folder a link to a folder is offered too, to be set
+        aside with its reason (inbox/images/, where folders are dropped)."""
         self.folders = list(folders)
+        self._offer_links_in = offer_links_in
         self._gate = gate
         self._temp_suffixes = temp_suffixes
         self._unreadable = unreadable or UnreadableNotices()
@@ -68,26 +71,38 @@ class InboxWatcher:
         if not is_temporary_name(path, self._temp_suffixes):
             self._gate.observe(path)
 
+    def folder_arrived(self, path: Path) -> None:
+        if not path.is_symlink():
+            # A folder moved in brings files that raise no events of their own.
+            self.scan_folder(path)
+        elif self._offer_links_in is not None and path.is_relative_to(self._offer_links_in):
+            self.offer(path)
+
     def rescan(self) -> int:
         """Offer every file in the drop folders to the gate; returns how many were seen."""
         return sum(self.scan_folder(folder) for folder in self.folders)
 
     def scan_folder(self, folder: Path) -> int:
         count = 0
-        for path in _files_below(folder, self._unreadable):
+        links = self._offer_links_in is not None and folder.is_relative_to(self._offer_links_in)
+        for path in _files_below(folder, self._unreadable, links):
             self.offer(path)
             count += 1
         return count
 
 
-def _files_below(folder: Path, unreadable: UnreadableNotices) -> Iterator[Path]:
+def _files_below(folder: Path, unreadable: UnreadableNotices, links: bool) -> Iterator[Path]:
     def skipped(error: OSError) -> None:
         if isinstance(error, PermissionError):  # a folder gone meanwhile is no news
             unreadable.report(Path(error.filename or folder), error)
 
-    # os.walk does not descend into linked folders, so a link cannot make the scan loop.
+    # os.walk does not descend into linked folders, so a link cannot make the scan loop; where
+    # `links`, the link is offered as a file, to be set aside with its reason.
     for root, dirs, files in os.walk(folder, onerror=skipped):
         unreadable.readable(Path(root))
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
             yield Path(root) / name
+        for name in dirs if links else ():
+            if (Path(root) / name).is_symlink():
+                yield Path(root) / name

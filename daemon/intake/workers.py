@@ -54,6 +54,10 @@ class IntakeWorkers:
         with self._lock:
             return len(self._in_flight)
 
+    def pending_paths(self) -> list[Path]:
+        with self._lock:
+            return list(self._in_flight)
+
     def join(self, timeout: float) -> None:
         """After the stop event: a hash gives way within a chunk; a face search may not."""
         for thread in self._threads:

@@ -4,10 +4,11 @@ log and the disk, with one verdict for monitoring (health.py) as its exit status
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from daemon.config import Config
+from daemon.reports.batch_status import BatchLine, batch_lines
 from daemon.reports.character_overview import (
     CharacterTraining,
     UnknownClusters,
@@ -82,6 +83,7 @@ class StatusReport:
     last_error: str | None  # the newest error line of the log
     health: HealthLine
     web_url: str | None = None  # where the running daemon serves the review page
+    image_batches: list[BatchLine] = field(default_factory=list)
 
 
 def has_database(config: Config) -> bool:
@@ -143,6 +145,7 @@ def build_report(repo: Repository, now: datetime, config: Config) -> StatusRepor
         last_error=_last_error(config),
         health=_health_line(assess(facts)),
         web_url=repo.web_address() if running else None,
+        image_batches=batch_lines(repo),
     )
 
 

@@ -9,6 +9,7 @@ from dataclasses import asdict
 
 from daemon.config import Config
 from daemon.display_text import REASON_LIMIT, escaped, shown
+from daemon.reports.batch_status import batch_rows
 from daemon.reports.character_overview_text import cluster_row, training_rows
 from daemon.reports.health import Health
 from daemon.reports.status import StatusReport, build_report
@@ -78,6 +79,8 @@ def render(report: StatusReport) -> str:
             lines.append(f"{'':<12}  last error: {shown(m.last_error, REASON_LIMIT)}")
         if m.next_attempt_at:
             lines.append(f"{'':<12}  next try: {m.next_attempt_at}")
+    batches = batch_rows(report.image_batches)
+    lines += ["", *batches] if batches else []
     # Every line once more: a field missed above still reaches the terminal escaped.
     return escaped("\n".join(lines + _caption_lines(report)), keep="\n")
 

@@ -39,6 +39,7 @@ from daemon.repository.face_review_records import (
     ReviewChange,
     ReviewRecord,
 )
+from daemon.repository.images import ImageLedger
 from daemon.repository.movie_views import MovieViews
 from daemon.repository.page_drops import PageDropJournal
 from daemon.repository.queue import MovieQueue
@@ -135,6 +136,7 @@ class Repository(
     CaptionStore,
     TrainingLedger,
     DaemonStateStore,
+    ImageLedger,
 ):
     def __init__(self, path: Path, read_only: bool = False) -> None:
         """`read_only`: for the commands that only look (status, characters...): they work

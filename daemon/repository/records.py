@@ -10,6 +10,7 @@ from daemon.store import (
     CorrectionKind,
     InboxFileStatus,
     MovieState,
+    SourceKind,
     StageStatus,
 )
 from handlers.face_matching import FaceBox
@@ -126,6 +127,7 @@ class MovieRecord:
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None
+    kind: SourceKind = SourceKind.MOVIE
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from daemon.store import (
     Movie,
     MovieState,
     ShotRow,
+    SourceKind,
     StageRun,
     StageStatus,
 )
@@ -93,6 +94,7 @@ def movie_record(row: Movie) -> MovieRecord:
         created_at=row.created_at,
         updated_at=row.updated_at,
         finished_at=row.finished_at,
+        kind=SourceKind(row.kind),
     )
 
 

@@ -15,6 +15,8 @@ import structlog
 
 from daemon.characters.upkeep import LibraryUpkeep, UpkeepHooks
 from daemon.config import Config, ConfigError
+from daemon.intake.image_batches import BatchSettings, ImageBatcher
+from daemon.intake.images import ImageIntake
 from daemon.intake.inbox import InboxLayout
 from daemon.intake.movies import IntakeSettings, MovieIntake
 from daemon.intake.settle import SettleGate
@@ -41,7 +43,7 @@ from daemon.store import utcnow
 from daemon.training.trigger import TrainingJob
 from handlers.face_detectors import detector_problem
 from handlers.faces import ReferenceBook
-from handlers.registry import build_handlers, stage_order_problem
+from handlers.registry import build_handlers, image_part_handlers, stage_order_problem
 
 EXIT_OK = 0
 EXIT_MOVIE_FAILED = 1
@@ -101,15 +103,24 @@ class Daemon:
         unreadable = UnreadableNotices()
         gate = SettleGate(config.watcher.quiet_seconds, unreadable=unreadable)
         watcher = InboxWatcher(
-            [self.layout.movies, self.layout.faces],
+            [self.layout.movies, self.layout.images, self.layout.faces],
             gate,
             config.watcher.temp_suffixes,
             unreadable,
+            offer_links_in=self.layout.images,
         )
-        intake = MovieIntake(
-            repo, IntakeSettings(self.layout, config.watcher.follow_symlinks), self.stop_event
+        intake_settings = IntakeSettings(self.layout, config.watcher.follow_symlinks)
+        intake = MovieIntake(repo, intake_settings, self.stop_event)
+        image_intake = ImageIntake(repo, intake_settings, self.stop_event)
+        takers = IntakeWorkers(lambda path: self._take(path, intake, image_intake), self.stop_event)
+        batcher = ImageBatcher(
+            repo,
+            BatchSettings(
+                self.layout.images, config.images.part_size, config.watcher.quiet_seconds
+            ),
+            lambda: [*gate.pending_paths(), *takers.pending_paths()],
+            self._wake.set,
         )
-        takers = IntakeWorkers(lambda path: self._take(path, intake), self.stop_event)
         book = ReferenceBook()
         # `run --once` trains nothing: it ends when the inbox is done, and a run takes hours.
         training = None if once else TrainingJob(repo, config, paused=self._disk.pause_reason)
@@ -121,8 +132,9 @@ class Daemon:
         upkeep.references_changed()
         self._upkeep = upkeep
         services = build_stage_services(repo, config, book)
+        handlers = build_handlers(config, services)
         pipeline = Pipeline(
-            build_handlers(config, services),
+            handlers,
             repo,
             PipelineSettings(
                 library=config.library,
@@ -133,6 +145,7 @@ class Daemon:
                 no_space_retry_seconds=config.disk.check_seconds,
             ),
             self.stop_event,
+            image_part_handlers(config, handlers),
         )
         self._signals.install()
         workers = MovieWorkers(
@@ -188,6 +201,8 @@ class Daemon:
             "references watch", upkeep.watch_references, config.watcher.poll_seconds
         )
         start_repeating(watch, self.stop_event, self._fail)
+        parts = PeriodicJob("image parts", batcher.form, config.watcher.poll_seconds)
+        start_repeating(parts, self.stop_event, self._fail)
         workers.start()
         try:
             for companion in self._companions:
@@ -256,17 +271,19 @@ class Daemon:
         if self._fatal is not None:
             raise self._fatal
 
-    def _take(self, path: Path, intake: MovieIntake) -> None:
+    def _take(self, path: Path, intake: MovieIntake, images: ImageIntake) -> None:
         """On an intake thread."""
         if path.is_relative_to(self.layout.faces):
             self._upkeep.take_reference(path)
+        elif path.is_relative_to(self.layout.images):
+            images.take(path)
         elif intake.take(path):
             self._wake.set()
 
     def _idle(self, gate: SettleGate, takers: IntakeWorkers, repo: Repository) -> bool:
         # A file stays pending with the takers until its movie row is written, and a claim
         # turns queued into running in one transaction: no movie falls between the counts.
-        pending = gate.pending() + takers.pending()
+        pending = gate.pending() + takers.pending() + repo.count_waiting_images()
         return pending == 0 and repo.count_unfinished(utcnow()) == 0
 
     def _beat(self, repo: Repository) -> None:

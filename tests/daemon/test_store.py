@@ -35,7 +35,7 @@ def test_a_version_10_database_gains_the_indexes_that_count_captioned_images(
     assert all(f"COVERING INDEX {index}" in _plan(path) for index in INDEXES)
     with sqlite3.connect(path) as db:
         (version,) = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    assert int(version) == SCHEMA_VERSION == 14
+    assert int(version) == SCHEMA_VERSION == 15
 
 
 # The unknown faces page's reads (UnknownViews), as peewee writes them.
@@ -98,7 +98,7 @@ def test_a_version_12_database_gains_page_drops_and_undone_corrections(tmp_path:
         (version,) = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     assert "undone_at" in columns
     assert {"page_drop", "page_drop_item"} <= tables
-    assert int(version) == 14
+    assert int(version) == 15
 
 
 def test_a_version_13_database_gains_the_faces_pose_column(tmp_path: Path) -> None:
@@ -113,4 +113,26 @@ def test_a_version_13_database_gains_the_faces_pose_column(tmp_path: Path) -> No
         (version,) = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     assert "turned_away" in columns
     assert columns["turned_away"][4] == "0"  # existing faces: not known to be turned away
-    assert int(version) == 14
+    assert int(version) == 15
+
+
+def test_a_version_14_database_gains_images_and_the_kind_of_each_movie(tmp_path: Path) -> None:
+    path = tmp_path / "bunny.db"
+    open_database(path).close()
+    with sqlite3.connect(path) as db:  # as version 14 made it, with a movie in it
+        db.execute('DROP TABLE "image"')
+        db.execute('ALTER TABLE "movie" DROP COLUMN "kind"')
+        db.execute("UPDATE meta SET value = '14' WHERE key = 'schema_version'")
+        db.execute(
+            "INSERT INTO movie (sha256, name, path, size, state, progress, attempts, created_at,"
+            " updated_at) VALUES ('ab', 'old.mkv', '/x/old.mkv', 1, 'done', 1, 0, '2026-01-01',"
+            " '2026-01-01')"
+        )
+    open_database(path).close()
+    with sqlite3.connect(path) as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+        (kind,) = db.execute("SELECT kind FROM movie WHERE name = 'old.mkv'").fetchone()
+        (version,) = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    assert "image" in tables
+    assert kind == "movie"  # every movie of an older library is a movie file
+    assert int(version) == 15

@@ -1,0 +1,78 @@
+"""Where a part's images go once read: set aside with their reasons, or done.
+
+An image that probe could not use is moved to `inbox/rejected/images/<batch>/` with its
+reason beside it as soon as probe's result is stored (again after a restart, for any still
+in place: each move is recorded as it is made). When the part is done its other images are
+marked done, and with `after_done: move` moved to `inbox/done/images/<batch>/`, keeping
+their folders. Nothing is deleted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import structlog
+
+from daemon.intake.inbox import InboxLayout, move_aside, move_into
+from daemon.repository import MovieRecord, Repository
+from daemon.repository.images import ImageRecord, source_image
+from daemon.store import ImageState
+from handlers.base import SourceImage
+from handlers.image_probe import ImageProbe
+
+IMAGES_FOLDER = "images"
+
+
+class ImagePartFiles:
+    def __init__(self, repo: Repository, inbox: InboxLayout, move_done: bool) -> None:
+        self._repo = repo
+        self._inbox = inbox
+        self._move_done = move_done
+        self._log = structlog.get_logger("images")
+
+    def images(self, part: MovieRecord) -> tuple[SourceImage, ...]:
+        return tuple(
+            source_image(image, number)
+            for number, image in enumerate(self._repo.part_images(part.id))
+        )
+
+    def set_aside(self, part: MovieRecord, probe: ImageProbe) -> None:
+        reasons = {item.frame: item.reason for item in probe.unusable}
+        for image in self._repo.part_images(part.id):
+            reason = reasons.get(image.frame or "")
+            if reason is None or image.state is ImageState.REJECTED:
+                continue
+            moved = image.path
+            if _still_there(image.path):
+                moved = move_aside(image.path, self._rejected_folder(image), reason)
+            self._repo.settle_image(image.id, ImageState.REJECTED, moved, reason)
+            self._log.warning("image rejected", image=str(image.path), reason=reason)
+
+    def finish(self, part: MovieRecord) -> None:
+        for image in self._repo.part_images(part.id):
+            if image.state is not ImageState.BATCHED:
+                continue
+            path = image.path
+            if self._move_done and _still_there(path):
+                path = move_into(path, self._done_folder(image))
+            self._repo.settle_image(image.id, ImageState.DONE, path)
+
+    def _rejected_folder(self, image: ImageRecord) -> Path:
+        return _batch_folder(self._inbox.rejected, image.batch)
+
+    def _done_folder(self, image: ImageRecord) -> Path:
+        folder = _batch_folder(self._inbox.done, image.batch)
+        source = self._inbox.images / image.batch if image.batch else self._inbox.images
+        try:
+            return folder / image.path.parent.relative_to(source)
+        except ValueError:  # moved by hand meanwhile: its folders are no longer the batch's
+            return folder
+
+
+def _batch_folder(root: Path, batch: str) -> Path:
+    folder = root / IMAGES_FOLDER
+    return folder / batch if batch else folder
+
+
+def _still_there(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
