@@ -150,6 +150,9 @@ class ImageRow(BaseModel):
     part = pw.ForeignKeyField(Movie, null=True, backref="images", on_delete="SET NULL")
     frame = pw.CharField(null=True)
     settled_at = pw.DateTimeField(default=utcnow)
+    # Where it is being moved (set aside or done), recorded before the move: a restart
+    # finishes the move from either side of a kill (daemon/intake/image_parts.py).
+    moving_to = PathField(null=True)
 
     class Meta:
         table_name = "image"

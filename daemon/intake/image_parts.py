@@ -1,10 +1,11 @@
 """Where a part's images go once read: set aside with their reasons, or done.
 
 An image that probe could not use is moved to `inbox/rejected/images/<batch>/` with its
-reason beside it as soon as probe's result is stored (again after a restart, for any still
-in place: each move is recorded as it is made). When the part is done its other images are
-marked done, and with `after_done: move` moved to `inbox/done/images/<batch>/`, keeping
-their folders. Nothing is deleted.
+reason beside it as soon as probe's result is stored. When the part is done its other images
+are marked done, and with `after_done: move` moved to `inbox/done/images/<batch>/`. Both keep
+the folders the image had in its batch. Each move is recorded before it is made (where it
+goes) and after (where it is): a restart, which runs both steps again for the part, finishes
+a move a kill interrupted from whichever side of it. Nothing is deleted.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import structlog
 
-from daemon.intake.inbox import InboxLayout, move_aside, move_into
+from daemon.intake.inbox import InboxLayout, free_place, move_to_place
 from daemon.repository import MovieRecord, Repository
 from daemon.repository.images import ImageRecord, source_image
 from daemon.store import ImageState
@@ -42,9 +43,7 @@ class ImagePartFiles:
             reason = reasons.get(image.frame or "")
             if reason is None or image.state is ImageState.REJECTED:
                 continue
-            moved = image.path
-            if _still_there(image.path):
-                moved = move_aside(image.path, self._rejected_folder(image), reason)
+            moved = self._move(image, self._inbox.rejected, reason)
             self._repo.settle_image(image.id, ImageState.REJECTED, moved, reason)
             self._log.warning("image rejected", image=str(image.path), reason=reason)
 
@@ -53,15 +52,22 @@ class ImagePartFiles:
             if image.state is not ImageState.BATCHED:
                 continue
             path = image.path
-            if self._move_done and _still_there(path):
-                path = move_into(path, self._done_folder(image))
+            if self._move_done and (_still_there(path) or image.moving_to):
+                path = self._move(image, self._inbox.done, None)
             self._repo.settle_image(image.id, ImageState.DONE, path)
 
-    def _rejected_folder(self, image: ImageRecord) -> Path:
-        return _batch_folder(self._inbox.rejected, image.batch)
+    def _move(self, image: ImageRecord, root: Path, reason: str | None) -> Path:
+        place = image.moving_to
+        if place is None:
+            if not _still_there(image.path):
+                return image.path  # gone meanwhile (moved by hand): nothing to move
+            place = free_place(self._folder_in(root, image), image.path.name)
+            self._repo.intend_move(image.id, place)
+        return move_to_place(image.path, place, reason)
 
-    def _done_folder(self, image: ImageRecord) -> Path:
-        folder = _batch_folder(self._inbox.done, image.batch)
+    def _folder_in(self, root: Path, image: ImageRecord) -> Path:
+        """The image's folder within its batch, under `root` (rejected/ or done/)."""
+        folder = _batch_folder(root, image.batch)
         source = self._inbox.images / image.batch if image.batch else self._inbox.images
         try:
             return folder / image.path.parent.relative_to(source)

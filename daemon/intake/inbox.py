@@ -92,15 +92,9 @@ def is_temporary_name(path: Path, temp_suffixes: tuple[str, ...]) -> bool:
 def move_aside(path: Path, folder: Path, reason: str, name: str | None = None) -> Path:
     """Move `path` into `folder` with `<name>.reason.txt` beside it; return the new path.
     `name`: the name it gets there (a free one like it) when not its own."""
-    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with _MOVING:
         target = move_into(path, folder, name)
-        reason_file = target.with_name(_fit_name(target.name, REASON_SUFFIX, ATOMIC_TEMP_EXTRA))
-        write_text_atomic(
-            reason_file,
-            f"file: {escaped(target.name)}\nfrom: {escaped(str(path))}\nwhen: {stamp}\n"
-            f"reason: {shown(reason, REASON_LIMIT)}\n",
-        )
+        _write_reason(target, path, reason)
     return target
 
 
@@ -111,20 +105,67 @@ def move_into(path: Path, folder: Path, name: str | None = None) -> Path:
     `folder` must be a real folder: a link put in its place is refused, not followed."""
     folder.mkdir(parents=True, exist_ok=True)
     require_real_folder(folder)
-    relative_link = path.is_symlink() and not path.readlink().is_absolute()
-    pointed_at = path.parent / path.readlink() if relative_link else None
     with _MOVING:
         target = _free_name(folder, name or path.name)
-        try:
-            path.replace(target)
-        except OSError:
-            # Another file system (the inbox on a share, the library local): copy, then remove.
-            shutil.move(str(path), str(target))
+        _move(path, target)
+    return target
+
+
+def free_place(folder: Path, name: str) -> Path:
+    """A free name like `name` in `folder` (made if missing, and a real folder): where a move
+    recorded before it is made will go (see move_to_place)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    require_real_folder(folder)
+    with _MOVING:
+        return _free_name(folder, name)
+
+
+def move_to_place(path: Path, place: Path, reason: str | None = None) -> Path:
+    """Move `path` to `place` (from free_place, recorded before), with its reason beside it
+    when given; returns where it is. Run again after a kill, it does what is left: a file
+    already there is not moved twice, a missing reason file is written."""
+    with _MOVING:
+        if _present(path) and path != place:
+            if _present(place):  # taken meanwhile by another file: the next free name
+                place = _free_name(place.parent, place.name)
+            place.parent.mkdir(parents=True, exist_ok=True)
+            require_real_folder(place.parent)
+            _move(path, place)
+        reason_file = _reason_file(place)
+        if reason is not None and _present(place) and not reason_file.exists():
+            _write_reason(place, path, reason)
+    return place
+
+
+def _move(path: Path, target: Path) -> None:
+    relative_link = path.is_symlink() and not path.readlink().is_absolute()
+    pointed_at = path.parent / path.readlink() if relative_link else None
+    try:
+        path.replace(target)
+    except OSError:
+        # Another file system (the inbox on a share, the library local): copy, then remove.
+        shutil.move(str(path), str(target))
     if pointed_at is not None:
         # A relative link would point elsewhere from its new folder: keep it on its target.
         target.unlink()
         target.symlink_to(pointed_at.resolve())
-    return target
+
+
+def _reason_file(target: Path) -> Path:
+    return target.with_name(_fit_name(target.name, REASON_SUFFIX, ATOMIC_TEMP_EXTRA))
+
+
+def _write_reason(target: Path, source: Path, reason: str) -> None:
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    write_text_atomic(
+        _reason_file(target),
+        f"file: {escaped(target.name)}\nfrom: {escaped(str(source))}\nwhen: {stamp}\n"
+        f"reason: {shown(reason, REASON_LIMIT)}\n",
+    )
+
+
+def _present(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
 
 
 def _free_name(folder: Path, name: str) -> Path:

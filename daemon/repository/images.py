@@ -35,6 +35,7 @@ class ImageRecord:
     reason: str | None
     part_id: int | None
     frame: str | None
+    moving_to: Path | None = None  # a move recorded before it is made
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ def _image_record(row: ImageRow) -> ImageRecord:
         reason=row.reason,
         part_id=row.part_id,  # type: ignore[attr-defined]  # peewee adds <fk>_id
         frame=row.frame,
+        moving_to=Path(row.moving_to) if row.moving_to else None,
     )
 
 
@@ -186,13 +188,19 @@ class ImageLedger:
         row = ImageRow.get_or_none(ImageRow.part == part_id, ImageRow.frame == frame)
         return _image_record(row) if row else None
 
+    def intend_move(self, image_id: int, place: Path) -> None:
+        """Where an image is about to be moved: recorded before the move."""
+        ImageRow.update(moving_to=str(place)).where(ImageRow.id == image_id).execute()
+
     def settle_image(
         self, image_id: int, state: ImageState, path: Path, reason: str | None = None
     ) -> None:
-        """An image of a part done or set aside, at the path it now has."""
-        ImageRow.update(state=state.value, path=str(path), reason=reason).where(
-            ImageRow.id == image_id
-        ).execute()
+        """An image of a part done or set aside, at the path it now has (a move ended)."""
+        with database.atomic():
+            ImageRow.delete().where(ImageRow.path == str(path), ImageRow.id != image_id).execute()
+            ImageRow.update(state=state.value, path=str(path), reason=reason, moving_to=None).where(
+                ImageRow.id == image_id
+            ).execute()
 
     def settle_images(self, image_ids: Sequence[int], state: ImageState) -> None:
         for chunk in pw.chunked(image_ids, 500):
