@@ -15,6 +15,7 @@ import pytest
 from daemon.commands.cli import main
 from daemon.commands.exit_codes import EXIT_NOT_FOUND
 from daemon.config import Config, LogConfig, TrainingConfig
+from daemon.reports.lineage import image_lineage
 from daemon.repository import Repository
 from tests.conftest import HAMILTON, DaemonProcess, drop_hamilton_and_lin
 from tests.daemon.reports.page_library import PageLibrary, build_library
@@ -178,12 +179,20 @@ def test_the_lineage_of_an_image_the_daemon_made_matches_its_database(
     repo = daemon.repository()
     try:
         (movie,) = repo.movies()
-        entry = repo.dataset_page(LIN, 0, 1)[0]
+        entries = repo.dataset_page(LIN, 0, 1000)
+        entry = entries[0]
         (frame,) = [f for f in repo.frames_page(movie.id, True, 0, 10000) if f.name == entry.frame]
         faces = [f for f in repo.faces_in_frames(movie.id, [entry.frame]) if f.character == LIN]
         scene = repo.scenes_of_frames(movie.id, [entry.frame])[entry.frame]
+        # The quality stage's own result (movie.json's): each frame's hash as it computed it.
+        quality = json.loads(repo.stage_result_json(movie.id, "quality") or "{}")
+        hashes = {judged["name"]: judged["phash"] for judged in quality["frames"]}
+        lineages = [image_lineage(repo, daemon.library, e.file) for e in entries]
     finally:
         repo.close()
+    assert [lineage.frame.phash if lineage.frame else None for lineage in lineages] == [
+        hashes[e.frame] for e in entries
+    ]
     args = ("lineage", entry.file, "--config", str(daemon.config))
     text = bunny(*args, cwd=daemon.root)
     assert text.returncode == 0, text.stderr

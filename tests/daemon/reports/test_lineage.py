@@ -24,9 +24,10 @@ from daemon.reports.lineage_text import render_lineage, render_run
 from daemon.repository import LineageFace, LineageScene, LineageShot, Repository
 from daemon.store import CorrectionKind
 from daemon.training.image_sources import SourceKind
+from handlers.dataset import DatasetImage, DatasetReport
 from handlers.face_matching import FaceBox
 from handlers.letterbox import CropBox
-from handlers.quality import Verdict
+from handlers.quality import JudgedFrame, QualityReport, Verdict
 from handlers.shots import ShotKind
 from tests.daemon.reports.page_library import KEPT, NINO, PageLibrary
 from tests.daemon.training.harness import Harness
@@ -126,6 +127,33 @@ def test_a_moved_image_shows_each_correction_and_its_new_face_label(
         image_lineage(repo, library, first)
 
 
+def test_a_hash_with_its_top_bit_set_reads_back_as_the_quality_stage_wrote_it(
+    repo: Repository, tmp_path: Path
+) -> None:
+    library = tmp_path / "library"
+    movie = repo.add_movie("cd" * 32, "m.mp4", library / "m.mp4", 1)
+    frame = JudgedFrame("00-00-01.000", 1.0, 0, "middle", "frames/00-00-01.000.jpg",
+                        50.0, 1.0, 0.5, 0.0, "fedcba9876543210", Verdict.KEPT, None,
+                        f"{movie.key}/00-00-00.500")  # fmt: skip
+    repo.finish_stage(movie.id, "quality", 1.0, QualityReport((frame,), 1, 0))
+    file = f"characters/Ann/dataset/{movie.key}_{frame.name}.jpg"
+    (library / file).parent.mkdir(parents=True)
+    (library / file).write_bytes(b"jpeg")
+    repo.save_character("Ann", "ann", "woman")
+    image = DatasetImage("Ann", frame.name, file, CropBox(1, 2, 30, 40), 30, 40)
+    repo.finish_stage(movie.id, "dataset", 1.0, DatasetReport((image,), 0, 0))
+
+    lineage = image_lineage(repo, library, file)
+
+    assert lineage.frame is not None
+    assert (lineage.frame.phash, lineage.frame.duplicate_of) == (
+        "fedcba9876543210",
+        f"{movie.key}/00-00-00.500",
+    )
+    assert lineage.crop == CropBox(1, 2, 30, 40)
+    assert (lineage.face, lineage.shot, lineage.scene) == (None, None, None), "no such rows"
+
+
 def test_a_finished_run_that_trained_on_an_image_shows_and_leads_back(tmp_path: Path) -> None:
     library = tmp_path / "library"
     training = TrainingConfig(min_images=1, min_image_side=16, allow_cpu=True)
@@ -189,5 +217,19 @@ def test_a_finished_run_that_trained_on_an_image_shows_and_leads_back(tmp_path: 
         )
         assert not any(i.recorded for i in older.images)
         assert "(from the database)" in render_run(older)
+
+        # An image moved to another character since: its correction knows where it came from,
+        # and the run of its former character still shows in its lineage.
+        moved = f"characters/Bea/dataset/{Path(files[1]).name}"
+        (library / moved).parent.mkdir(parents=True)
+        shutil.move(library / files[1], library / moved)
+        DatasetCorrections(harness.repo, library).run()
+        again = run_lineage(harness.repo, library, folder)
+        assert [(i.file, i.source.movie_key, i.source.frame) for i in again.images if i.source] == (
+            expected
+        )
+        assert [use.model for use in image_lineage(harness.repo, library, moved).models] == [
+            "Ann-v1"
+        ]
     finally:
         harness.repo.close()
