@@ -131,7 +131,7 @@ def test_a_hash_with_its_top_bit_set_reads_back_as_the_quality_stage_wrote_it(
     repo: Repository, tmp_path: Path
 ) -> None:
     library = tmp_path / "library"
-    movie = repo.add_movie("cd" * 32, "m.mp4", library / "m.mp4", 1)
+    movie = repo.add_movie("cd" * 32, "m\x1b[2J.mp4", library / "m\u202e.mp4", 1)
     frame = JudgedFrame("00-00-01.000", 1.0, 0, "middle", "frames/00-00-01.000.jpg",
                         50.0, 1.0, 0.5, 0.0, "fedcba9876543210", Verdict.KEPT, None,
                         f"{movie.key}/00-00-00.500")  # fmt: skip
@@ -152,6 +152,9 @@ def test_a_hash_with_its_top_bit_set_reads_back_as_the_quality_stage_wrote_it(
     )
     assert lineage.crop == CropBox(1, 2, 30, 40)
     assert (lineage.face, lineage.shot, lineage.scene) == (None, None, None), "no such rows"
+    text = render_lineage(lineage)
+    assert "movie m\\x1b[2J.mp4" in text and "m\\u202e.mp4" in text, "names shown escaped"
+    assert "\x1b" not in text and "\u202e" not in text
 
 
 def test_a_finished_run_that_trained_on_an_image_shows_and_leads_back(tmp_path: Path) -> None:
