@@ -126,7 +126,10 @@ def image_lineage(repo: Repository, library: Path, file: str) -> Lineage:
     characters = {image.character} | {
         name for c in rows.corrections for name in (c.from_character, c.to_character) if name
     }
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:  # moved or deleted a moment ago
+        raise NotLineageError(f"{NOT_OURS}: {file} cannot be read: {exc}") from None
     return Lineage(
         file=file,
         character=image.character,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from daemon.display_text import NAME_LIMIT, bounded
 from daemon.training.run_folder import DATASET_FILE, SUMMARY_FILE, RunFolder
 
 NOT_OURS = "not a dataset image the daemon made"
@@ -33,6 +34,7 @@ class RunTarget:
 def lineage_target(library: Path, argument: str, cwd: Path) -> ImageTarget | RunTarget:
     root = library.resolve()
     path = _located(Path(argument).expanduser(), root, cwd)
+    argument = bounded(argument, NAME_LIMIT)  # the messages' reason must stay in view
     if path is None:
         raise NotLineageError(f"{NOT_OURS}: {argument}: no such file")
     try:
@@ -48,7 +50,13 @@ def lineage_target(library: Path, argument: str, cwd: Path) -> ImageTarget | Run
 
 def _located(path: Path, root: Path, cwd: Path) -> Path | None:
     candidates = [path] if path.is_absolute() else [cwd / path, root / path]
-    return next((c.resolve() for c in candidates if c.exists()), None)
+    for candidate in candidates:
+        try:
+            if candidate.exists():
+                return candidate.resolve()
+        except OSError:  # a name too long for the system, a link loop: no such file
+            continue
+    return None
 
 
 def _run(folder: Path, argument: str) -> RunTarget:

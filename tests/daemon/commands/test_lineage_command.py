@@ -139,10 +139,13 @@ def bad_arguments(built: PageLibrary, tmp_path: Path) -> dict[str, tuple[str, st
         "unknown": (str(stray), "\\x1b[31mred.jpg (the database has no row for it)"),
         "a folder": ("characters/Nino", "neither a dataset image nor a training run folder"),
         "dotdot": (f"characters/Nino/dataset/../../../../{outside.name}", "outside the library"),
+        "too long": ("characters/Nino/dataset/" + "n" * 5000 + ".jpg", ": no such file"),
     }
 
 
-@pytest.mark.parametrize("case", ["outside", "missing", "a frame", "unknown", "a folder", "dotdot"])
+@pytest.mark.parametrize(
+    "case", ["outside", "missing", "a frame", "unknown", "a folder", "dotdot", "too long"]
+)
 def test_a_bad_argument_is_refused_with_its_reason(
     case: str, built: PageLibrary, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
