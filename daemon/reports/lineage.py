@@ -134,7 +134,7 @@ def image_lineage(repo: Repository, library: Path, file: str) -> Lineage:
         file=file,
         character=image.character,
         created_at=image.created_at,
-        source=source_of(repo, FrozenSource(SourceKind.MOVIE, image.movie_key, image.frame)),
+        source=source_of(repo, image.source),
         crop=image.crop,
         frame=rows.frame,
         shot=rows.shot,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from daemon.repository.records import CorrectionLogEntry
+from daemon.training.image_sources import FrozenSource
 from handlers.caption_records import StoredCaption
 from handlers.face_matching import FaceBox
 from handlers.letterbox import CropBox
@@ -23,6 +24,7 @@ class LineageImage:
     frame: str  # the frame's name (its timestamp)
     crop: CropBox  # the dataset image's box in the frame, before scaling
     created_at: datetime
+    source: FrozenSource  # its movie and frame (or inbox image), as dataset.json records it
 
 
 @dataclass(frozen=True)

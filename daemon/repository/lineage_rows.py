@@ -63,6 +63,7 @@ class LineageRows(CaptionStore):
             frame=row.frame,
             crop=CropBox(row.left, row.top, row.width, row.height),
             created_at=row.created_at,
+            source=_frozen(row.movie, row.frame),
         )
         frame = FrameRow.get_or_none((FrameRow.movie == movie_id) & (FrameRow.name == row.frame))
         corrections = _corrections_of(movie_id, row.frame, row.file)
