@@ -70,6 +70,12 @@ def characters_command(_args: argparse.Namespace, config: Config) -> int:
     return print_characters(config)
 
 
+def lineage_command(args: argparse.Namespace, config: Config) -> int:
+    from daemon.commands.lineage import print_lineage
+
+    return print_lineage(config, args.file, as_json=args.json)
+
+
 def name_command(args: argparse.Namespace, config: Config) -> int:
     from daemon.commands.characters import name_cluster
 

@@ -118,6 +118,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     characters.set_defaults(func=actions.characters_command)
 
+    lineage = sub.add_parser(
+        "lineage",
+        parents=[common],
+        help="where a dataset image came from and what happened to it (or a run's images)",
+    )
+    lineage.add_argument(
+        "file",
+        help="a file in <library>/characters/NAME/dataset/ (absolute, or relative to here or "
+        "to the library), or a run folder under characters/NAME/models/ or its training.json",
+    )
+    lineage.add_argument("--json", action="store_true", help="machine-readable output")
+    lineage.set_defaults(func=actions.lineage_command)
+
     name = sub.add_parser(
         "name", parents=[common], help="adopt a cluster of unknown faces as a character"
     )

@@ -40,6 +40,16 @@ from daemon.repository.face_review_records import (
     ReviewRecord,
 )
 from daemon.repository.images import ImageLedger
+from daemon.repository.lineage_records import (
+    ImageRows,
+    LineageFace,
+    LineageFrame,
+    LineageImage,
+    LineageScene,
+    LineageShot,
+    MovieSource,
+)
+from daemon.repository.lineage_rows import LineageRows
 from daemon.repository.movie_views import MovieViews
 from daemon.repository.page_drops import PageDropJournal
 from daemon.repository.queue import MovieQueue
@@ -100,9 +110,16 @@ __all__ = [
     "FrameRecord",
     "FrameView",
     "Heartbeat",
+    "ImageRows",
     "InboxFileRecord",
+    "LineageFace",
+    "LineageFrame",
+    "LineageImage",
+    "LineageScene",
+    "LineageShot",
     "MovieFace",
     "MovieRecord",
+    "MovieSource",
     "NoiseReason",
     "OpenAdoption",
     "PlannedReference",
@@ -133,6 +150,7 @@ class Repository(
     PageDropJournal,
     MovieViews,
     CharacterViews,
+    LineageRows,
     CaptionStore,
     TrainingLedger,
     DaemonStateStore,

@@ -83,20 +83,7 @@ class CorrectionLog(FaceStore):
         return {row.file for row in query}
 
     def corrections(self) -> list[CorrectionLogEntry]:
-        return [
-            CorrectionLogEntry(
-                at=r.at,
-                kind=CorrectionKind(r.kind),
-                frame=r.frame,
-                from_character=r.from_character,
-                to_character=r.to_character,
-                file_before=r.file_before,
-                file_after=r.file_after,
-                face_id=r.face_id,  # type: ignore[attr-defined]
-                undone=r.undone_at is not None,
-            )
-            for r in Correction.select().order_by(Correction.id)
-        ]
+        return [correction_entry(r) for r in Correction.select().order_by(Correction.id)]
 
     def correction_triplets(self) -> list[dict[str, object]]:
         """(anchor, positive, negative) for metric learning: the corrected face, a reference
@@ -133,3 +120,17 @@ class CorrectionLog(FaceStore):
                 }
             )
         return triplets
+
+
+def correction_entry(row: Correction) -> CorrectionLogEntry:
+    return CorrectionLogEntry(
+        at=row.at,
+        kind=CorrectionKind(row.kind),
+        frame=row.frame,
+        from_character=row.from_character,
+        to_character=row.to_character,
+        file_before=row.file_before,
+        file_after=row.file_after,
+        face_id=row.face_id,  # type: ignore[attr-defined]
+        undone=row.undone_at is not None,
+    )

@@ -9,8 +9,9 @@ dataset folder), a sane size and shape, and not repeat another image (same bytes
 pixels). Images with a problem are left out of the run, each with its reason; the run is
 refused when fewer than the required number remain.
 
-`dataset.json` in the run folder records the result: every image with its sha256, size and
-caption text, the images left out and why, and a sha256 of the list itself.
+`dataset.json` in the run folder records the result: every image with its sha256, size,
+caption text and source (the movie and frame it came from, see image_sources.py; absent in
+files written before), the images left out and why, and a sha256 of the list itself.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import io
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from PIL import Image
 
 from daemon.atomic import write_json_atomic
 from daemon.config import TrainingConfig
+from daemon.training.image_sources import FrozenSource
 from daemon.training.progress import utc_now
 from daemon.training.run_folder import DATASET_FILE, FROZEN_IMAGES
 
@@ -42,6 +45,13 @@ class DatasetItem:
     sha256: str
     width: int
     height: int
+    source: FrozenSource | None = None  # None: unknown when frozen (or frozen before sources)
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> DatasetItem:
+        source = raw.get("source")
+        values = {k: v for k, v in raw.items() if k != "source"}
+        return cls(**values, source=FrozenSource.from_json(source) if source else None)
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,7 @@ class FrozenDataset:
     def from_json(cls, raw: dict[str, Any]) -> FrozenDataset:
         return cls(
             source=raw["source"],
-            items=tuple(DatasetItem(**item) for item in raw["items"]),
+            items=tuple(DatasetItem.from_json(item) for item in raw["items"]),
             excluded=tuple(DatasetProblem(**item) for item in raw["excluded"]),
             list_sha256=raw["list_sha256"],
             frozen_at=raw["frozen_at"],
@@ -161,9 +171,14 @@ def list_sha256(items: tuple[DatasetItem, ...]) -> str:
 
 
 def freeze_dataset(
-    source: Path, run_dir: Path, config: TrainingConfig, min_images: int
+    source: Path,
+    run_dir: Path,
+    config: TrainingConfig,
+    min_images: int,
+    sources: Mapping[str, FrozenSource] | None = None,
 ) -> FrozenDataset:
-    """Pin, check and record the dataset for a run; DatasetRefusedError when too few are left."""
+    """Pin, check and record the dataset for a run; DatasetRefusedError when too few are left.
+    `sources`: where each image (by file name) came from, recorded with it."""
     pinned = run_dir / FROZEN_IMAGES
     pinned.mkdir(parents=True, exist_ok=True)
     for image in dataset_images(source):
@@ -173,9 +188,9 @@ def freeze_dataset(
         (pinned / problem.file).unlink(missing_ok=True)
     if len(check.items) < min_images:
         raise DatasetRefusedError(source, len(check.items), min_images, check.problems)
-    frozen = FrozenDataset(
-        str(source), check.items, check.problems, list_sha256(check.items), utc_now()
-    )
+    known = sources or {}
+    items = tuple(replace(item, source=known.get(item.file)) for item in check.items)
+    frozen = FrozenDataset(str(source), items, check.problems, list_sha256(items), utc_now())
     write_json_atomic(run_dir / DATASET_FILE, frozen.to_json())
     return frozen
 

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +27,7 @@ from daemon.characters.names import character_name
 from daemon.config import Config
 from daemon.log import get_logger
 from daemon.training.dataset_freeze import freeze_dataset
+from daemon.training.image_sources import FrozenSource
 from daemon.training.progress import (
     EXIT_DONE,
     EXIT_FAILED,
@@ -73,10 +75,16 @@ class TrainingStatus:
 
 
 def prepare_run(
-    library: Path, character: str, trigger_word: str, config: Config, min_images: int = 1
+    library: Path,
+    character: str,
+    trigger_word: str,
+    config: Config,
+    min_images: int = 1,
+    sources: Mapping[str, FrozenSource] | None = None,
 ) -> RunFolder:
     """A new version's folder with its frozen dataset and spec (DatasetRefusedError if the
-    dataset has fewer than `min_images` usable images; nothing is left behind then)."""
+    dataset has fewer than `min_images` usable images; nothing is left behind then).
+    `sources`: where each dataset image (by file name) came from, for dataset.json."""
     if character_name(character) != character:
         raise ValueError(f"{character!r} is not a folder-safe character name")
     models = models_dir(library, character)
@@ -84,7 +92,7 @@ def prepare_run(
     run.partial_dir.mkdir(parents=True)
     try:
         dataset = library / "characters" / character / "dataset"
-        frozen = freeze_dataset(dataset, run.partial_dir, config.training, min_images)
+        frozen = freeze_dataset(dataset, run.partial_dir, config.training, min_images, sources)
         spec = RunSpec(
             character, trigger_word, run.version, config.training, config.log.level, utc_now()
         )

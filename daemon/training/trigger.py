@@ -214,7 +214,8 @@ class TrainingJob:
         # A run by hand skips the threshold; validation still refuses an unusable dataset.
         least = 1 if request_id is not None else settings.min_images
         try:
-            run = prepare_run(self.library, character, trigger, self.config, least)
+            sources = self.repo.frozen_sources(character)
+            run = prepare_run(self.library, character, trigger, self.config, least, sources)
         except (DatasetRefusedError, ValueError, OSError) as exc:
             log.warning("training run refused", character=character, error=str(exc))
             self.repo.training_refused(character, str(exc), request_id)

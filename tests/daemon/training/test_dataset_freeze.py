@@ -11,12 +11,14 @@ from PIL import Image
 
 from daemon.config import TrainingConfig
 from daemon.training.dataset_freeze import (
+    DatasetItem,
     DatasetRefusedError,
     check_dataset,
     freeze_dataset,
     list_sha256,
     read_frozen,
 )
+from daemon.training.image_sources import FrozenSource, SourceKind
 from tests.daemon.training.conftest import write_dataset, write_image
 
 LENIENT = TrainingConfig(min_image_side=16)
@@ -87,6 +89,34 @@ def test_freeze_pins_the_images_and_records_the_list(tmp_path: Path) -> None:
     write_image(source / "new.jpg", (48, 48), seed=99).replace(source / "movie_01.jpg")
     assert (run / "dataset" / "movie_00.jpg").read_bytes() == pinned
     assert check_dataset(run / "dataset", LENIENT, captions=source).items[1] == frozen.items[1]
+
+
+def test_each_image_is_recorded_with_its_source_and_older_records_still_read(
+    tmp_path: Path,
+) -> None:
+    source, run = tmp_path / "dataset", tmp_path / "run"
+    write_dataset(source, count=2)
+    known = {"movie_00.jpg": FrozenSource(SourceKind.MOVIE, "0123456789ab", "00-00-01.500")}
+
+    frozen = freeze_dataset(source, run, LENIENT, min_images=2, sources=known)
+
+    raw = json.loads((run / "dataset.json").read_text())
+    assert raw["items"][0]["source"] == {
+        "kind": "movie",
+        "movie": "0123456789ab",
+        "frame": "00-00-01.500",
+        "file": None,
+        "batch": None,
+    }
+    assert raw["items"][1]["source"] is None, "an image the database does not know"
+    assert read_frozen(run) == frozen
+    assert frozen.items[0].source == known["movie_00.jpg"]
+    # A dataset.json written before sources were recorded is read as it was.
+    for item in raw["items"]:
+        del item["source"]
+    (run / "dataset.json").write_text(json.dumps(raw))
+    assert [item.source for item in read_frozen(run).items] == [None, None]
+    assert read_frozen(run).items[0] == DatasetItem(**raw["items"][0])
 
 
 def test_too_few_usable_images_refuse_the_run(tmp_path: Path) -> None:
