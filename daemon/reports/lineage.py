@@ -20,6 +20,7 @@ For a run, a `RunLineage`: model, character, folder, training_json, images [{fil
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -100,9 +101,13 @@ class RunLineage:
 
 
 def source_of(repo: Repository, origin: FrozenSource) -> Source:
-    """What the database says of an image's source: the one place for movies and, once the
-    image inbox records them, image batches (their file's row is found here by `origin`)."""
+    """What the database says of an image's source: the one place for movies and image
+    batches (a still image's row is found by its part and frame)."""
     movie = repo.movie_source(origin.movie, origin.frame)
+    is_image = origin.kind is SourceKind.IMAGES
+    image = repo.image_source(origin.movie, origin.frame) if is_image else None
+    if image is not None:  # where the image is now (set aside or moved to done/ since)
+        origin = dataclasses.replace(origin, file=str(image.path), batch=image.batch)
     return Source(
         kind=origin.kind,
         movie_key=origin.movie,
@@ -112,6 +117,7 @@ def source_of(repo: Repository, origin: FrozenSource) -> Source:
         movie_path=printable(movie.path) if movie else None,
         seconds=movie.seconds if movie else None,
         image_path=printable(origin.file) if origin.file is not None else None,
+        image_sha256=image.sha256 if image is not None else None,
         batch=origin.batch,
     )
 

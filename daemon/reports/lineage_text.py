@@ -4,9 +4,11 @@ run. Every name, path and caption is escaped (display_text.shown): they come fro
 from __future__ import annotations
 
 from daemon.display_text import REASON_LIMIT, shown
+from daemon.reports.batch_status import LOOSE
 from daemon.reports.lineage import Lineage, RunLineage, Source
 from daemon.reports.lineage_models import ModelUse
 from daemon.repository import CorrectionLogEntry, LineageFace, LineageFrame
+from daemon.store import SourceKind
 
 LABEL = 12  # the width of the label column
 
@@ -68,14 +70,21 @@ def _source_lines(source: Source) -> list[str]:
         lines.append(_line("", f"path {shown(source.movie_path, REASON_LIMIT)}"))
     if source.image_path:
         lines.append(_line("", f"image {shown(source.image_path, REASON_LIMIT)}"))
+    if source.image_sha256:
+        lines.append(_line("", f"image sha256 {source.image_sha256}"))
     return lines
 
 
 def _source_brief(source: Source) -> str:
     name = shown(source.movie_name) if source.movie_name else "(not in the database)"
-    batch = f", batch {shown(source.batch)}" if source.batch else ""
+    if source.kind is SourceKind.IMAGES:
+        batch = shown(source.batch or LOOSE) if source.batch is not None else "unknown"
+        return (
+            f"image of batch {batch}, part {name} ({source.movie_key}), "
+            f"its frame {shown(source.frame)}"
+        )
     return (
-        f"{source.kind.value} {name} ({source.movie_key}{batch}), "
+        f"{source.kind.value} {name} ({source.movie_key}), "
         f"frame {shown(source.frame)} at {_clock(source.seconds)}"
     )
 

@@ -68,7 +68,7 @@ class NewImage:
     mtime_ns: int
 
 
-def _image_record(row: ImageRow) -> ImageRecord:
+def image_record(row: ImageRow) -> ImageRecord:
     return ImageRecord(
         id=row.id,
         sha256=row.sha256,
@@ -92,7 +92,7 @@ def source_image(record: ImageRecord, number: int) -> SourceImage:
 class ImageLedger:
     def image_at(self, path: Path) -> ImageRecord | None:
         row = ImageRow.get_or_none(ImageRow.path == str(path))
-        return _image_record(row) if row else None
+        return image_record(row) if row else None
 
     def image_by_sha(self, sha256: str) -> ImageRecord | None:
         """The image taken with these bytes (not a duplicate of it), if any."""
@@ -102,7 +102,7 @@ class ImageLedger:
             .order_by(ImageRow.id)
             .first()
         )
-        return _image_record(row) if row else None
+        return image_record(row) if row else None
 
     def add_image(
         self, image: NewImage, state: ImageState = ImageState.WAITING, reason: str | None = None
@@ -119,7 +119,7 @@ class ImageLedger:
                 state=state.value,
                 reason=reason,
             )
-        return _image_record(row)
+        return image_record(row)
 
     def follow_image(self, image_id: int, image: NewImage) -> None:
         """A known image seen at `image.path` (touched, or moved there): the same image."""
@@ -182,11 +182,11 @@ class ImageLedger:
 
     def part_images(self, part_id: int) -> list[ImageRecord]:
         rows = ImageRow.select().where(ImageRow.part == part_id).order_by(ImageRow.frame)
-        return [_image_record(row) for row in rows]
+        return [image_record(row) for row in rows]
 
     def image_of_frame(self, part_id: int, frame: str) -> ImageRecord | None:
         row = ImageRow.get_or_none(ImageRow.part == part_id, ImageRow.frame == frame)
-        return _image_record(row) if row else None
+        return image_record(row) if row else None
 
     def intend_move(self, image_id: int, place: Path) -> None:
         """Where an image is about to be moved: recorded before the move."""

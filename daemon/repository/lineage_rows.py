@@ -11,6 +11,7 @@ import peewee as pw
 
 from daemon.repository.captions import CaptionStore
 from daemon.repository.corrections import correction_entry
+from daemon.repository.images import ImageRecord, image_record
 from daemon.repository.lineage_records import (
     ImageRows,
     LineageFace,
@@ -29,6 +30,7 @@ from daemon.store import (
     FaceRow,
     FrameRow,
     FrameSceneRow,
+    ImageRow,
     Movie,
     ShotRow,
 )
@@ -88,6 +90,16 @@ class LineageRows(CaptionStore):
         seconds = float(row.seconds) if row is not None else None
         return MovieSource(movie.name, key, movie.sha256, str(movie.path), seconds)
 
+    def image_source(self, key: str, frame: str) -> ImageRecord | None:
+        """The still image that became frame `frame` of the image batch part `key`."""
+        if not _MOVIE_KEY.match(key):
+            return None
+        part = Movie.select().where(Movie.sha256.startswith(key)).first()
+        if part is None:
+            return None
+        row = ImageRow.get_or_none((ImageRow.part == part.id) & (ImageRow.frame == frame))
+        return image_record(row) if row is not None else None
+
     def frozen_sources(self, character: str) -> dict[str, FrozenSource]:
         """Where each of the character's dataset images came from, by its file name."""
         query = (
@@ -122,8 +134,14 @@ class LineageRows(CaptionStore):
 
 
 def _frozen(movie: Movie, frame: str) -> FrozenSource:
-    # The one place a frozen source is made from the database: image batches branch here.
-    return FrozenSource(SourceKind.MOVIE, movie.sha256[:MOVIE_KEY_LENGTH], frame)
+    # The one place a frozen source is made from the database.
+    key = movie.sha256[:MOVIE_KEY_LENGTH]
+    if movie.kind != SourceKind.IMAGES.value:
+        return FrozenSource(SourceKind.MOVIE, key, frame)
+    image = ImageRow.get_or_none((ImageRow.part == movie.id) & (ImageRow.frame == frame))
+    if image is None:
+        return FrozenSource(SourceKind.IMAGES, key, frame)
+    return FrozenSource(SourceKind.IMAGES, key, frame, file=str(image.path), batch=image.batch)
 
 
 def _frame(row: FrameRow) -> LineageFrame:

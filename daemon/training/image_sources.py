@@ -8,14 +8,12 @@ too (the batch's part is a movie-like row, so `movie` and `frame` hold for it as
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from typing import Any
 
+from daemon.store import SourceKind
 
-class SourceKind(enum.StrEnum):
-    MOVIE = "movie"
-    IMAGES = "images"  # an image batch from the image inbox
+__all__ = ["FrozenSource", "SourceKind"]
 
 
 @dataclass(frozen=True)
