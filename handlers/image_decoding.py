@@ -94,7 +94,7 @@ def _decode(handle: BinaryIO, limits: ImageLimits) -> DecodedImage:
     except UnsupportedModeError as exc:
         raise ImageRejectedError(f"unsupported picture: {exc}") from exc
     except PILLOW_FAILURES as exc:
-        if isinstance(exc, OSError) and (is_transient(exc) or isinstance(exc, FileNotFoundError)):
+        if isinstance(exc, OSError) and is_transient(exc):
             raise
         raise ImageRejectedError(_damaged(head, shown(str(exc) or repr(exc)))) from exc
 

@@ -14,9 +14,23 @@ from PIL import Image, ImageFile
 
 from handlers.image_decoding import ImageLimits, ImageRejectedError, read_image
 from handlers.image_formats import IsoKind, iso_kind
+from tests.fresh_processes import run_one
 from tests.handlers.image_files import noise_jpeg, png_bytes, solid_grey_jpeg, write
+from tests.syscall_kills import STRACE, strace_problem
 
 LIMITS = ImageLimits()
+READ_ONE = """
+import sys
+from pathlib import Path
+from handlers.image_decoding import ImageLimits, ImageRejectedError, read_image
+try:
+    read_image(Path(sys.argv[1]), ImageLimits())
+    print("decoded")
+except ImageRejectedError as exc:
+    print("rejected:", exc.reason)
+except OSError as exc:
+    print("OSError errno", exc.errno)
+"""
 
 
 def rejection(path: Path, limits: ImageLimits = LIMITS) -> str:
@@ -135,3 +149,24 @@ def test_a_fifo_is_rejected_without_waiting_for_a_writer(tmp_path: Path) -> None
 def test_a_file_gone_is_no_verdict(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         read_image(tmp_path / "gone.jpg", LIMITS)
+
+
+@pytest.mark.skipif(strace_problem() is not None, reason=str(strace_problem()))
+def test_an_io_error_while_decoding_is_no_verdict_on_the_picture(tmp_path: Path) -> None:
+    # strace makes the file's third read fail with EIO (a failing disk or share), inside
+    # Pillow's decoding: the caller gets the OSError to retry, not a rejection of the photo.
+    noise = np.random.default_rng(1).integers(0, 256, (600, 800, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(tmp_path / "photo.png")
+    inject = ["-P", str(tmp_path / "photo.png"), "-e", "trace=read"]
+    command = [
+        STRACE,
+        "-f",
+        "-qq",
+        "-o",
+        "/dev/null",
+        *inject,
+        "-e",
+        "inject=read:error=EIO:when=3",
+    ]
+    finished = run_one([*command, sys.executable, "-c", READ_ONE, str(tmp_path / "photo.png")])
+    assert finished.output.strip() == "OSError errno 5", finished.describe()
