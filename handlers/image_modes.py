@@ -36,7 +36,7 @@ def to_srgb(picture: Image.Image, notes: list[str]) -> Image.Image:
     if profile:
         colour = _profile_to_srgb(colour, profile, notes)
     try:
-        colour = colour.convert("RGB")
+        colour = colour if colour.mode == "RGB" else colour.convert("RGB")
     except ValueError as exc:
         raise UnsupportedModeError(f"colour mode {picture.mode} cannot be shown as RGB") from exc
     if alpha is None or alpha.getextrema()[0] == 255:
