@@ -41,6 +41,7 @@ from handlers.image_orientation import upright
 PILLOW_FAILURES = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError)
 ANIMATED_FORMATS = frozenset({"GIF", "WEBP", "PNG", "AVIF", "HEIF"})
 PAGED_FORMATS = frozenset({"TIFF"})
+SCALED_AS_THEY_ARE = frozenset({"RGB", "RGBA", "L", "LA", "CMYK"})
 _BOMB_NUMBERS = re.compile(r"\((\d+) pixels\).*?limit of (\d+)")
 
 
@@ -86,7 +87,7 @@ def _decode(handle: BinaryIO, limits: ImageLimits) -> DecodedImage:
             image.load()
             notes.extend(_frames_note(image))
             orientation = upright(image, notes)
-            picture = _scaled(to_srgb(image, notes), limits.max_side)
+            picture = _normalised(image, limits.max_side, notes)
             pixels = np.ascontiguousarray(orientation(picture), dtype=np.uint8)
             return DecodedImage(pixels, width, height, image.format or "?", tuple(notes))
     except Image.DecompressionBombError as exc:
@@ -160,6 +161,15 @@ def _frames_note(image: Image.Image) -> list[str]:
     if image.format in PAGED_FORMATS:
         return [f"{frames} pages: the first is taken"]
     return []  # an MPO's further pictures (a phone's depth map, a preview) are not the photo
+
+
+def _normalised(image: Image.Image, max_side: int, notes: list[str]) -> Image.Image:
+    """sRGB RGB, scaled. A mode Pillow resizes as it is (alpha premultiplied) is scaled first:
+    the colour work then runs on the small picture (an 8000x6000 RGBA PNG peaked at 655 MiB
+    the other way round, 486 this way); a palette or a colour key would blur, so not those."""
+    if image.mode in SCALED_AS_THEY_ARE and "transparency" not in image.info:
+        return to_srgb(_scaled(image, max_side), notes)
+    return _scaled(to_srgb(image, notes), max_side)
 
 
 def _scaled(picture: Image.Image, max_side: int) -> Image.Image:

@@ -204,6 +204,19 @@ def test_the_longest_side_is_scaled_to_max_side_after_turning(
     assert decoded.pixels.flags.c_contiguous
 
 
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "CMYK"])
+def test_a_scaled_picture_keeps_its_profile_and_alpha(tmp_path: Path, mode: str) -> None:
+    # Scaled before its colour work: the profile and the alpha must survive the resize.
+    profile = swapped_primaries_profile() if mode != "CMYK" else None
+    colour = {"RGB": (200, 0, 0), "RGBA": (200, 0, 0, 128), "CMYK": (255, 0, 0, 0)}[mode]
+    expected = {"RGB": (0, 0, 200), "RGBA": (127, 127, 227), "CMYK": (0, 255, 255)}[mode]
+    picture = Image.new(mode, (3000, 100), colour)
+    options = {"icc_profile": profile} if profile else {}
+    decoded = saved(tmp_path / "long.tif", picture, "TIFF", **options)
+    assert decoded.pixels.shape == (68, 2048, 3)
+    assert near(decoded.pixels[30, 1000], expected, 8), decoded.pixels[30, 1000]
+
+
 def test_each_read_is_the_same_picture(tmp_path: Path) -> None:
     path = write(tmp_path / "twice.jpg", noise_jpeg(200, 100))
     first, second = (read_image(path, LIMITS).pixels for _ in range(2))
