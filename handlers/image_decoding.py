@@ -33,7 +33,15 @@ from daemon.display_text import shown
 from daemon.failure_policy import is_transient
 from daemon.intake.inbox_open import UnusableFileError, open_inbox_file
 from handlers.base import RejectedInputError
-from handlers.image_formats import HEAD_BYTES, iso_kind, missing_decoder, signature_of
+from handlers.image_formats import (
+    HEAD_BYTES,
+    TAKEN_FORMATS,
+    iso_kind,
+    missing_decoder,
+    refused_format,
+    signature_of,
+    taken_formats,
+)
 from handlers.image_modes import UnsupportedModeError, to_srgb
 from handlers.image_orientation import upright
 
@@ -107,8 +115,12 @@ def _open(handle: BinaryIO, head: bytes) -> Image.Image:
     try:
         if signature_of(head) == "JPEG":
             return JpegImagePlugin.jpeg_factory(handle)
-        return Image.open(handle)
+        return Image.open(handle, formats=taken_formats())
     except UnidentifiedImageError:
+        refused = refused_format(head)
+        if refused is not None:
+            taken = ", ".join(["JPEG", *TAKEN_FORMATS])
+            raise ImageRejectedError(f"{refused} file: not a format taken ({taken})") from None
         if signature_of(head) is None:
             raise ImageRejectedError("not an image: Pillow cannot identify it") from None
         raise ImageRejectedError(_damaged(head, "its format is not recognised")) from None

@@ -14,7 +14,7 @@ import importlib
 import importlib.util
 import threading
 
-from PIL import features
+from PIL import Image, features
 
 HEAD_BYTES = 32
 HEIF_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"heim", b"heis", b"hevm", b"mif1", b"msf1"})
@@ -30,6 +30,11 @@ SIGNATURES = (
     (b"II*\x00", "TIFF"),
     (b"MM\x00*", "TIFF"),
 )
+# The formats taken, beside JPEG and MPO (opened apart, see image_decoding): what screenshots,
+# photos, scans and frame grabs come in. Pillow knows some 40 more; they are refused by name,
+# EPS above all, which Pillow hands to Ghostscript, a PostScript interpreter, to decode.
+TAKEN_FORMATS = ("PNG", "GIF", "WEBP", "TIFF", "BMP", "AVIF", "HEIF", "JPEG2000", "PPM")
+JPEG_FORMATS = frozenset({"JPEG", "MPO"})
 
 
 class IsoKind(enum.Enum):
@@ -82,6 +87,26 @@ def signature_of(head: bytes) -> str | None:
 @functools.cache
 def _pillow_reads_avif() -> bool:
     return bool(features.check("avif"))
+
+
+def taken_formats() -> tuple[str, ...]:
+    """TAKEN_FORMATS that this Pillow can open (HEIF only once pillow-heif is registered)."""
+    Image.init()
+    return tuple(name for name in TAKEN_FORMATS if name in Image.OPEN)
+
+
+def refused_format(head: bytes) -> str | None:
+    """The name of a format Pillow knows and this module refuses, when the first bytes have
+    its signature; only the signature checks run, no plugin parses the file."""
+    Image.init()
+    prefix = head[:16]  # what Image.open hands the same checks
+    for name, (_, accept) in Image.OPEN.items():
+        if name in TAKEN_FORMATS or name in JPEG_FORMATS or accept is None:
+            continue
+        claimed = accept(prefix)
+        if claimed and not isinstance(claimed, str):
+            return name
+    return None
 
 
 class _HeifPlugin:

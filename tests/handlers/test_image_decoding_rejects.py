@@ -102,6 +102,19 @@ def test_a_text_file_named_jpg_is_not_an_image_and_not_echoed(tmp_path: Path) ->
     assert "secret" not in reason and "\x1b" not in reason
 
 
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        (b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 100 100\nshowpage\n", "EPS"),
+        (b"8BPS\x00\x01" + b"\x00" * 64, "PSD"),
+    ],
+)
+def test_a_format_not_taken_is_refused_by_name(tmp_path: Path, content: bytes, named: str) -> None:
+    # Pillow opens EPS with Ghostscript, a PostScript interpreter: never run on inbox files.
+    reason = rejection(write(tmp_path / "photo.jpg", content))
+    assert reason.startswith(f"{named} file: not a format taken (JPEG, PNG"), reason
+
+
 def test_a_1x1_picture_is_too_small(tmp_path: Path) -> None:
     Image.new("RGB", (1, 1)).save(tmp_path / "dot.png")
     assert rejection(tmp_path / "dot.png") == (
