@@ -1,7 +1,9 @@
 """One still image file to a normalised picture (H x W x 3 uint8 sRGB), or a clear rejection.
 
 `read_image` opens the file as every inbox file is opened (`open_inbox_file`: no FIFO, device
-or folder), then checks the size the header states before a pixel is decoded: a picture
+or folder) and takes JPEG, PNG, GIF, WebP, TIFF, BMP, AVIF, JPEG 2000 and PPM, and HEIC/HEIF
+when pillow-heif is installed (image_formats: another format is refused by name). It checks
+the size the header states before a pixel is decoded: a picture
 under `min_side` on a side, or over `max_pixels` in all (a decompression bomb: a few hundred
 kilobytes of PNG can state 50000x50000), is rejected undecoded. A large JPEG is decoded
 straight at 1/2, 1/4 or 1/8 of its size (`draft`), so a 20000x20000 photo costs the memory
@@ -50,6 +52,7 @@ PILLOW_FAILURES = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyEr
 ANIMATED_FORMATS = frozenset({"GIF", "WEBP", "PNG", "AVIF", "HEIF"})
 PAGED_FORMATS = frozenset({"TIFF"})
 SCALED_AS_THEY_ARE = frozenset({"RGB", "RGBA", "L", "LA", "CMYK"})
+REASON_LIMIT = 400  # a reason that names a path (a link's target) is cut there
 _BOMB_NUMBERS = re.compile(r"\((\d+) pixels\).*?limit of (\d+)")
 
 
@@ -74,11 +77,12 @@ class ImageRejectedError(RejectedInputError):
 
 
 def read_image(path: Path, limits: ImageLimits) -> DecodedImage:
+    """The picture in the file at `path`; ImageRejectedError when there is none to take."""
     try:
         with open_inbox_file(path) as opened:
             return _decode(opened.handle, limits)
     except UnusableFileError as exc:
-        raise ImageRejectedError(str(exc)) from exc
+        raise ImageRejectedError(shown(str(exc), REASON_LIMIT)) from exc
 
 
 def _decode(handle: BinaryIO, limits: ImageLimits) -> DecodedImage:

@@ -159,6 +159,18 @@ def test_a_fifo_is_rejected_without_waiting_for_a_writer(tmp_path: Path) -> None
     assert "FIFO" in rejection(tmp_path / "pipe.jpg")
 
 
+def test_a_loop_of_links_is_rejected(tmp_path: Path) -> None:
+    (tmp_path / "a.jpg").symlink_to(tmp_path / "b.jpg")
+    (tmp_path / "b.jpg").symlink_to(tmp_path / "a.jpg")
+    assert "symbolic links" in rejection(tmp_path / "a.jpg")
+
+
+def test_a_broken_links_target_is_shown_escaped(tmp_path: Path) -> None:
+    (tmp_path / "photo.jpg").symlink_to(tmp_path / "gone\x1b[2J.jpg")
+    reason = rejection(tmp_path / "photo.jpg")
+    assert "broken symbolic link" in reason and "\\x1b[2J" in reason
+
+
 def test_a_file_gone_is_no_verdict(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         read_image(tmp_path / "gone.jpg", LIMITS)
