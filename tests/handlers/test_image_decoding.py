@@ -92,8 +92,15 @@ def test_every_orientation_matches_pillows_exif_transpose(tmp_path: Path, orient
     assert np.array_equal(decoded.pixels, expected)
 
 
-def test_a_garbage_exif_block_leaves_the_photo_as_stored_with_a_note(tmp_path: Path) -> None:
-    jpeg = with_exif_block(noise_jpeg(96, 64), b"II*\x00\xff\xff\xff\x7f" + b"\x01" * 40)
+@pytest.mark.parametrize(
+    "payload",
+    [b"II*\x00\xff\xff\xff\x7f" + b"\x01" * 40, b"\xde\xad\xbe\xef" * 20],
+    ids=["tiff-header-bad-offset", "no-tiff-header"],
+)
+def test_a_garbage_exif_block_leaves_the_photo_as_stored_with_a_note(
+    tmp_path: Path, payload: bytes
+) -> None:
+    jpeg = with_exif_block(noise_jpeg(96, 64), payload)
     decoded = read_image(write(tmp_path / "odd.jpg", jpeg), LIMITS)
     assert decoded.pixels.shape == (64, 96, 3)
     assert any("EXIF unreadable" in note for note in decoded.notes), decoded.notes
