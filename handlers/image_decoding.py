@@ -14,7 +14,7 @@ What is decoded is made upright (EXIF orientation), turned into sRGB (embedded I
 CMYK, 16-bit, grey, palette) with transparency flattened onto white (see image_modes), and
 scaled so its longest side is at most `max_side`. An animated GIF, WebP or PNG gives its
 first frame, a multi-page TIFF its first page, each with a note. A file cut short is
-rejected, never padded with grey: Pillow's LOAD_TRUNCATED_IMAGES is read, never set, here.
+rejected, never padded with grey, even after face_recognition asked Pillow to (pillow_loading).
 A file that vanishes meanwhile raises FileNotFoundError, and an I/O error of the disk or the
 share (EIO...) its OSError, as no verdict on the picture: the caller retries or lets it go.
 """
@@ -46,6 +46,7 @@ from handlers.image_formats import (
 )
 from handlers.image_modes import UnsupportedModeError, to_srgb
 from handlers.image_orientation import upright
+from handlers.pillow_loading import strict_loading
 
 # What Pillow's plugins raise on damaged data: more than OSError, depending on where it breaks.
 PILLOW_FAILURES = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError)
@@ -96,7 +97,8 @@ def _decode(handle: BinaryIO, limits: ImageLimits) -> DecodedImage:
         with _open(handle, head) as image:
             width, height = image.size
             _check_size(image, limits)
-            image.load()
+            with strict_loading():
+                image.load()
             notes.extend(_frames_note(image))
             orientation = upright(image, notes)
             picture = _normalised(image, limits.max_side, notes)

@@ -7,7 +7,6 @@ it was computed.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -15,9 +14,10 @@ import cv2
 import imagehash
 import numpy as np
 import numpy.typing as npt
-from PIL import Image, ImageFile
+from PIL import Image
 
 from handlers.content_area import content_of
+from handlers.pillow_loading import strict_loading
 
 Grey = npt.NDArray[np.uint8]
 
@@ -25,7 +25,6 @@ Grey = npt.NDArray[np.uint8]
 WORKING_WIDTH = 320
 # A pixel within this many levels of the picture's median counts as part of a flat area.
 FLAT_TOLERANCE = 10
-_strict_loading = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -129,13 +128,7 @@ def rgb_of_file(path: str | BinaryIO) -> npt.NDArray[np.uint8]:
 
 def _picture_of_file(path: str | BinaryIO, mode: str) -> npt.NDArray[np.uint8]:
     try:
-        with _strict_loading, Image.open(path) as image:
-            # face_recognition switches Pillow to padding cut-short files with grey, for the
-            # whole process; a half-copied photo must fail here, not pass as a picture.
-            saved, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
-            try:
-                return np.asarray(image.convert(mode), dtype=np.uint8)
-            finally:
-                ImageFile.LOAD_TRUNCATED_IMAGES = saved
+        with strict_loading(), Image.open(path) as image:
+            return np.asarray(image.convert(mode), dtype=np.uint8)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ValueError(f"unreadable image: {exc}") from exc
