@@ -28,6 +28,14 @@ from handlers.image_measures import measure, working_grey
 from handlers.shots import CANDIDATES_FOLDER
 
 
+def video_range_luma(rgb: Picture) -> Picture:
+    """The picture's luma on a video's scale (black 16, white 235), as a movie's frames are
+    measured (their Y plane): `quality`'s brightness limits then mean the same for both, and
+    a frame grab of a movie measures as its frame did."""
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.uint16)
+    return np.asarray(16 + (grey * 219 + 127) // 255, dtype=np.uint8)
+
+
 @dataclass(frozen=True)
 class ReadImage:
     frame: str
@@ -98,8 +106,7 @@ class ImageProbeHandler:
 
     def _write(self, decoded: DecodedImage, image: SourceImage, folder: Path) -> Candidate:
         bgr: Picture = np.asarray(cv2.cvtColor(decoded.pixels, cv2.COLOR_RGB2BGR), np.uint8)
-        grey: Picture = np.asarray(cv2.cvtColor(decoded.pixels, cv2.COLOR_RGB2GRAY), np.uint8)
-        measures = measure(working_grey(grey))
+        measures = measure(working_grey(video_range_luma(decoded.pixels)))
         data = jpeg_bytes(bgr, self.jpeg_quality, f"the image {image.path.name}")
         write_bytes_atomic(folder / f"{image.frame}.jpg", data, durable=False)
         return Candidate(

@@ -146,3 +146,55 @@ def _dataset_rows(character: str) -> list[tuple[int, str]]:
         (row.movie_id, row.frame)
         for row in DatasetImageRow.select().join(Character).where(Character.name == character)
     ]
+
+
+def test_a_grab_of_a_movies_frame_is_its_duplicate_and_lineage_explains_a_photo(
+    daemon_factory: Callable[..., DaemonProcess],
+) -> None:
+    daemon = daemon_factory()
+    drop_hamilton_and_lin(daemon)
+    dropped = drop_johns(daemon)
+    assert daemon.run_once(timeout=300).returncode == 0
+    repo = daemon.repository()
+    try:
+        movie = next(m for m in repo.movies() if m.kind is SourceKind.MOVIE)
+        simm = _dataset_rows(PEOPLE[0])[0]
+        image = repo.image_of_frame(*simm)
+        assert image is not None
+    finally:
+        repo.close()
+    frame = sorted((daemon.library / "movies" / movie.key / "frames").glob("*.jpg"))[0]
+    grabs = daemon.inbox / "images" / "grabs"
+    grabs.mkdir()
+    shutil.copyfile(frame, grabs / "screenshot.jpg")  # a frame grab another tool made
+    assert daemon.run_once(timeout=300).returncode == 0
+
+    repo = daemon.repository()
+    try:
+        part = next(m for m in repo.movies() if m.name.startswith("grabs"))
+        (judged,) = repo.frames(part.id)
+    finally:
+        repo.close()
+    assert judged.verdict == "duplicate"
+    assert judged.reason is not None
+    assert judged.reason.startswith(f"near-duplicate of {movie.key}/{frame.stem} "), judged.reason
+
+    dataset_file = next(
+        (daemon.library / "characters" / PEOPLE[0] / "dataset").glob(f"*_{simm[1]}.jpg")
+    )
+    lineage = subprocess.run(
+        [sys.executable, "-m", "daemon.commands.cli", "lineage", str(dataset_file), "--config",
+         str(daemon.config), "--json"],
+        capture_output=True, check=False, cwd=daemon.root, text=True,
+    )  # fmt: skip
+    assert lineage.returncode == 0, lineage.stderr
+    source = json.loads(lineage.stdout)["source"]
+    assert source["kind"] == "images" and source["batch"] == "johns"
+    assert source["image_sha256"] == image.sha256 and image.sha256 in dropped[PEOPLE[0]]
+    assert source["image_path"] == str(image.path)
+    text = subprocess.run(
+        [sys.executable, "-m", "daemon.commands.cli", "lineage", str(dataset_file), "--config",
+         str(daemon.config)],
+        capture_output=True, check=False, cwd=daemon.root, text=True,
+    ).stdout  # fmt: skip
+    assert "image of batch johns" in text and image.path.name in text

@@ -47,7 +47,9 @@ class LineageRows(CaptionStore):
         """The dataset image whose row names `file` (relative to the library), and the rows
         it came from; None when no row names it."""
         row = (
-            DatasetImageRow.select(DatasetImageRow, Movie.id, Movie.sha256, Character.name)
+            DatasetImageRow.select(
+                DatasetImageRow, Movie.id, Movie.sha256, Movie.kind, Character.name
+            )
             .join(Movie)
             .switch(DatasetImageRow)
             .join(Character)
@@ -103,7 +105,9 @@ class LineageRows(CaptionStore):
     def frozen_sources(self, character: str) -> dict[str, FrozenSource]:
         """Where each of the character's dataset images came from, by its file name."""
         query = (
-            DatasetImageRow.select(DatasetImageRow.file, DatasetImageRow.frame, Movie.sha256)
+            DatasetImageRow.select(
+                DatasetImageRow.file, DatasetImageRow.frame, Movie.id, Movie.sha256, Movie.kind
+            )
             .join(Movie)
             .switch(DatasetImageRow)
             .join(Character)
@@ -116,7 +120,7 @@ class LineageRows(CaptionStore):
         the user moved or deleted it since, by the correction that says so."""
         file = f"characters/{character}/dataset/{name}"
         row = (
-            DatasetImageRow.select(DatasetImageRow.frame, Movie.sha256)
+            DatasetImageRow.select(DatasetImageRow.frame, Movie.id, Movie.sha256, Movie.kind)
             .join(Movie)
             .where(DatasetImageRow.file == file)
             .first()
@@ -124,7 +128,7 @@ class LineageRows(CaptionStore):
         if row is not None:
             return _frozen(row.movie, row.frame)
         moved = (
-            Correction.select(Correction.frame, Movie.sha256)
+            Correction.select(Correction.frame, Movie.id, Movie.sha256, Movie.kind)
             .join(Movie)
             .where((Correction.file_before == file) | (Correction.file_after == file))
             .order_by(Correction.id.desc())
