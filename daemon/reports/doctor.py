@@ -19,6 +19,7 @@ from daemon.intake.inbox import InboxLayout
 from daemon.reports.checks import INSTALL_HINT, Check, Level, hub_probe, summary_line
 from daemon.reports.embedder_checks import scene_embedder_check
 from daemon.reports.face_detector_checks import face_detector_check
+from daemon.reports.image_checks import image_formats_check
 from daemon.reports.provider_checks import caption_provider_checks
 from daemon.reports.training_checks import base_model_check, training_device_check
 from daemon.reports.web_checks import review_page_check
@@ -71,13 +72,14 @@ def run_doctor(config: Config, print_line: Callable[[str], None] = print) -> int
 def collect_checks(config: Config) -> Iterator[Check]:
     yield Check(Level.OK, "config", str(config.source or "built-in defaults (no config.yaml)"))
     layout = InboxLayout(config.inbox)
-    for folder in (layout.movies, layout.faces, config.library):
+    for folder in (layout.movies, layout.images, layout.faces, config.library):
         yield _folder_check(folder)
     yield _database_check(config.database_path)
     yield _disk_check(config.library, config.disk)
     for module, distribution, purpose in LIBRARIES:
         yield _library_check(module, distribution, purpose)
     yield _decoder_check()
+    yield image_formats_check()
     yield _face_models_check()
     yield face_detector_check(config.faces)
     hub = hub_probe()  # asked once, by whichever check needs it first

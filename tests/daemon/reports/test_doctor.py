@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -251,3 +252,16 @@ def test_a_named_face_detector_without_its_package_fails_with_the_fix() -> None:
     assert "bootstrap.py install" in named
     assert auto.startswith("warn | auto -> hog on cpu, passing over blazeface needs")
     assert "profiles and faces under about 40 px are missed" in auto
+
+
+def test_the_image_formats_read_here_are_named_and_a_missing_heif_decoder_is_a_warning(
+    config: Config,
+) -> None:
+    # pillow-heif is not installed here (nor by bootstrap.py): HEIC photos are set aside.
+    _, lines = doctor(config)
+    line = line_for(lines, "image formats")
+    assert importlib.util.find_spec("pillow_heif") is None
+    assert line.startswith("[warn] image formats: JPEG, PNG, GIF, WEBP, TIFF, BMP")
+    assert "not HEIC/HEIF: such photos in inbox/images/ are set aside" in line
+    assert any("pip install pillow-heif" in text for text in lines)
+    assert line_for(lines, f"folder {config.inbox / 'images'}").startswith("[  ok]")
