@@ -94,15 +94,25 @@ class QualityHandler:
     def _judge_all(self, job: MovieJob) -> QualityReport:
         chosen = job.result(FrameSelection).chosen
         median = job.result(ShotList).sharpness.median or 1.0
-        # An image batch's images are one second apart only as a convention: no minute cap.
-        cap = None if job.is_images else self.cap
         judged: list[JudgedFrame] = []
-        for minute in by_minute(chosen):
-            judged.extend(self._judge_minute(job.movie_key, minute, median, cap))
+        for group, cap in self._groups(job, chosen):
+            judged.extend(self._judge_minute(job.movie_key, group, median, cap))
             job.context.progress(0.8 * len(judged) / max(1, len(chosen)))
+        judged.sort(key=lambda frame: frame.seconds)
         kept = [j for j in judged if j.verdict is Verdict.KEPT]
         self._file(job.movie_dir, kept)
         return QualityReport(tuple(judged), len(kept), len(judged) - len(kept))
+
+    def _groups(
+        self, job: MovieJob, chosen: tuple[Candidate, ...]
+    ) -> list[tuple[tuple[Candidate, ...], MinuteCap | None]]:
+        """A movie's frames minute by minute, in time order, each minute under the cap. An
+        image batch's images at once, sharpest first, so of near-duplicate images (the same
+        photo defocused and sharp, or at 240p and 1080p) the sharpest is the one kept; their
+        one second apart is only a convention, so no minute cap."""
+        if job.is_images:
+            return [(tuple(sorted(chosen, key=lambda c: (-c.sharpness, c.seconds))), None)]
+        return [(minute, self.cap) for minute in by_minute(chosen)]
 
     def _judge_minute(
         self, movie: str, minute: tuple[Candidate, ...], median: float, cap: MinuteCap | None

@@ -130,3 +130,23 @@ def test_each_image_is_judged_against_its_batchs_median_and_no_minute_cap_applie
     verdicts = {f.name: f.verdict for f in quality.frames}
     assert verdicts[timestamp_name(40)] is Verdict.BLURRED
     assert quality.kept == 40, "40 distinct images within one 'minute' are all kept"
+
+
+def test_of_near_duplicate_images_the_sharpest_is_kept_whatever_their_order(
+    tmp_path: Path,
+) -> None:
+    pictures: dict[str, np.ndarray | bytes] = {f"{n}.jpg": textured(n) for n in range(6)}
+    pictures["soft copy.jpg"] = textured(50, blur=1.2)  # taken first, a little defocused
+    pictures["sharp.jpg"] = textured(50)
+    images = part(tmp_path / "inbox", pictures)
+    probe, _shots, _frames, quality = run_part(tmp_path, images)
+
+    assert isinstance(probe, ImageProbe) and isinstance(quality, QualityReport)
+    by_name = {image.frame: image.path.name for image in images}
+    verdicts = {by_name[f.name]: f.verdict for f in quality.frames}
+    soft = next(r for r in probe.read if by_name[r.frame] == "soft copy.jpg")
+    sharp = next(r for r in probe.read if by_name[r.frame] == "sharp.jpg")
+    assert soft.candidate.sharpness < sharp.candidate.sharpness
+    assert verdicts["sharp.jpg"] is Verdict.KEPT
+    assert verdicts["soft copy.jpg"] is Verdict.DUPLICATE
+    assert [f.seconds for f in quality.frames] == sorted(f.seconds for f in quality.frames)
