@@ -135,9 +135,10 @@ def test_a_folder_of_photos_fills_the_datasets_beside_a_movie_and_bad_files_go_a
     )
     batches = {b["batch"]: b for b in json.loads(status.stdout)["image_batches"]}
     johns = batches["johns"]
-    # The photos, the copy, and the three bad files probe set aside (the loop never got in).
-    assert johns["images"] == 2 * PHOTOS_EACH + 1 + 3
-    assert (johns["done"], johns["rejected"], johns["duplicates"]) == (2 * PHOTOS_EACH, 3, 1)
+    # The photos, the copy, the three bad files probe set aside, and the loop set aside as
+    # it came in.
+    assert johns["images"] == 2 * PHOTOS_EACH + 1 + 4
+    assert (johns["done"], johns["rejected"], johns["duplicates"]) == (2 * PHOTOS_EACH, 4, 1)
     assert (johns["in_parts"], johns["waiting"]) == (0, 0)
 
 

@@ -71,16 +71,19 @@ class ImageIntake:
             return
         if existing.state is ImageState.REJECTED:
             reason = f"identical to {existing.path.name}, rejected earlier: {existing.reason}"
-            self._reject(image.path, image.batch, reason)
+            self._reject(image.path, image.batch, reason, image.sha256)
             return
         reason = f"byte-identical to {existing.path}"
         self._repo.add_image(image, ImageState.DUPLICATE, reason)
         self._log.info("duplicate image skipped", same_as=str(existing.path), batch=image.batch)
 
-    def _reject(self, path: Path, batch: str, reason: str) -> None:
+    def _reject(self, path: Path, batch: str, reason: str, sha256: str = "") -> None:
         folder = self._settings.inbox.rejected / IMAGES_FOLDER
         moved = move_aside(path, folder / batch if batch else folder, reason)
         self._repo.forget_image(path)
+        # Kept as its batch's (its bytes unread when it could not be opened), so the batch's
+        # count in `bunny status` has every file that was dropped.
+        self._repo.add_image(NewImage(moved, sha256, batch, 0, 0), ImageState.REJECTED, reason)
         self._log.warning("image rejected", reason=reason, moved_to=str(moved))
 
 

@@ -160,7 +160,11 @@ class ImageLedger:
             in_parts = (ImageState.BATCHED, ImageState.DONE, ImageState.REJECTED)
             before = (
                 ImageRow.select()
-                .where(ImageRow.state.in_([s.value for s in in_parts]), ImageRow.batch == batch)
+                .where(
+                    ImageRow.state.in_([s.value for s in in_parts]),
+                    ImageRow.batch == batch,
+                    ImageRow.part.is_null(False),  # not those set aside as they came in
+                )
                 .count()
             )
             digest = hashlib.sha256(f"images\0{batch}\0".encode())
