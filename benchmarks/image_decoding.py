@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from benchmarks.fresh_peak import fresh_process_peak
 from benchmarks.printed_tables import heading, table
 from benchmarks.rounds import Spread, alternating, ratios, rounds_argument
 from handlers.image_decoding import ImageLimits, read_image
@@ -33,10 +33,6 @@ WIDTH, HEIGHT = 1920, 1080
 BIG_SIDE = 20_000
 CHILD = "--child"
 WAYS = ("imports", "read_image", "plain")
-ROOT = Path(__file__).resolve().parent.parent
-# As in benchmarks/peak_memory.py (not imported: it pulls the frame path's modules into the
-# children): Linux carries a parent's peak RSS over exec, so a bare interpreter starts them.
-LAUNCHER = "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"
 
 
 def write_photos(folder: Path, count: int) -> list[Path]:
@@ -110,20 +106,9 @@ def speed_section(paths: list[Path], rounds: int) -> None:
 
 def child_peak(way: str, path: Path) -> tuple[float, float]:
     """Peak RSS (MiB) and wall seconds of a fresh process reading `path` once that way."""
-    command = [sys.executable, "-m", "benchmarks.image_decoding", CHILD, way, str(path)]
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", LAUNCHER, *command],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
+    return fresh_process_peak(
+        [sys.executable, "-m", "benchmarks.image_decoding", CHILD, way, str(path)]
     )
-    seconds = time.perf_counter() - started
-    for line in done.stdout.splitlines():
-        if line.startswith("peak_rss_kib "):
-            return int(line.split()[1]) / 1024, seconds
-    raise RuntimeError(f"{command} failed:\n{done.stdout}{done.stderr}")
 
 
 def memory_section(photo: Path, big: Path) -> None:

@@ -12,23 +12,17 @@ from __future__ import annotations
 
 import importlib
 import resource
-import shlex
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from benchmarks.film_clips import Clip
 from benchmarks.frame_path import run_path
+from benchmarks.fresh_peak import fresh_process_peak
 from benchmarks.printed_tables import heading, table
 from daemon.config import Config, ShotsConfig
 from handlers.transnet import load_model
 
-ROOT = Path(__file__).resolve().parent.parent
-# Linux carries the spawning process's peak RSS over exec into the child's ru_maxrss, so the
-# measured children are started by a bare interpreter rather than by this much larger process.
-LAUNCHER = "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"
 IMPORTS_ONLY = "imports"
 TARGET_MEMORY_GROWTH = 1.10
 
@@ -55,20 +49,7 @@ def measure(clip: str, detector: str = "content") -> None:
 
 def child_peak_mib(target: str, detector: str = "content") -> tuple[float, float]:
     """The child's peak RSS in MiB and its wall seconds."""
-    command = [sys.executable, "-m", "benchmarks.peak_memory", target, detector]
-    started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-c", LAUNCHER, *command],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    seconds = time.perf_counter() - started
-    for line in result.stdout.splitlines():
-        if line.startswith("peak_rss_kib "):
-            return int(line.split()[1]) / 1024, seconds
-    raise RuntimeError(f"{shlex.join(command)} failed:\n{result.stdout}{result.stderr}")
+    return fresh_process_peak([sys.executable, "-m", "benchmarks.peak_memory", target, detector])
 
 
 def memory_section(short: Clip, long: Clip, detector: str = "content") -> None:

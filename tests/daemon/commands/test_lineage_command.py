@@ -4,9 +4,6 @@ argument gets a clear message and exit status 4, never a traceback."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,6 +15,7 @@ from daemon.config import Config, LogConfig, TrainingConfig
 from daemon.reports.lineage import image_lineage
 from daemon.repository import Repository
 from tests.conftest import HAMILTON, DaemonProcess, drop_hamilton_and_lin
+from tests.daemon.commands.test_cli_help import bunny
 from tests.daemon.reports.page_library import PageLibrary, build_library
 from tests.daemon.reports.test_lineage import CAPTION, FRAME, nino_image
 from tests.daemon.training.harness import Harness
@@ -35,20 +33,6 @@ def built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[PageLibra
         yield build_library(repo, tmp_path / "library")
     finally:
         repo.close()
-
-
-def bunny(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("BUNNY_CONFIG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "daemon.commands.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_text_and_json_of_an_image_given_three_ways(built: PageLibrary, tmp_path: Path) -> None:
