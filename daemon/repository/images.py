@@ -8,6 +8,7 @@ index: the cost of an image does not grow with the number already known.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -167,7 +168,7 @@ class ImageLedger:
                 )
                 .count()
             )
-            digest = hashlib.sha256(f"images\0{batch}\0".encode())
+            digest = hashlib.sha256(b"images\0" + os.fsencode(batch) + b"\0")  # any name
             for row in rows:
                 digest.update(row.sha256.encode())
             label = batch or "loose images"

@@ -1,0 +1,85 @@
+"""The image inbox as a hostile user and a long-running daemon meet it, through a real daemon:
+odd names, folders moved in whole or renamed mid-part, slow copies, a stop mid-part."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from daemon.store import ImageRow, ImageState, Movie, MovieState, SourceKind
+from tests.conftest import DaemonProcess
+
+FRAME_STAGES = ["probe", "shots", "frames", "quality"]  # no face worker: seconds, not tens
+
+
+def photo(path: Path, seed: int) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pixels = np.random.default_rng(seed).integers(0, 255, (64, 96, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(path, quality=90)
+    return path
+
+
+def bunny(daemon: DaemonProcess, *args: str) -> subprocess.CompletedProcess[bytes]:
+    command = [sys.executable, "-m", "daemon.commands.cli", *args, "--config", str(daemon.config)]
+    return subprocess.run(command, capture_output=True, check=False, cwd=daemon.root, timeout=60)
+
+
+def parts(daemon: DaemonProcess) -> list[tuple[str, MovieState]]:
+    repo = daemon.repository()
+    try:
+        rows = Movie.select().where(Movie.kind == SourceKind.IMAGES.value).order_by(Movie.id)
+        return [(row.name, MovieState(row.state)) for row in rows]
+    finally:
+        repo.close()
+
+
+def image_states(daemon: DaemonProcess) -> dict[str, ImageState]:
+    repo = daemon.repository()
+    try:
+        return {Path(row.path).name: ImageState(row.state) for row in ImageRow.select()}
+    finally:
+        repo.close()
+
+
+def test_odd_names_of_batches_and_images_end_done_or_aside_under_their_own_names(
+    daemon_factory: Callable[..., DaemonProcess],
+) -> None:
+    daemon = daemon_factory(pipeline={"stages": FRAME_STAGES}, after_done="move")
+    images = daemon.inbox / "images"
+    not_utf8 = os.fsdecode(b"latin \xe9\xff")  # a folder from an old Samba share
+    batches = [not_utf8, "caf\u00e9 \u202e\U0001f600", "ctl\x1b[31mred", "L" * 250]
+    bad_name = os.fsdecode(b"bad\x1b[2J\xfe\x07" + b"N" * 230 + b".jpg")
+    for number, batch in enumerate(batches):
+        photo(images / batch / "good.jpg", number)
+        (images / batch / bad_name).write_text(f"not a photo {number}\n", encoding="utf-8")
+        (images / batch / "sub").mkdir()
+        (images / batch / "sub" / "bad.jpg").write_text(f"nor this {number}\n", encoding="utf-8")
+
+    result = daemon.run_once(timeout=120)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")[-3000:]
+
+    assert [state for _, state in parts(daemon)] == [MovieState.DONE] * len(batches)
+    for batch in batches:
+        assert (daemon.inbox / "done" / "images" / batch / "good.jpg").is_file(), batch
+        rejected = daemon.inbox / "rejected" / "images" / batch
+        aside = sorted(p.name for p in rejected.rglob("*") if p.is_file())
+        assert len(aside) == 4, (batch, aside)  # the two files and their reasons
+        reasons = [p.read_bytes().decode("utf-8") for p in rejected.rglob("*.reason.txt")]
+        assert len(reasons) == 2 and not any("\x1b" in text for text in reasons), reasons
+        assert any("file: bad\\x1b[2J\\xfe\\x07NNN" in text for text in reasons), reasons
+        assert (rejected / "sub" / "bad.jpg").is_file(), batch
+        assert not any(p.is_file() for p in (images / batch).rglob("*")), batch
+
+    status = bunny(daemon, "status")
+    assert b"\x1b" not in status.stdout and b"\\x1b" in status.stdout
+    lines = bunny(daemon, "status", "--json").stdout
+    listed = {b["batch"]: b for b in json.loads(lines)["image_batches"]}
+    assert len(listed) == len(batches)
+    assert all((b["done"], b["rejected"]) == (1, 2) for b in listed.values()), listed
