@@ -37,6 +37,10 @@ def video_range_luma(rgb: Picture) -> Picture:
     return np.asarray(16 + (grey * 219 + 127) // 255, dtype=np.uint8)
 
 
+# Not a verdict on the picture: a file moved meanwhile is read in a later part (image_parts).
+FILE_GONE = "the file is gone"
+
+
 @dataclass(frozen=True)
 class ReadImage:
     frame: str
@@ -82,7 +86,7 @@ class ImageProbeHandler:
             except ImageRejectedError as exc:
                 unusable.append(_unusable(image, exc.reason))
             except FileNotFoundError:
-                unusable.append(_unusable(image, "the file is gone"))
+                unusable.append(_unusable(image, FILE_GONE))
             except Exception as exc:
                 if isinstance(exc, OSError) and is_transient(exc):
                     raise  # the share or the disk, not the image: the stage runs again

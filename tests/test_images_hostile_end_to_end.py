@@ -11,10 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from daemon.store import ImageRow, ImageState, Movie, MovieState, SourceKind
-from tests.conftest import DaemonProcess
+from tests.conftest import DaemonProcess, wait_for
 
 FRAME_STAGES = ["probe", "shots", "frames", "quality"]  # no face worker: seconds, not tens
 
@@ -83,3 +84,61 @@ def test_odd_names_of_batches_and_images_end_done_or_aside_under_their_own_names
     listed = {b["batch"]: b for b in json.loads(lines)["image_batches"]}
     assert len(listed) == len(batches)
     assert all((b["done"], b["rejected"]) == (1, 2) for b in listed.values()), listed
+
+
+def settled(daemon: DaemonProcess) -> bool:
+    """Every image done, set aside or a duplicate, and every part finished."""
+    repo = daemon.repository()
+    try:
+        busy = (ImageState.WAITING.value, ImageState.BATCHED.value)
+        images = ImageRow.select().count()
+        unsettled = ImageRow.select().where(ImageRow.state.in_(busy)).count()
+        running = Movie.select().where(Movie.state.not_in(["done", "rejected", "failed"])).count()
+        return images > 0 and unsettled == 0 and running == 0
+    finally:
+        repo.close()
+
+
+def part_running(daemon: DaemonProcess, stage: str) -> bool:
+    repo = daemon.repository()
+    try:
+        return Movie.select().where(Movie.state == "running", Movie.stage == stage).exists()
+    finally:
+        repo.close()
+
+
+@pytest.mark.parametrize(
+    ("quiet", "delay"),
+    [(1.0, 3.0), (3.0, 1.0)],
+    ids=["followed-before-probe-ends", "followed-after-probe-ends"],
+)
+def test_a_batch_folder_renamed_while_its_part_reads_it_is_read_in_the_next_part(
+    daemon_factory: Callable[..., DaemonProcess], quiet: float, delay: float
+) -> None:
+    daemon = daemon_factory(
+        pipeline={"stages": ["probe", "shots"], "stage_delay_seconds": delay},
+        watcher={"quiet_seconds": quiet},
+        after_done="move",
+    )
+    trip = daemon.inbox / "images" / "trip"
+    for number in range(3):
+        photo(trip / f"photo {number}.jpg", number)
+    daemon.start()
+    wait_for(lambda: part_running(daemon, "probe"), timeout=60)
+    (trip / "photo 0.jpg").unlink()  # deleted by the user: reported gone, the others go on
+    trip.rename(trip.with_name("trip renamed"))
+    images = daemon.inbox / "images"
+    # With `after_done: move` every photo leaves the inbox, done or set aside.
+    wait_for(lambda: settled(daemon) and not any(images.rglob("*.jpg")), timeout=60)
+
+    assert image_states(daemon) == {
+        "photo 0.jpg": ImageState.REJECTED,
+        "photo 1.jpg": ImageState.DONE,
+        "photo 2.jpg": ImageState.DONE,
+    }
+    assert [state for _, state in parts(daemon)] == [MovieState.DONE, MovieState.DONE]
+    done = daemon.inbox / "done" / "images"
+    assert sorted(p.name for p in done.rglob("*.jpg")) == ["photo 1.jpg", "photo 2.jpg"]
+    assert not (daemon.inbox / "rejected").exists() or not any(
+        (daemon.inbox / "rejected").rglob("*.jpg")
+    ), "a photo moved by its user is no reject"
