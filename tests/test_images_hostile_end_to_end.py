@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -142,3 +145,116 @@ def test_a_batch_folder_renamed_while_its_part_reads_it_is_read_in_the_next_part
     assert not (daemon.inbox / "rejected").exists() or not any(
         (daemon.inbox / "rejected").rglob("*.jpg")
     ), "a photo moved by its user is no reject"
+
+
+def test_a_folder_moved_in_whole_a_slow_copy_and_later_additions_make_whole_parts(
+    daemon_factory: Callable[..., DaemonProcess],
+) -> None:
+    daemon = daemon_factory(pipeline={"stages": FRAME_STAGES})
+    images = daemon.inbox / "images"
+    outside = daemon.root / "prepared" / "moved"
+    for number in range(3):
+        photo(outside / "deep" / f"photo {number}.jpg", number)
+    daemon.start()
+    wait_for(lambda: (daemon.library / "bunny.db").exists() and images.is_dir())
+    outside.rename(images / "moved")  # one folder event for three files
+    slow = images / "slow"
+    slow.mkdir()
+    for number in range(8):  # a copy that takes 8 s, one file a second
+        photo(slow / f"photo {number}.jpg", 10 + number)
+        time.sleep(1.0)
+    wait_for(lambda: settled(daemon) and len(parts(daemon)) == 2, timeout=60)
+    assert sorted(parts(daemon)) == [
+        ("moved (images 1-3)", MovieState.DONE),
+        ("slow (images 1-8)", MovieState.DONE),
+    ]
+
+    for number in range(8, 10):  # added once the batch is done: its next part
+        photo(slow / f"photo {number}.jpg", 10 + number)
+    wait_for(lambda: settled(daemon) and len(parts(daemon)) == 3, timeout=60)
+    assert parts(daemon)[-1] == ("slow (images 9-10)", MovieState.DONE)
+    repo = daemon.repository()
+    try:
+        assert [ImageState(row.state) for row in ImageRow.select()] == [ImageState.DONE] * 13
+    finally:
+        repo.close()
+
+
+@pytest.mark.parametrize("after_done", ["move", "keep"])
+def test_sigterm_mid_part_then_a_restart_reads_and_moves_each_image_once(
+    daemon_factory: Callable[..., DaemonProcess], after_done: str
+) -> None:
+    daemon = daemon_factory(
+        pipeline={"stages": FRAME_STAGES, "stage_delay_seconds": 1.5}, after_done=after_done
+    )
+    trip = daemon.inbox / "images" / "trip"
+    for number in range(3):
+        photo(trip / f"photo {number}.jpg", number)
+    (trip / "notes.jpg").write_text("not a photo\n", encoding="utf-8")
+    daemon.start()
+    wait_for(lambda: part_running(daemon, "shots"), timeout=60)  # probe done, notes set aside
+
+    report = json.loads(bunny(daemon, "status", "--json").stdout)
+    (batch,) = report["image_batches"]
+    assert (batch["batch"], batch["images"], batch["in_parts"], batch["rejected"]) == (
+        "trip", 4, 3, 1
+    )  # fmt: skip
+    (part,) = [m for m in report["movies"] if m["name"] == "trip (images 1-4)"]
+    assert (part["state"], part["stage"]) == ("running", "shots")
+
+    daemon.signal(signal.SIGTERM)
+    assert daemon.wait(timeout=30) == 0
+    assert parts(daemon) == [("trip (images 1-4)", MovieState.QUEUED)]
+    result = daemon.run_once(timeout=120)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")[-3000:]
+
+    assert parts(daemon) == [("trip (images 1-4)", MovieState.DONE)]
+    repo = daemon.repository()
+    try:
+        (movie,) = repo.movies()
+        names = [frame.name for frame in repo.frames(movie.id)]
+        assert len(names) == len(set(names)) == 3, names  # each photo once, no frame twice
+    finally:
+        repo.close()
+    assert sorted(image_states(daemon).values()) == [ImageState.DONE] * 3 + [ImageState.REJECTED]
+    where = daemon.inbox / "done" / "images" / "trip" if after_done == "move" else trip
+    assert sorted(p.name for p in where.glob("*.jpg")) == [f"photo {n}.jpg" for n in range(3)]
+    aside = sorted(p.name for p in (daemon.inbox / "rejected").rglob("*") if p.is_file())
+    assert aside == ["notes.jpg", "notes.jpg.reason.txt"]
+    rejected_lines = [e for e in daemon.log_entries() if e["event"] == "image rejected"]
+    assert len(rejected_lines) == 1, "set aside once, not again at the restart"
+
+
+def test_a_photo_in_two_batches_a_folder_dropped_twice_and_an_all_bad_batch(
+    daemon_factory: Callable[..., DaemonProcess],
+) -> None:
+    daemon = daemon_factory(pipeline={"stages": FRAME_STAGES}, after_done="keep")
+    images = daemon.inbox / "images"
+    first = [photo(daemon.root / "camera" / f"photo {n}.jpg", n) for n in range(2)]
+    shutil.copytree(daemon.root / "camera", images / "trip")
+    assert daemon.run_once(timeout=120).returncode == 0
+
+    for source in first:  # the same folder copied again over itself: new mtimes, same bytes
+        shutil.copyfile(source, images / "trip" / source.name)
+    (images / "again").mkdir()
+    shutil.copyfile(first[0], images / "again" / "same photo.jpg")
+    photo(images / "again" / "new photo.jpg", 7)
+    (images / "junk").mkdir()
+    for number in range(2):
+        (images / "junk" / f"bad {number}.jpg").write_text(f"no {number}\n", encoding="utf-8")
+    result = daemon.run_once(timeout=120)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")[-3000:]
+
+    assert sorted(parts(daemon)) == [
+        ("again (images 1-1)", MovieState.DONE),
+        ("junk (images 1-2)", MovieState.DONE),  # nothing usable in it: done, its files aside
+        ("trip (images 1-2)", MovieState.DONE),
+    ]
+    assert image_states(daemon) == {
+        "photo 0.jpg": ImageState.DONE,
+        "photo 1.jpg": ImageState.DONE,
+        "same photo.jpg": ImageState.DUPLICATE,
+        "new photo.jpg": ImageState.DONE,
+        "bad 0.jpg": ImageState.REJECTED,
+        "bad 1.jpg": ImageState.REJECTED,
+    }
