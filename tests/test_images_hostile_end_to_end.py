@@ -258,3 +258,30 @@ def test_a_photo_in_two_batches_a_folder_dropped_twice_and_an_all_bad_batch(
         "bad 0.jpg": ImageState.REJECTED,
         "bad 1.jpg": ImageState.REJECTED,
     }
+
+
+def test_bunny_retry_requeues_a_part_that_failed_and_it_ends_as_a_movie_does(
+    daemon_factory: Callable[..., DaemonProcess],
+) -> None:
+    daemon = daemon_factory(
+        pipeline={"stages": FRAME_STAGES, "retry_backoff_seconds": [0.2]}, after_done="move"
+    )
+    trip = daemon.inbox / "images" / "trip"
+    for number in range(2):
+        photo(trip / f"photo {number}.jpg", number)
+    (trip / "notes.jpg").write_text("not a photo\n", encoding="utf-8")
+    daemon.library.mkdir(parents=True)
+    (daemon.library / "movies").write_text("a file where the parts' folders go\n")
+    assert daemon.run_once(timeout=60).returncode == 1
+    assert parts(daemon) == [("trip (images 1-3)", MovieState.WAITING)]
+
+    (daemon.library / "movies").unlink()
+    retried = bunny(daemon, "retry")
+    assert retried.returncode == 0 and b"trip (images 1-3)" in retried.stdout
+    assert daemon.run_once(timeout=60).returncode == 0
+    assert parts(daemon) == [("trip (images 1-3)", MovieState.DONE)]
+    assert sorted(p.relative_to(daemon.inbox).as_posix() for p in daemon.inbox.rglob("*.jpg")) == [
+        "done/images/trip/photo 0.jpg",
+        "done/images/trip/photo 1.jpg",
+        "rejected/images/trip/notes.jpg",
+    ]
