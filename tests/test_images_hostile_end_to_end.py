@@ -285,3 +285,25 @@ def test_bunny_retry_requeues_a_part_that_failed_and_it_ends_as_a_movie_does(
         "done/images/trip/photo 1.jpg",
         "rejected/images/trip/notes.jpg",
     ]
+
+
+def test_a_batch_copied_under_temporary_names_slower_than_the_quiet_period_is_one_part(
+    daemon_factory: Callable[..., DaemonProcess],
+) -> None:
+    # rsync and many share clients write each file under a dot-name, then rename it: between
+    # two renames nothing of the batch is in the settle gate.
+    daemon = daemon_factory(pipeline={"stages": FRAME_STAGES})
+    made = [photo(daemon.root / "camera" / f"photo {n}.jpg", n).read_bytes() for n in range(4)]
+    slow = daemon.inbox / "images" / "slow"
+    slow.mkdir(parents=True)
+    daemon.start()
+    for number, data in enumerate(made):
+        partial = slow / f".photo {number}.jpg.Xa3k"
+        with partial.open("wb") as out:
+            for start in range(0, len(data), len(data) // 5 + 1):  # 2.5 s a file
+                out.write(data[start : start + len(data) // 5 + 1])
+                out.flush()
+                time.sleep(0.5)
+        partial.rename(slow / f"photo {number}.jpg")
+    wait_for(lambda: settled(daemon) and len(image_states(daemon)) == len(made), timeout=60)
+    assert parts(daemon) == [("slow (images 1-4)", MovieState.DONE)]
