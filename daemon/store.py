@@ -142,7 +142,9 @@ class ImageRow(BaseModel):
     id = pw.AutoField()
     sha256 = pw.CharField(max_length=64, index=True)
     path = PathField(unique=True)
-    batch = PrintableTextField()  # the folder dropped into inbox/images/ ("" for loose images)
+    # The folder dropped into inbox/images/ ("" for loose images), its name kept exactly: it
+    # names the folders its images go to in done/ and rejected/ (shown escaped, as paths are).
+    batch = PathField()
     size = pw.BigIntegerField()
     mtime_ns = pw.BigIntegerField()
     state = pw.CharField()

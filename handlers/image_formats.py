@@ -12,6 +12,7 @@ import enum
 import functools
 import importlib
 import importlib.util
+import struct
 import threading
 
 from PIL import Image, features
@@ -103,7 +104,10 @@ def refused_format(head: bytes) -> str | None:
     for name, (_, accept) in Image.OPEN.items():
         if name in TAKEN_FORMATS or name in JPEG_FORMATS or accept is None:
             continue
-        claimed = accept(prefix)
+        try:
+            claimed = accept(prefix)
+        except struct.error:  # DIB's check unpacks 4 bytes of a shorter file, as Image.open
+            continue  # hands them too (and ignores the error)
         if claimed and not isinstance(claimed, str):
             return name
     return None

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from daemon.atomic import write_bytes_atomic
+from daemon.display_text import REASON_LIMIT, printable, shown
 from daemon.failure_policy import is_transient
 from handlers.base import MovieJob, SourceImage
 from handlers.frame_capture import Candidate, CandidateRole
@@ -36,6 +37,10 @@ def video_range_luma(rgb: Picture) -> Picture:
     return np.asarray(16 + (grey * 219 + 127) // 255, dtype=np.uint8)
 
 
+# Not a verdict on the picture: a file moved meanwhile is read in a later part (image_parts).
+FILE_GONE = "the file is gone"
+
+
 @dataclass(frozen=True)
 class ReadImage:
     frame: str
@@ -49,7 +54,7 @@ class ReadImage:
 @dataclass(frozen=True)
 class UnusableImage:
     frame: str
-    path: str
+    path: str  # for people (the log, movie.json): a name that is not UTF-8 escaped
     reason: str
 
 
@@ -79,14 +84,14 @@ class ImageProbeHandler:
             try:
                 read.append(self._read(image, folder))
             except ImageRejectedError as exc:
-                unusable.append(UnusableImage(image.frame, str(image.path), exc.reason))
+                unusable.append(_unusable(image, exc.reason))
             except FileNotFoundError:
-                unusable.append(UnusableImage(image.frame, str(image.path), "the file is gone"))
+                unusable.append(_unusable(image, FILE_GONE))
             except Exception as exc:
                 if isinstance(exc, OSError) and is_transient(exc):
                     raise  # the share or the disk, not the image: the stage runs again
                 reason = f"cannot be read as an image: {type(exc).__name__}: {exc}"
-                unusable.append(UnusableImage(image.frame, str(image.path), reason))
+                unusable.append(_unusable(image, reason))
             job.context.progress((done + 1) / len(job.images))
         for item in unusable:
             job.context.log.warning("image unusable", image=item.path, reason=item.reason)
@@ -119,3 +124,8 @@ class ImageProbeHandler:
             flat_fraction=measures.flat_fraction,
             phash=measures.phash,
         )
+
+
+def _unusable(image: SourceImage, reason: str) -> UnusableImage:
+    # Escaped: movie.json is UTF-8, and a file named on an old Samba share is not.
+    return UnusableImage(image.frame, printable(image.path), shown(reason, REASON_LIMIT))

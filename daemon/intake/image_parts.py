@@ -19,7 +19,7 @@ from daemon.repository import MovieRecord, Repository
 from daemon.repository.images import ImageRecord, source_image
 from daemon.store import ImageState
 from handlers.base import SourceImage
-from handlers.image_probe import ImageProbe
+from handlers.image_probe import FILE_GONE, ImageProbe
 
 IMAGES_FOLDER = "images"
 
@@ -42,6 +42,12 @@ class ImagePartFiles:
         for image in self._repo.part_images(part.id):
             reason = reasons.get(image.frame or "")
             if reason is None or image.state is ImageState.REJECTED:
+                continue
+            if reason == FILE_GONE and _still_there(image.path):
+                # Moved while the part read it (its folder renamed), and followed by the
+                # intake: a later part reads it where it is now.
+                self._repo.wait_again(image.id)
+                self._log.info("image moved while its part read it", image=str(image.path))
                 continue
             moved = self._move(image, self._inbox.rejected, reason)
             self._repo.settle_image(image.id, ImageState.REJECTED, moved, reason)

@@ -23,6 +23,7 @@ from daemon.intake.movies import IntakeSettings
 from daemon.repository import Repository
 from daemon.repository.images import NewImage
 from daemon.store import ImageState
+from handlers.image_probe import FILE_GONE
 
 
 class ImageIntake:
@@ -68,6 +69,8 @@ class ImageIntake:
         if existing.path == image.path or not _still_there(existing.path):
             # The same file touched, or the known copy moved here: follow it, no new image.
             self._repo.follow_image(existing.id, image)
+            if existing.state is ImageState.REJECTED and existing.reason == FILE_GONE:
+                self._repo.wait_again(existing.id)  # it was moved while its part read it
             return
         if existing.state is ImageState.REJECTED:
             reason = f"identical to {existing.path.name}, rejected earlier: {existing.reason}"

@@ -16,6 +16,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
 from daemon.intake.inbox import is_temporary_name
+from daemon.intake.partial_copies import PartialCopies
 from daemon.intake.settle import SettleGate
 from daemon.intake.unreadable import UnreadableNotices
 
@@ -43,11 +44,14 @@ class InboxWatcher:
         temp_suffixes: tuple[str, ...],
         unreadable: UnreadableNotices | None = None,
         offer_links_in: Path | None = None,
+        partial: PartialCopies | None = None,
     ) -> None:
         """`offer_links_in`: below this folder a link to a folder is offered too, to be set
-        aside with its reason (inbox/images/, where folders are dropped)."""
+        aside with its reason (inbox/images/, where folders are dropped); `partial`: told of
+        the files written under a temporary name."""
         self.folders = list(folders)
         self._offer_links_in = offer_links_in
+        self._partial = partial
         self._gate = gate
         self._temp_suffixes = temp_suffixes
         self._unreadable = unreadable or UnreadableNotices()
@@ -70,6 +74,8 @@ class InboxWatcher:
     def offer(self, path: Path) -> None:
         if not is_temporary_name(path, self._temp_suffixes):
             self._gate.observe(path)
+        elif self._partial is not None:
+            self._partial.written(path)
 
     def folder_arrived(self, path: Path) -> None:
         if not path.is_symlink():

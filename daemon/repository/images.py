@@ -8,6 +8,8 @@ index: the cost of an image does not grow with the number already known.
 from __future__ import annotations
 
 import hashlib
+import os
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -167,9 +169,12 @@ class ImageLedger:
                 )
                 .count()
             )
-            digest = hashlib.sha256(f"images\0{batch}\0".encode())
+            digest = hashlib.sha256(b"images\0" + os.fsencode(batch) + b"\0")  # any name
             for row in rows:
                 digest.update(row.sha256.encode())
+            # The key names the part's library folder: never an earlier part's, even of the
+            # same images (taken again after they moved while that part read them).
+            digest.update(uuid.uuid4().bytes)
             label = batch or "loose images"
             part = Movie.create(
                 sha256=digest.hexdigest(),
@@ -183,6 +188,18 @@ class ImageLedger:
                     state=ImageState.BATCHED.value, part=part.id, frame=timestamp_name(number)
                 ).where(ImageRow.id == row.id).execute()
         return movie_record(part)
+
+    def wait_again(self, image_id: int) -> None:
+        """An image of a part that moved while the part read it: out of the part, it waits
+        for the next one of its batch."""
+        ImageRow.update(
+            state=ImageState.WAITING.value,
+            part=None,
+            frame=None,
+            reason=None,
+            moving_to=None,
+            settled_at=utcnow(),
+        ).where(ImageRow.id == image_id).execute()
 
     def part_images(self, part_id: int) -> list[ImageRecord]:
         rows = ImageRow.select().where(ImageRow.part == part_id).order_by(ImageRow.frame)

@@ -19,6 +19,7 @@ from daemon.intake.image_batches import BatchSettings, ImageBatcher
 from daemon.intake.images import ImageIntake
 from daemon.intake.inbox import InboxLayout
 from daemon.intake.movies import IntakeSettings, MovieIntake
+from daemon.intake.partial_copies import PartialCopies
 from daemon.intake.settle import SettleGate
 from daemon.intake.unreadable import UnreadableNotices
 from daemon.intake.watcher import InboxWatcher
@@ -102,12 +103,14 @@ class Daemon:
             self._log.info("resuming a movie left running", movie=movie.key, stage=movie.stage)
         unreadable = UnreadableNotices()
         gate = SettleGate(config.watcher.quiet_seconds, unreadable=unreadable)
+        partial = PartialCopies(config.watcher.quiet_seconds)
         watcher = InboxWatcher(
             [self.layout.movies, self.layout.images, self.layout.faces],
             gate,
             config.watcher.temp_suffixes,
             unreadable,
             offer_links_in=self.layout.images,
+            partial=partial,
         )
         intake_settings = IntakeSettings(self.layout, config.watcher.follow_symlinks)
         intake = MovieIntake(repo, intake_settings, self.stop_event)
@@ -118,7 +121,7 @@ class Daemon:
             BatchSettings(
                 self.layout.images, config.images.part_size, config.watcher.quiet_seconds
             ),
-            lambda: [*gate.pending_paths(), *takers.pending_paths()],
+            lambda: [*gate.pending_paths(), *takers.pending_paths(), *partial.arriving()],
             self._wake.set,
         )
         book = ReferenceBook()

@@ -148,6 +148,13 @@ def test_an_empty_file_is_rejected(tmp_path: Path) -> None:
     assert "empty" in rejection(write(tmp_path / "empty.png", b""))
 
 
+@pytest.mark.parametrize("content", [b"x", b"no", b"abc"])
+def test_a_file_of_a_few_bytes_is_not_an_image(tmp_path: Path, content: bytes) -> None:
+    assert rejection(write(tmp_path / "tiny.jpg", content)) == (
+        "not an image: Pillow cannot identify it"
+    )
+
+
 def test_a_folder_is_rejected(tmp_path: Path) -> None:
     (tmp_path / "album.jpg").mkdir()
     assert "folder" in rejection(tmp_path / "album.jpg")
