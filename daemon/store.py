@@ -141,7 +141,9 @@ class ImageRow(BaseModel):
 
     id = pw.AutoField()
     sha256 = pw.CharField(max_length=64, index=True)
-    path = PathField(unique=True)
+    # Not unique: a part keeps its row (its frames' lineage) when the user replaces the file
+    # at that path, which comes in again as a new image.
+    path = PathField(index=True)
     # The folder dropped into inbox/images/ ("" for loose images), its name kept exactly: it
     # names the folders its images go to in done/ and rejected/ (shown escaped, as paths are).
     batch = PathField()

@@ -85,6 +85,7 @@ class SourceImage:
     path: Path
     frame: str
     seconds: float
+    sha256: str = ""  # what the file held when it was taken ("": not checked)
 
 
 @dataclass(frozen=True)

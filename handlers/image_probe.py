@@ -21,6 +21,7 @@ import numpy as np
 from daemon.atomic import write_bytes_atomic
 from daemon.display_text import REASON_LIMIT, printable, shown
 from daemon.failure_policy import is_transient
+from daemon.intake.inbox_open import UnusableFileError, open_inbox_file, sha256_of_handle
 from handlers.base import MovieJob, SourceImage
 from handlers.frame_capture import Candidate, CandidateRole
 from handlers.frame_files import Picture, jpeg_bytes
@@ -37,8 +38,10 @@ def video_range_luma(rgb: Picture) -> Picture:
     return np.asarray(16 + (grey * 219 + 127) // 255, dtype=np.uint8)
 
 
-# Not a verdict on the picture: a file moved meanwhile is read in a later part (image_parts).
+# Not verdicts on the picture: a file moved meanwhile is read in a later part, and a file
+# replaced meanwhile comes in again as a new image (image_parts).
 FILE_GONE = "the file is gone"
+FILE_REPLACED = "replaced by another file before it was read: that one is taken as a new image"
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ class ImageProbeHandler:
         return ImageProbe(tuple(read), tuple(unusable))
 
     def _read(self, image: SourceImage, folder: Path) -> ReadImage:
+        if image.sha256 and _sha256_of(image.path) != image.sha256:
+            raise ImageRejectedError(FILE_REPLACED)
         decoded = read_image(image.path, self.limits)
         candidate = self._write(decoded, image, folder)
         return ReadImage(
@@ -124,6 +129,14 @@ class ImageProbeHandler:
             flat_fraction=measures.flat_fraction,
             phash=measures.phash,
         )
+
+
+def _sha256_of(path: Path) -> str:
+    try:
+        with open_inbox_file(path) as opened:
+            return sha256_of_handle(opened.handle)
+    except UnusableFileError as exc:
+        raise ImageRejectedError(str(exc)) from None
 
 
 def _unusable(image: SourceImage, reason: str) -> UnusableImage:

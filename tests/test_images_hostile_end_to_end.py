@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 
 from daemon.store import ImageRow, ImageState, Movie, MovieState, SourceKind
+from handlers.image_probe import FILE_REPLACED
 from tests.conftest import DaemonProcess, wait_for
 
 FRAME_STAGES = ["probe", "shots", "frames", "quality"]  # no face worker: seconds, not tens
@@ -307,3 +308,35 @@ def test_a_batch_copied_under_temporary_names_slower_than_the_quiet_period_is_on
         partial.rename(slow / f"photo {number}.jpg")
     wait_for(lambda: settled(daemon) and len(image_states(daemon)) == len(made), timeout=60)
     assert parts(daemon) == [("slow (images 1-4)", MovieState.DONE)]
+
+
+def test_a_photo_replaced_mid_part_or_edited_after_keeps_each_version_and_its_lineage(
+    daemon_factory: Callable[..., DaemonProcess],
+) -> None:
+    daemon = daemon_factory(
+        pipeline={"stages": FRAME_STAGES, "stage_delay_seconds": 2.0},
+        watcher={"quiet_seconds": 0.5},
+    )
+    trip = daemon.inbox / "images" / "trip"
+    first = photo(trip / "p1.jpg", 1)
+    photo(trip / "p2.jpg", 2)
+    daemon.start()
+    wait_for(lambda: part_running(daemon, "probe"), timeout=60)
+    photo(first, 11)  # replaced by the user while its part waits to read it
+    wait_for(lambda: settled(daemon) and len(parts(daemon)) == 2, timeout=60)
+    photo(first, 12)  # edited again, in place, after it was processed
+    wait_for(lambda: settled(daemon) and len(parts(daemon)) == 3, timeout=60)
+
+    repo = daemon.repository()
+    try:
+        rows = list(ImageRow.select().where(ImageRow.path == str(first)).order_by(ImageRow.id))
+        states = [(ImageState(row.state), row.reason) for row in rows]
+        kept = {row.sha256 for row in rows if row.state == ImageState.DONE.value}
+        frames = [f for m in repo.movies() for f in repo.frames(m.id)]
+    finally:
+        repo.close()
+    assert states[0] == (ImageState.REJECTED, FILE_REPLACED), "the first version was never read"
+    assert [s for s, _ in states[1:]] == [ImageState.DONE, ImageState.DONE], states
+    assert len(kept) == 2, "the second and third versions, each with its own bytes"
+    assert all(f.verdict == "kept" for f in frames), [f.reason for f in frames]
+    assert len(frames) == 3, "p2, then each later version of p1 once: nothing read twice"

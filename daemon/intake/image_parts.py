@@ -19,7 +19,7 @@ from daemon.repository import MovieRecord, Repository
 from daemon.repository.images import ImageRecord, source_image
 from daemon.store import ImageState
 from handlers.base import SourceImage
-from handlers.image_probe import FILE_GONE, ImageProbe
+from handlers.image_probe import FILE_GONE, FILE_REPLACED, ImageProbe
 
 IMAGES_FOLDER = "images"
 
@@ -48,6 +48,10 @@ class ImagePartFiles:
                 # intake: a later part reads it where it is now.
                 self._repo.wait_again(image.id)
                 self._log.info("image moved while its part read it", image=str(image.path))
+                continue
+            if reason == FILE_REPLACED:
+                # The file at its path is another image now, taken by the intake on its own.
+                self._repo.settle_image(image.id, ImageState.REJECTED, image.path, reason)
                 continue
             moved = self._move(image, self._inbox.rejected, reason)
             self._repo.settle_image(image.id, ImageState.REJECTED, moved, reason)

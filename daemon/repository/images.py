@@ -88,12 +88,19 @@ def image_record(row: ImageRow) -> ImageRecord:
 
 def source_image(record: ImageRecord, number: int) -> SourceImage:
     """The `number`th image of a part, as its stages see it: a frame `number` seconds in."""
-    return SourceImage(record.path, timestamp_name(number), float(number))
+    return SourceImage(record.path, timestamp_name(number), float(number), record.sha256)
+
+
+def _outside_parts(path: Path) -> pw.Expression:
+    """The rows at `path` that no part holds: a part's rows stay, its frames' lineage."""
+    return (ImageRow.path == str(path)) & ImageRow.part.is_null()
 
 
 class ImageLedger:
     def image_at(self, path: Path) -> ImageRecord | None:
-        row = ImageRow.get_or_none(ImageRow.path == str(path))
+        row = (
+            ImageRow.select().where(ImageRow.path == str(path)).order_by(ImageRow.id.desc()).first()
+        )
         return image_record(row) if row else None
 
     def image_by_sha(self, sha256: str) -> ImageRecord | None:
@@ -111,7 +118,7 @@ class ImageLedger:
     ) -> ImageRecord:
         """Records a settled image (replacing what was known at its path)."""
         with database.atomic():
-            ImageRow.delete().where(ImageRow.path == str(image.path)).execute()
+            ImageRow.delete().where(_outside_parts(image.path)).execute()
             row = ImageRow.create(
                 sha256=image.sha256,
                 path=str(image.path),
@@ -126,15 +133,13 @@ class ImageLedger:
     def follow_image(self, image_id: int, image: NewImage) -> None:
         """A known image seen at `image.path` (touched, or moved there): the same image."""
         with database.atomic():
-            ImageRow.delete().where(
-                ImageRow.path == str(image.path), ImageRow.id != image_id
-            ).execute()
+            ImageRow.delete().where(_outside_parts(image.path), ImageRow.id != image_id).execute()
             ImageRow.update(path=str(image.path), size=image.size, mtime_ns=image.mtime_ns).where(
                 ImageRow.id == image_id
             ).execute()
 
     def forget_image(self, path: Path) -> None:
-        ImageRow.delete().where(ImageRow.path == str(path)).execute()
+        ImageRow.delete().where(_outside_parts(path)).execute()
 
     def waiting_batches(self) -> list[WaitingBatch]:
         rows = cast(
@@ -218,7 +223,6 @@ class ImageLedger:
     ) -> None:
         """An image of a part done or set aside, at the path it now has (a move ended)."""
         with database.atomic():
-            ImageRow.delete().where(ImageRow.path == str(path), ImageRow.id != image_id).execute()
             ImageRow.update(state=state.value, path=str(path), reason=reason, moving_to=None).where(
                 ImageRow.id == image_id
             ).execute()
