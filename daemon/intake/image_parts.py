@@ -16,7 +16,7 @@ import structlog
 
 from daemon.intake.inbox import InboxLayout, free_place, move_to_place
 from daemon.repository import MovieRecord, Repository
-from daemon.repository.images import ImageRecord, source_image
+from daemon.repository.image_records import ImageRecord, source_image
 from daemon.store import ImageState
 from handlers.base import SourceImage
 from handlers.image_probe import FILE_GONE, FILE_REPLACED, ImageProbe

@@ -21,7 +21,7 @@ from daemon.intake.inbox import move_aside
 from daemon.intake.inbox_open import UnusableFileError, open_inbox_file, sha256_of_handle
 from daemon.intake.movies import IntakeSettings
 from daemon.repository import Repository
-from daemon.repository.images import NewImage
+from daemon.repository.image_records import NewImage
 from daemon.store import ImageState
 from handlers.image_probe import FILE_GONE
 

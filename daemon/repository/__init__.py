@@ -39,6 +39,7 @@ from daemon.repository.face_review_records import (
     ReviewChange,
     ReviewRecord,
 )
+from daemon.repository.image_parts import PartLedger
 from daemon.repository.images import ImageLedger
 from daemon.repository.lineage_records import (
     ImageRows,
@@ -155,6 +156,7 @@ class Repository(
     TrainingLedger,
     DaemonStateStore,
     ImageLedger,
+    PartLedger,
 ):
     def __init__(self, path: Path, read_only: bool = False) -> None:
         """`read_only`: for the commands that only look (status, characters...): they work

@@ -11,7 +11,7 @@ import peewee as pw
 
 from daemon.repository.captions import CaptionStore
 from daemon.repository.corrections import correction_entry
-from daemon.repository.images import ImageRecord, image_record
+from daemon.repository.image_records import ImageRecord, image_record
 from daemon.repository.lineage_records import (
     ImageRows,
     LineageFace,

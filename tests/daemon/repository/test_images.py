@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from daemon.repository import Repository
-from daemon.repository.images import NewImage
+from daemon.repository.image_records import NewImage
 from daemon.store import ImageState
 
 KNOWN_IMAGES = 3000
