@@ -20,7 +20,9 @@ def render_lineage(lineage: Lineage) -> str:
         _line("character", shown(lineage.character)),
         *_source_lines(lineage.source),
     ]
-    if lineage.shot is not None:
+    if lineage.shot is not None and lineage.source.kind is SourceKind.IMAGES:
+        lines.append(_line("shot", f"{lineage.shot.number}: the image alone"))
+    elif lineage.shot is not None:
         shot = lineage.shot
         lines.append(_line("shot", f"{shot.number}: {shot.start_seconds:.3f}-"
                      f"{shot.end_seconds:.3f} s, {shot.kind.value}"))  # fmt: skip
@@ -63,16 +65,15 @@ def _clock(seconds: float | None) -> str:
 
 
 def _source_lines(source: Source) -> list[str]:
-    lines = [_line("source", _source_brief(source))]
-    if source.movie_sha256:
-        lines.append(_line("", f"sha256 {source.movie_sha256}"))
-    if source.movie_path:
-        lines.append(_line("", f"path {shown(source.movie_path, REASON_LIMIT)}"))
-    if source.image_path:
-        lines.append(_line("", f"image {shown(source.image_path, REASON_LIMIT)}"))
-    if source.image_sha256:
-        lines.append(_line("", f"image sha256 {source.image_sha256}"))
-    return lines
+    if source.kind is SourceKind.IMAGES:
+        # A part's own sha256 says nothing to a person; its folder is the batch's.
+        facts = [("batch folder", source.movie_path), ("image", source.image_path),
+                 ("image sha256", source.image_sha256)]  # fmt: skip
+    else:
+        facts = [("sha256", source.movie_sha256), ("path", source.movie_path)]
+    return [_line("source", _source_brief(source))] + [
+        _line("", f"{label} {shown(value, REASON_LIMIT)}") for label, value in facts if value
+    ]
 
 
 def _source_brief(source: Source) -> str:
