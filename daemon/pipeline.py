@@ -177,7 +177,7 @@ class Pipeline:
         started = time.monotonic()
         try:
             self._delay_for_testing(context)
-            if not images:  # a part's images are each checked as probe opens them
+            if movie.kind is SourceKind.MOVIE:  # a part's images: checked as probe opens each
                 _check_still_usable(movie.path)
             result = handler.run(job)
         except StageCancelledError:

@@ -75,6 +75,12 @@ def timestamp_name(seconds: float) -> str:
     return f"{hours:02d}-{minutes:02d}-{rest // 1000:02d}.{rest % 1000:03d}"
 
 
+def timestamp_seconds(name: str) -> float:
+    """The seconds a `timestamp_name` stands for."""
+    hours, minutes, seconds = name.split("-")
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
 @dataclass
 class ShotReservoir:
     start: float

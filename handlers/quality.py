@@ -126,8 +126,10 @@ class QualityHandler:
                 self.index.add(candidate.phash, IndexedFrame(movie, candidate.seconds))
             judged.append(_judged(candidate, median, verdict, reason, twin))
         distinct = [c for c, j in zip(minute, judged, strict=True) if j.verdict is Verdict.KEPT]
-        left_out = cap.left_out(distinct) if cap else frozenset()
-        if not left_out or cap is None:
+        if cap is None:
+            return judged
+        left_out = cap.left_out(distinct)
+        if not left_out:
             return judged
         reason = cap.reason(len(distinct), minute_of(minute[0]))
         for candidate in distinct:

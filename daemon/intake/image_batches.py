@@ -16,6 +16,7 @@ from pathlib import Path
 
 import structlog
 
+from daemon.intake.image_parts import batch_folder
 from daemon.intake.images import batch_of
 from daemon.repository import Repository
 from daemon.store import utcnow
@@ -53,7 +54,7 @@ class ImageBatcher:
         for waiting in self._repo.waiting_batches():
             if waiting.batch in arriving or waiting.last_settled_at > settled_before:
                 continue
-            folder = root / waiting.batch if waiting.batch else root
+            folder = batch_folder(root, waiting.batch)
             while part := self._repo.form_part(waiting.batch, folder, self._settings.part_size):
                 formed += 1
                 self._log.info("image part queued", batch=waiting.batch, part=part.name)

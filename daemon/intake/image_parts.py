@@ -14,7 +14,7 @@ from pathlib import Path
 
 import structlog
 
-from daemon.intake.inbox import InboxLayout, free_place, move_to_place
+from daemon.intake.inbox import InboxLayout, free_place, is_present, move_to_place
 from daemon.repository import MovieRecord, Repository
 from daemon.repository.image_records import ImageRecord, source_image
 from daemon.store import ImageState
@@ -32,10 +32,7 @@ class ImagePartFiles:
         self._log = structlog.get_logger("images")
 
     def images(self, part: MovieRecord) -> tuple[SourceImage, ...]:
-        return tuple(
-            source_image(image, number)
-            for number, image in enumerate(self._repo.part_images(part.id))
-        )
+        return tuple(source_image(image) for image in self._repo.part_images(part.id))
 
     def set_aside(self, part: MovieRecord, probe: ImageProbe) -> None:
         reasons = {item.frame: item.reason for item in probe.unusable}
@@ -43,7 +40,7 @@ class ImagePartFiles:
             reason = reasons.get(image.frame or "")
             if reason is None or image.state is ImageState.REJECTED:
                 continue
-            if reason == FILE_GONE and _still_there(image.path):
+            if reason == FILE_GONE and is_present(image.path):
                 # Moved while the part read it (its folder renamed), and followed by the
                 # intake: a later part reads it where it is now.
                 self._repo.wait_again(image.id)
@@ -62,14 +59,14 @@ class ImagePartFiles:
             if image.state is not ImageState.BATCHED:
                 continue
             path = image.path
-            if self._move_done and (_still_there(path) or image.moving_to):
+            if self._move_done and (is_present(path) or image.moving_to):
                 path = self._move(image, self._inbox.done, None)
             self._repo.settle_image(image.id, ImageState.DONE, path)
 
     def _move(self, image: ImageRecord, root: Path, reason: str | None) -> Path:
         place = image.moving_to
         if place is None:
-            if not _still_there(image.path):
+            if not is_present(image.path):
                 return image.path  # gone meanwhile (moved by hand): nothing to move
             place = free_place(self._folder_in(root, image), image.path.name)
             self._repo.intend_move(image.id, place)
@@ -77,18 +74,15 @@ class ImagePartFiles:
 
     def _folder_in(self, root: Path, image: ImageRecord) -> Path:
         """The image's folder within its batch, under `root` (rejected/ or done/)."""
-        folder = _batch_folder(root, image.batch)
-        source = self._inbox.images / image.batch if image.batch else self._inbox.images
+        folder = batch_folder(root / IMAGES_FOLDER, image.batch)
+        source = batch_folder(self._inbox.images, image.batch)
         try:
             return folder / image.path.parent.relative_to(source)
         except ValueError:  # moved by hand meanwhile: its folders are no longer the batch's
             return folder
 
 
-def _batch_folder(root: Path, batch: str) -> Path:
-    folder = root / IMAGES_FOLDER
-    return folder / batch if batch else folder
-
-
-def _still_there(path: Path) -> bool:
-    return path.exists() or path.is_symlink()
+def batch_folder(images: Path, batch: str) -> Path:
+    """The folder of `batch` under `images` (inbox/images/, or rejected/ and done/'s images/):
+    `images` itself for loose images, whose batch is ""."""
+    return images / batch if batch else images

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import structlog
 
-from daemon.intake.image_parts import IMAGES_FOLDER
-from daemon.intake.inbox import move_aside
+from daemon.intake.image_parts import IMAGES_FOLDER, batch_folder
+from daemon.intake.inbox import is_present, move_aside
 from daemon.intake.inbox_open import UnusableFileError, open_inbox_file, sha256_of_handle
 from daemon.intake.movies import IntakeSettings
 from daemon.repository import Repository
@@ -66,7 +66,7 @@ class ImageIntake:
             self._repo.add_image(image)
             self._log.debug("image waits for its part", batch=image.batch)
             return
-        if existing.path == image.path or not _still_there(existing.path):
+        if existing.path == image.path or not is_present(existing.path):
             # The same file touched, or the known copy moved here: follow it, no new image.
             self._repo.follow_image(existing.id, image)
             if existing.state is ImageState.REJECTED and existing.reason == FILE_GONE:
@@ -81,8 +81,8 @@ class ImageIntake:
         self._log.info("duplicate image skipped", same_as=str(existing.path), batch=image.batch)
 
     def _reject(self, path: Path, batch: str, reason: str, sha256: str = "") -> None:
-        folder = self._settings.inbox.rejected / IMAGES_FOLDER
-        moved = move_aside(path, folder / batch if batch else folder, reason)
+        folder = batch_folder(self._settings.inbox.rejected / IMAGES_FOLDER, batch)
+        moved = move_aside(path, folder, reason)
         self._repo.forget_image(path)
         # Kept as its batch's (its bytes unread when it could not be opened), so the batch's
         # count in `bunny status` has every file that was dropped.
@@ -97,7 +97,3 @@ def batch_of(path: Path, images_root: Path) -> str:
     except ValueError:
         return ""
     return parts[0] if len(parts) > 1 else ""
-
-
-def _still_there(path: Path) -> bool:
-    return path.exists() or path.is_symlink()

@@ -64,7 +64,7 @@ class InboxLayout:
         link or a file (the daemon refuses to start: a person must look)."""
         self.root.mkdir(parents=True, exist_ok=True)
         for folder in (self.movies, self.images, self.faces, self.rejected, self.done):
-            if folder.exists() or folder.is_symlink():
+            if is_present(folder):
                 require_real_folder(folder)
         for folder in (self.movies, self.images, self.faces):
             folder.mkdir(exist_ok=True)
@@ -125,14 +125,14 @@ def move_to_place(path: Path, place: Path, reason: str | None = None) -> Path:
     when given; returns where it is. Run again after a kill, it does what is left: a file
     already there is not moved twice, a missing reason file is written."""
     with _MOVING:
-        if _present(path) and path != place:
-            if _present(place):  # taken meanwhile by another file: the next free name
+        if is_present(path) and path != place:
+            if is_present(place):  # taken meanwhile by another file: the next free name
                 place = _free_name(place.parent, place.name)
             place.parent.mkdir(parents=True, exist_ok=True)
             require_real_folder(place.parent)
             _move(path, place)
         reason_file = _reason_file(place)
-        if reason is not None and _present(place) and not reason_file.exists():
+        if reason is not None and is_present(place) and not reason_file.exists():
             _write_reason(place, path, reason)
     return place
 
@@ -164,7 +164,8 @@ def _write_reason(target: Path, source: Path, reason: str) -> None:
     )
 
 
-def _present(path: Path) -> bool:
+def is_present(path: Path) -> bool:
+    """A file, a folder or a link (a broken one too) is at `path`."""
     return path.exists() or path.is_symlink()
 
 
@@ -176,7 +177,7 @@ def _free_name(folder: Path, name: str) -> Path:
     else:
         suffix = "." + suffix
     number = 2
-    while candidate.exists() or candidate.is_symlink():
+    while is_present(candidate):
         candidate = folder / _fit_name(stem, f" ({number}){suffix}")
         number += 1
     return candidate

@@ -20,7 +20,7 @@ from pathlib import Path
 import structlog
 
 from daemon.display_text import printable
-from daemon.intake.inbox import InboxLayout, move_aside
+from daemon.intake.inbox import InboxLayout, is_present, move_aside
 from daemon.intake.inbox_open import UnusableFileError, open_inbox_file, sha256_of_handle
 from daemon.repository import MOVIE_KEY_LENGTH, InboxFileRecord, MovieRecord, Repository
 from daemon.store import InboxFileStatus, MovieState
@@ -77,7 +77,7 @@ class MovieIntake:
             reason = f"identical to {existing.name}, rejected earlier: {existing.last_error}"
             self._reject(path, reason)
             return None
-        if existing.path == path or not _still_there(existing.path):
+        if existing.path == path or not is_present(existing.path):
             # The same file touched, or the known copy moved here: follow it, no new movie.
             self._repo.set_movie_path(existing.id, path)
             self._repo.record_inbox_file(_with(record, InboxFileStatus.TAKEN, existing.id))
@@ -94,10 +94,6 @@ class MovieIntake:
         moved = move_aside(path, self._settings.inbox.rejected, reason)
         self._repo.forget_inbox_file(path)
         self._log.warning("file rejected", reason=reason, moved_to=str(moved))
-
-
-def _still_there(path: Path) -> bool:
-    return path.exists() or path.is_symlink()
 
 
 def _with(record: InboxFileRecord, status: InboxFileStatus, movie_id: int) -> InboxFileRecord:

@@ -10,16 +10,18 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from collections.abc import Sequence
 from pathlib import Path
-
-import peewee as pw
 
 from daemon.repository.image_records import ImageRecord, image_record
 from daemon.repository.records import MovieRecord
 from daemon.repository.rows import movie_record
 from daemon.store import ImageRow, ImageState, Movie, SourceKind, database, utcnow
 from handlers.frame_capture import timestamp_name
+
+
+def image_row_of_frame(part_id: int, frame: str) -> ImageRow | None:
+    """The row of the image that became frame `frame` of the part `part_id`."""
+    return ImageRow.get_or_none((ImageRow.part == part_id) & (ImageRow.frame == frame))
 
 
 class PartLedger:
@@ -81,7 +83,7 @@ class PartLedger:
         return [image_record(row) for row in rows]
 
     def image_of_frame(self, part_id: int, frame: str) -> ImageRecord | None:
-        row = ImageRow.get_or_none(ImageRow.part == part_id, ImageRow.frame == frame)
+        row = image_row_of_frame(part_id, frame)
         return image_record(row) if row else None
 
     def intend_move(self, image_id: int, place: Path) -> None:
@@ -92,11 +94,6 @@ class PartLedger:
         self, image_id: int, state: ImageState, path: Path, reason: str | None = None
     ) -> None:
         """An image of a part done or set aside, at the path it now has (a move ended)."""
-        with database.atomic():
-            ImageRow.update(state=state.value, path=str(path), reason=reason, moving_to=None).where(
-                ImageRow.id == image_id
-            ).execute()
-
-    def settle_images(self, image_ids: Sequence[int], state: ImageState) -> None:
-        for chunk in pw.chunked(image_ids, 500):
-            ImageRow.update(state=state.value).where(ImageRow.id.in_(chunk)).execute()
+        ImageRow.update(state=state.value, path=str(path), reason=reason, moving_to=None).where(
+            ImageRow.id == image_id
+        ).execute()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from daemon.store import ImageRow, ImageState
 from handlers.base import SourceImage
-from handlers.frame_capture import timestamp_name
+from handlers.frame_capture import timestamp_seconds
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,6 @@ class ImageRecord:
 @dataclass(frozen=True)
 class WaitingBatch:
     batch: str
-    images: int
     last_settled_at: datetime
 
 
@@ -72,6 +71,9 @@ def image_record(row: ImageRow) -> ImageRecord:
     )
 
 
-def source_image(record: ImageRecord, number: int) -> SourceImage:
-    """The `number`th image of a part, as its stages see it: a frame `number` seconds in."""
-    return SourceImage(record.path, timestamp_name(number), float(number), record.sha256)
+def source_image(record: ImageRecord) -> SourceImage:
+    """An image of a part as its stages see it: the frame its part named it (form_part)."""
+    if record.frame is None:
+        raise ValueError(f"image {record.id} is in no part")
+    frame = record.frame
+    return SourceImage(record.path, frame, timestamp_seconds(frame), record.sha256)

@@ -77,15 +77,13 @@ class ImageLedger:
 
     def waiting_batches(self) -> list[WaitingBatch]:
         rows = cast(
-            Iterable[tuple[str, int, object]],
-            ImageRow.select(
-                ImageRow.batch, pw.fn.COUNT(ImageRow.id), pw.fn.MAX(ImageRow.settled_at)
-            )
+            Iterable[tuple[str, object]],
+            ImageRow.select(ImageRow.batch, pw.fn.MAX(ImageRow.settled_at))
             .where(ImageRow.state == ImageState.WAITING.value)
             .group_by(ImageRow.batch)
             .tuples(),
         )
-        return [WaitingBatch(batch, count, _datetime(last)) for batch, count, last in rows]
+        return [WaitingBatch(batch, _datetime(last)) for batch, last in rows]
 
     def count_waiting_images(self) -> int:
         return int(ImageRow.select().where(ImageRow.state == ImageState.WAITING.value).count())

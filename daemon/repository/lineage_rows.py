@@ -11,6 +11,7 @@ import peewee as pw
 
 from daemon.repository.captions import CaptionStore
 from daemon.repository.corrections import correction_entry
+from daemon.repository.image_parts import image_row_of_frame
 from daemon.repository.image_records import ImageRecord, image_record
 from daemon.repository.lineage_records import (
     ImageRows,
@@ -30,7 +31,6 @@ from daemon.store import (
     FaceRow,
     FrameRow,
     FrameSceneRow,
-    ImageRow,
     Movie,
     ShotRow,
 )
@@ -83,9 +83,7 @@ class LineageRows(CaptionStore):
 
     def movie_source(self, key: str, frame: str) -> MovieSource | None:
         """The movie whose key is `key`, and the time of its frame `frame`."""
-        if not _MOVIE_KEY.match(key):
-            return None  # a hand-edited dataset.json: nothing to look for
-        movie = Movie.select().where(Movie.sha256.startswith(key)).first()
+        movie = _movie_of_key(key)
         if movie is None:
             return None
         row = FrameRow.get_or_none((FrameRow.movie == movie.id) & (FrameRow.name == frame))
@@ -94,12 +92,8 @@ class LineageRows(CaptionStore):
 
     def image_source(self, key: str, frame: str) -> ImageRecord | None:
         """The still image that became frame `frame` of the image batch part `key`."""
-        if not _MOVIE_KEY.match(key):
-            return None
-        part = Movie.select().where(Movie.sha256.startswith(key)).first()
-        if part is None:
-            return None
-        row = ImageRow.get_or_none((ImageRow.part == part.id) & (ImageRow.frame == frame))
+        part = _movie_of_key(key)
+        row = image_row_of_frame(part.id, frame) if part is not None else None
         return image_record(row) if row is not None else None
 
     def frozen_sources(self, character: str) -> dict[str, FrozenSource]:
@@ -137,12 +131,19 @@ class LineageRows(CaptionStore):
         return _frozen(moved.movie, moved.frame) if moved is not None else None
 
 
+def _movie_of_key(key: str) -> Movie | None:
+    if not _MOVIE_KEY.match(key):
+        return None  # a hand-edited dataset.json: nothing to look for
+    movie: Movie | None = Movie.select().where(Movie.sha256.startswith(key)).first()
+    return movie
+
+
 def _frozen(movie: Movie, frame: str) -> FrozenSource:
     # The one place a frozen source is made from the database.
     key = movie.sha256[:MOVIE_KEY_LENGTH]
     if movie.kind != SourceKind.IMAGES.value:
         return FrozenSource(SourceKind.MOVIE, key, frame)
-    image = ImageRow.get_or_none((ImageRow.part == movie.id) & (ImageRow.frame == frame))
+    image = image_row_of_frame(movie.id, frame)
     if image is None:
         return FrozenSource(SourceKind.IMAGES, key, frame)
     return FrozenSource(SourceKind.IMAGES, key, frame, file=str(image.path), batch=image.batch)
