@@ -33,7 +33,7 @@ from PIL import Image, JpegImagePlugin, UnidentifiedImageError
 
 from daemon.display_text import shown
 from daemon.failure_policy import is_transient
-from daemon.intake.inbox_open import UnusableFileError, open_inbox_file
+from daemon.intake.inbox_open import UnusableFileError, open_inbox_file, sha256_of_handle
 from handlers.base import RejectedInputError
 from handlers.image_formats import (
     HEAD_BYTES,
@@ -77,10 +77,19 @@ class ImageRejectedError(RejectedInputError):
     """The file is no usable picture; `.reason` (one line) says why."""
 
 
-def read_image(path: Path, limits: ImageLimits) -> DecodedImage:
-    """The picture in the file at `path`; ImageRejectedError when there is none to take."""
+class ImageChangedError(Exception):
+    """The file no longer holds the bytes it was taken with: it was replaced since."""
+
+
+def read_image(path: Path, limits: ImageLimits, sha256: str = "") -> DecodedImage:
+    """The picture in the file at `path`; ImageRejectedError when there is none to take.
+    `sha256`: the bytes expected, checked on the open file the picture is then decoded from
+    (ImageChangedError when it holds others), so no swap can come between the two."""
     try:
         with open_inbox_file(path) as opened:
+            if sha256 and sha256_of_handle(opened.handle) != sha256:
+                raise ImageChangedError(f"{path} no longer holds the bytes it was taken with")
+            opened.handle.seek(0)
             return _decode(opened.handle, limits)
     except UnusableFileError as exc:
         raise ImageRejectedError(shown(str(exc), REASON_LIMIT)) from exc

@@ -21,11 +21,16 @@ import numpy as np
 from daemon.atomic import write_bytes_atomic
 from daemon.display_text import REASON_LIMIT, printable, shown
 from daemon.failure_policy import is_transient
-from daemon.intake.inbox_open import UnusableFileError, open_inbox_file, sha256_of_handle
 from handlers.base import MovieJob, SourceImage
 from handlers.frame_capture import Candidate, CandidateRole
 from handlers.frame_files import Picture, jpeg_bytes
-from handlers.image_decoding import DecodedImage, ImageLimits, ImageRejectedError, read_image
+from handlers.image_decoding import (
+    DecodedImage,
+    ImageChangedError,
+    ImageLimits,
+    ImageRejectedError,
+    read_image,
+)
 from handlers.image_measures import measure, working_grey
 from handlers.shots import CANDIDATES_FOLDER
 
@@ -88,6 +93,8 @@ class ImageProbeHandler:
                 read.append(self._read(image, folder))
             except ImageRejectedError as exc:
                 unusable.append(_unusable(image, exc.reason))
+            except ImageChangedError:
+                unusable.append(_unusable(image, FILE_REPLACED))
             except FileNotFoundError:
                 unusable.append(_unusable(image, FILE_GONE))
             except Exception as exc:
@@ -101,9 +108,7 @@ class ImageProbeHandler:
         return ImageProbe(tuple(read), tuple(unusable))
 
     def _read(self, image: SourceImage, folder: Path) -> ReadImage:
-        if image.sha256 and _sha256_of(image.path) != image.sha256:
-            raise ImageRejectedError(FILE_REPLACED)
-        decoded = read_image(image.path, self.limits)
+        decoded = read_image(image.path, self.limits, image.sha256)
         candidate = self._write(decoded, image, folder)
         return ReadImage(
             frame=image.frame,
@@ -129,14 +134,6 @@ class ImageProbeHandler:
             flat_fraction=measures.flat_fraction,
             phash=measures.phash,
         )
-
-
-def _sha256_of(path: Path) -> str:
-    try:
-        with open_inbox_file(path) as opened:
-            return sha256_of_handle(opened.handle)
-    except UnusableFileError as exc:
-        raise ImageRejectedError(str(exc)) from None
 
 
 def _unusable(image: SourceImage, reason: str) -> UnusableImage:
