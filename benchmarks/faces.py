@@ -24,6 +24,9 @@ are the medians of the per-round ratios, with their range. The baseline's decisi
 compared with the set's. It prints figures; it never judges them.
 
 Detectors: every faces.detector beside HOG on the same frames (benchmarks.face_detector_speed).
+
+Encoders: dlib's 128-d network run by dlib beside the same network run by torch, on the faces
+the default detector finds in the same frames (benchmarks.face_encoders).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ import numpy as np
 import numpy.typing as npt
 
 from benchmarks.face_detector_speed import SLOW, detectors_section
+from benchmarks.face_encoders import encoders_section
 from benchmarks.face_matching_scale import matching_section
 from benchmarks.face_stage import stage_section
 from benchmarks.rounds import rounds_argument
@@ -161,6 +165,7 @@ def main() -> int:
         print(f"media: {media} ({origin})")
         frames = detection_section(media / CLIP, args.frames)
         detectors_section(frames, args.detectors.split(","), args.rounds, args.cnn_frames)
+        encoders_section(frames, args.rounds)
         stage_frames = clip_frames(media / CLIP, args.stage_frames)
         for detector in stage_detectors:
             stage_section(stage_frames, args.workers, args.rounds, detector)

@@ -1,6 +1,7 @@
 """Faces in a picture and whose they are: any face detector, dlib's 128-d encodings, matching.
 
-dlib is loaded on first use, not with this module (dlib_models).
+dlib is loaded on first use, not with this module (dlib_models); the encodings are dlib's
+network run by torch (face_encoder).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import numpy.typing as npt
 from handlers.dlib_detectors import MAX_UPSAMPLE as MAX_UPSAMPLE  # re-exported, as below
 from handlers.dlib_detectors import DlibDetector
 from handlers.dlib_detectors import upsample_for as upsample_for
-from handlers.dlib_models import DLIB_LOCK, face_recognition_library
+from handlers.dlib_models import DLIB_LOCK
 from handlers.face_box import FaceBox as FaceBox  # re-exported: most callers import it from here
 from handlers.face_detectors import DetectorName, detector_for
+from handlers.face_encoder import face_encoder
 from handlers.face_pose import turned_away
 from handlers.reference_set import DEFAULT_MARGIN as DEFAULT_MARGIN  # re-exported, as above
 from handlers.reference_set import DEFAULT_TOLERANCE as DEFAULT_TOLERANCE
@@ -62,18 +64,18 @@ def detect_faces(
         raise ValueError(f"expected an RGB picture of uint8, got {rgb.dtype} {rgb.shape}")
     picture = np.ascontiguousarray(rgb)
     finder = DlibDetector(detector, upsample) if detector in ("hog", "cnn") else None
-    library = face_recognition_library()
+    encoder = face_encoder()
     with DLIB_LOCK:  # one picture at a time per process; see dlib_models
         candidates = (finder or detector_for(detector)).find(picture)
-        locations = [(c.box.top, c.box.right, c.box.bottom, c.box.left) for c in candidates]
-        encodings = library.face_encodings(picture, known_face_locations=locations)
+        chips = encoder.chips(picture, [candidate.box for candidate in candidates])
+        encodings = encoder.encode(chips)
     return [
         DetectedFace(
-            FaceBox(*location),
+            candidate.box,
             tuple(np.round(encoding, ENCODING_DECIMALS).tolist()),
             turned_away(candidate),
         )
-        for candidate, location, encoding in zip(candidates, locations, encodings, strict=True)
+        for candidate, encoding in zip(candidates, encodings, strict=True)
     ]
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import numpy.typing as npt
+import torch
 
 from handlers.face_matching import DetectedFace, Detector, detect_faces
 from handlers.frame_files import read_frame
@@ -48,8 +49,9 @@ def start_worker(detector: Detector) -> None:
     and loads dlib and the detector once, before its first frame."""
     # Ctrl-C in a terminal reaches the whole process group: the daemon decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # One worker per core already: OpenCV's own thread pool in each would oversubscribe them.
+    # One worker per core already: OpenCV's and torch's thread pools would oversubscribe them.
     cv2.setNumThreads(1)
+    torch.set_num_threads(1)
     _exit_with_parent()
     blank: npt.NDArray[np.uint8] = np.zeros(WARM_UP_PICTURE, np.uint8)
     detect_faces(blank, detector=detector)

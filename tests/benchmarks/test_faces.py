@@ -52,3 +52,6 @@ def test_by_default_it_reads_the_shared_media_and_says_so() -> None:
     for detector in ("auto", "hog"):  # the default's whole stage beside HOG's
         assert f"the faces stage with faces.detector {detector} on 2 kept frames" in finished.output
     assert finished.output.count("same faces, encodings and order in both: yes") == 2
+    assert "dlib's face encoder, dlib against torch" in finished.output
+    (torch_row,) = [row for row in rows if row[:2] == ["torch", "(handlers.face_encoder)"]]
+    assert float(torch_row[-1]) < 1e-5  # the same encodings, beside the times
