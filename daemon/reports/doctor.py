@@ -199,11 +199,23 @@ def _face_models_check() -> Check:
         import face_recognition_models as models
     except ImportError:
         return Check(Level.FAIL, "face models", "face_recognition_models missing", INSTALL_HINT)
+    network = Path(models.face_recognition_model_location())
     files = [
         Path(models.pose_predictor_model_location()),
-        Path(models.face_recognition_model_location()),
+        Path(models.pose_predictor_five_point_model_location()),
+        network,
     ]
     absent = [str(f) for f in files if not f.is_file()]
     if absent:
         return Check(Level.FAIL, "face models", f"missing {', '.join(absent)}", INSTALL_HINT)
-    return Check(Level.OK, "face models", "dlib landmark and recognition models present")
+    from handlers.dlib_net_file import DlibNetFormatError, read_metric_net
+
+    try:  # the encoder reads dlib's file itself (handlers.face_encoder): is it the known one?
+        layers = len(read_metric_net(network).layers)
+    except DlibNetFormatError as exc:
+        return Check(Level.FAIL, "face models", f"the encoder cannot read it: {exc}", INSTALL_HINT)
+    return Check(
+        Level.OK,
+        "face models",
+        f"dlib landmark and recognition models present; the encoder reads its {layers} layers",
+    )

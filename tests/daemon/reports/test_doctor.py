@@ -54,11 +54,29 @@ def config(tmp_path: Path) -> Config:
     return Config(inbox=tmp_path / "inbox", library=tmp_path / "library")
 
 
+def test_an_encoder_network_it_cannot_read_fails_the_face_models_line(
+    config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import face_recognition_models
+
+    shipped = Path(face_recognition_models.face_recognition_model_location())
+    cut = tmp_path / "cut_short.dat"
+    cut.write_bytes(shipped.read_bytes()[:100_000])  # a download that stopped part way
+    # The package only says where its files lie; point it at the damaged copy.
+    monkeypatch.setattr(face_recognition_models, "face_recognition_model_location", lambda: cut)
+    code, lines = doctor(config)
+    line = line_for(lines, "face models")
+    assert code != 0
+    assert line.startswith("[FAIL]") and "the encoder cannot read it" in line
+    assert "cut_short.dat: byte" in line and "does not fit in the file" in line
+
+
 def test_healthy_installation_passes(config: Config) -> None:
     code, lines = doctor(config)
     assert code == 0, "\n".join(lines)
     assert not any("FAIL" in line for line in lines)
     assert line_for(lines, "face models").startswith("[  ok]")
+    assert "the encoder reads its 108 layers" in line_for(lines, "face models")
     assert line_for(lines, "database").startswith("[  ok]")
     assert "does not exist yet" in line_for(lines, "database")
     assert line_for(lines, f"folder {config.library}").startswith("[  ok]")
