@@ -145,8 +145,9 @@ def resolve_auto() -> AutoChoice:
         cnn        -           -          -            8/21 (7.9 s a frame, earlier)
 
     BlazeFace finds the profiles and small faces HOG misses; its own search costs half of
-    HOG's, and its frames/s above are lower only because it hands dlib's encoder 3.7 times
-    as many faces (about 80 ms each here). The extra faces are often small, dark or turned,
+    HOG's, and its frames/s above were lower only because it hands the encoder 3.7 times as
+    many faces, which cost about 80 ms each when dlib ran its encoder (no BLAS in dlib-bin);
+    run by torch (face_encoder) they cost about 10. The extra faces are often small, dark or turned,
     and dlib's encodings of them are loose: against the two Hamilton references, every 3rd
     frame of short_hamilton_clip.mp4 (92 frames), BlazeFace at the plain 0.6 tolerance named
     a 24 px face and a turned audience face wrongly (0.588, 0.595). Those are the faces

@@ -186,7 +186,7 @@ def test_sigterm_mid_part_then_a_restart_reads_and_moves_each_image_once(
     daemon_factory: Callable[..., DaemonProcess], after_done: str
 ) -> None:
     daemon = daemon_factory(
-        pipeline={"stages": FRAME_STAGES, "stage_delay_seconds": 1.5}, after_done=after_done
+        pipeline={"stages": FRAME_STAGES, "stage_delay_seconds": 3}, after_done=after_done
     )
     trip = daemon.inbox / "images" / "trip"
     for number in range(3):
@@ -201,7 +201,8 @@ def test_sigterm_mid_part_then_a_restart_reads_and_moves_each_image_once(
         "trip", 4, 3, 1
     )  # fmt: skip
     (part,) = [m for m in report["movies"] if m["name"] == "trip (images 1-4)"]
-    assert (part["state"], part["stage"]) == ("running", "shots")
+    # Mid-part: `bunny status` itself takes seconds on a loaded machine, so a later stage too.
+    assert part["state"] == "running" and part["stage"] in FRAME_STAGES[1:], part
 
     daemon.signal(signal.SIGTERM)
     assert daemon.wait(timeout=30) == 0

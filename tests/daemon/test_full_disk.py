@@ -75,6 +75,9 @@ def test_a_full_disk_is_critical_and_the_stage_runs_again_when_space_returns(
             state = movie_state(daemon)
             assert state is not None and state[2] == 0, "a full disk counts no failed attempt"
             runs = stage_attempts(daemon)
-            assert runs["probe"] == 1 and runs["shots"] >= 2, runs  # shots met the full disk
+            # The disk fills while shots runs, or (on a loaded machine) just after it: the stage
+            # that met it ran again once space returned.
+            again = [stage for stage in ("shots", "frames", "quality") if runs.get(stage, 0) >= 2]
+            assert runs["probe"] == 1 and again, runs
         finally:
             daemon.stop()

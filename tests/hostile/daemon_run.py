@@ -74,8 +74,9 @@ class HostileDaemon:
     def __init__(self, root: Path, variant: Variant) -> None:
         self.root, self.variant = root, variant
         self.config = write_config(root)
+        self.temp = root / "home"  # HOME and TMPDIR: outside the tree, watched like the rest
         self.environment = dict(
-            os.environ, PYTHONUNBUFFERED="1", HOME=str(root / "home"), TMPDIR=str(root / "home")
+            os.environ, PYTHONUNBUFFERED="1", HOME=str(self.temp), TMPDIR=str(self.temp)
         )
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -19,8 +19,15 @@ MAX_LOG_LINE_BYTES = 8 * 1024
 ERROR_LEVELS = frozenset({"error", "critical", "exception"})
 
 
-def snapshot(root: Path, skip: Iterable[Path]) -> dict[str, tuple[object, ...]]:
-    """Every entry under `root` but `skip`: type, size, mtime, mode, owner, links, content."""
+def snapshot(
+    root: Path, skip: Iterable[Path], temp: Path | None = None
+) -> dict[str, tuple[object, ...]]:
+    """Every entry under `root` but `skip`: type, size, mtime, mode, owner, links, content.
+
+    `temp` is the daemon's TMPDIR: what lies in it counts, but not its own mtime. Any
+    process that imports torch has dill ask tempfile for the temp folder, which Python
+    checks by creating and deleting a file in it; a file left there still shows.
+    """
     skipped = {Path(p) for p in skip}
     entries: dict[str, tuple[object, ...]] = {}
     for folder, dirs, files in os.walk(root, followlinks=False):
@@ -38,7 +45,7 @@ def snapshot(root: Path, skip: Iterable[Path]) -> dict[str, tuple[object, ...]]:
             entries[os.fsencode(path.relative_to(root)).decode("utf-8", "backslashreplace")] = (
                 stat.S_IFMT(info.st_mode),
                 info.st_size,
-                info.st_mtime_ns,
+                None if path == temp else info.st_mtime_ns,
                 stat.S_IMODE(info.st_mode),
                 info.st_uid,
                 info.st_nlink,

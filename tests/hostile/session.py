@@ -54,7 +54,7 @@ class HostileRun:
             self._wait_until_ready()
             identities = drop.release(NOBODY if self.variant is Variant.UNPRIVILEGED else None)
             skip = [self.inbox, self.library, self.root / "stage", self.root / "stderr.log"]
-            outside = evidence.snapshot(self.root, skip)
+            outside = evidence.snapshot(self.root, skip, self.daemon.temp)
             return self._watch(identities, outside, skip)
         finally:
             self.daemon.stop()
@@ -94,7 +94,9 @@ class HostileRun:
             status_failures=self.status_failures,
             status_final=self.daemon.status_says_running(),
             terminal_output=status.stdout + logs.stdout,
-            outside_changes=evidence.changes(outside, evidence.snapshot(self.root, skip)),
+            outside_changes=evidence.changes(
+                outside, evidence.snapshot(self.root, skip, self.daemon.temp)
+            ),
             altered=self._altered(identities),
             copies=self._copies(identities),
             oversized_reasons=evidence.oversized_reasons(self.inbox / "rejected"),
