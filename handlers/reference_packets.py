@@ -18,6 +18,8 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+import av
+
 SEI = 6
 # avcC's first byte (configurationVersion); Annex B extradata starts with a start code.
 AVCC_VERSION = 1
@@ -83,9 +85,10 @@ def _ignored_unit(header: int) -> bool:
 
 
 def non_reference_packets(stream: Any) -> NonReferencePackets | None:
-    """The filter for the stream's packets; None for codecs other than H.264."""
+    """The filter for the stream's packets; None (send them all) for codecs other than H.264."""
     context = stream.codec_context
-    if context.name != "h264":
+    # A packet's new extradata is read whatever its NAL units; PyAV 14 cannot show it.
+    if context.name != "h264" or not hasattr(av.Packet, "has_sidedata"):
         return None
     extradata = context.extradata or b""
     if extradata[:1] == bytes([AVCC_VERSION]) and len(extradata) > 4:
