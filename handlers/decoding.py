@@ -23,9 +23,10 @@ LUMA_PLANE_FORMATS = frozenset(
     | {"yuv440p", "yuvj440p", "nv12", "nv21", "gray"}
 )
 # Frame threads per core when only reference frames are decoded. Each reference frame waits
-# on rows of the one before, so a thread per core leaves cores idle; measured on 2 cores
-# (benchmarks.film's 1080p clip, 2 minutes of it): 3 threads 12.0 s, 4 10.9 s, 6 9.9 s,
-# 8 10.0 s. FFmpeg's own cap on automatic threads bounds it on large machines.
+# on rows of the one before, so a thread per core leaves cores idle. Decoding 2 minutes of
+# benchmarks.film's 1080p clip on 2 cores, ignored packets not sent (see reference_packets):
+# 3 threads (FFmpeg's default here) 12.0 s, 4 10.9 s, 6 9.9 s, 8 10.0 s. FFmpeg's own cap on
+# automatic threads bounds it on large machines.
 THREADS_PER_CORE = 3
 MAX_THREADS = 16
 

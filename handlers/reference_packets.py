@@ -3,9 +3,10 @@
 With `skip_frame` NONREF, FFmpeg's H.264 decoder ignores every NAL unit whose nal_ref_idc is
 0, SEI messages excepted, before it parses anything of it (h264dec.c, decode_nal_units). A
 packet made of such units alone changes nothing in the decoder, yet under frame threading it
-still takes its turn on one of the decoder's threads: about half a film's packets, so about
-half the threads waited on packets with nothing to decode, and a 1080p film decoded on 1.3 of
-2 cores. Such packets are told apart here from their NAL headers and never sent.
+still takes its turn on one of the decoder's threads: about half a film's packets, so half
+the threads' turns went to packets with nothing to decode, and a 1080p film decoded on 1.3
+of 2 cores (1.8 without them). Such packets are told apart here from their NAL headers and
+never sent.
 
 Only what is certain is dropped: a packet whose NAL units do not parse cleanly to its end,
 that starts in the other framing, or that carries side data (new extradata) is sent, and the
