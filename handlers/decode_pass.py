@@ -128,9 +128,8 @@ class DecodePass:
             and rate >= MIN_SKIPPING_FPS
         )
         if not keyframes:
-            if skipping:
-                skip_non_reference(stream)
-            frames = decode_skipping_errors(container, stream, out.damage)
+            ignored = skip_non_reference(stream) if skipping else None
+            frames = decode_skipping_errors(container, stream, out.damage, ignored)
         out.scope = FrameScope.REFERENCE if skipping else FrameScope.EVERY
         numbers = FrameNumbers(out.scope, rate)
         seconds: float | None = None
