@@ -7,7 +7,9 @@ these CPUs: with BlazeFace finding 2-3 faces in a theatre frame, most of the fac
 The same network, read from the same file (dlib_net_file) and run by torch (face_encoder_net),
 gives the same 128 numbers to within 1e-6 (tests/handlers/test_face_encoder.py checks it
 against dlib on real faces) in about 11 ms a face on one core. The alignment and the chip stay
-dlib's own calls, so the encodings stored before and after compare as equals.
+dlib's own calls, so the encodings stored before and after compare as equals. torch and dlib
+are imported when the encoder is first built, not with this module: torch alone costs a
+second and 180 MB, which a process that never encodes a face should not pay.
 """
 
 from __future__ import annotations
@@ -19,11 +21,9 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-import torch
 
 from handlers.dlib_net_file import read_metric_net
 from handlers.face_box import FaceBox
-from handlers.face_encoder_net import EncoderNet
 
 CHIP_SIZE = 150  # what dlib's face_recognition_model_v1 takes, and face_recognition cuts
 CHIP_PADDING = 0.25
@@ -40,6 +40,8 @@ class FaceEncoder:
 
     def __init__(self, network: Path, landmarks: Path) -> None:
         import dlib
+
+        from handlers.face_encoder_net import EncoderNet
 
         self._dlib = dlib
         self._landmarks = dlib.shape_predictor(str(landmarks))
@@ -59,6 +61,8 @@ class FaceEncoder:
     def encode(self, chips: Chips) -> list[Encoding]:
         if len(chips) == 0:
             return []
+        import torch
+
         with torch.inference_mode(), _one_thread():
             vectors = self._net(torch.from_numpy(np.ascontiguousarray(chips))).numpy()
         return [vector.astype(np.float64) for vector in vectors]
@@ -74,6 +78,8 @@ def _one_thread() -> Iterator[None]:
     two OpenMP threads took 340 ms a face where one took 10. torch's setting is per thread
     (OpenMP), so the calling thread's own setting is put back.
     """
+    import torch
+
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:

@@ -18,7 +18,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import numpy.typing as npt
-import torch
 
 from handlers.face_matching import DetectedFace, Detector, detect_faces
 from handlers.frame_files import read_frame
@@ -51,6 +50,8 @@ def start_worker(detector: Detector) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # One worker per core already: OpenCV's and torch's thread pools would oversubscribe them.
     cv2.setNumThreads(1)
+    import torch  # here, not with the module: see face_encoder
+
     torch.set_num_threads(1)
     _exit_with_parent()
     blank: npt.NDArray[np.uint8] = np.zeros(WARM_UP_PICTURE, np.uint8)
