@@ -136,18 +136,18 @@ def resolve_auto() -> AutoChoice:
 
     The rule: with a CUDA build of dlib, its CNN (fast on a GPU; not measured here, no GPU
     was lent); on a CPU, BlazeFace, then HOG where LiteRT cannot load. Figures on the CPU
-    (evaluation.face_detectors; benchmarks.faces on a quiet machine, 640x360, one process):
+    (evaluation.face_detectors; benchmarks.faces, 640x360, one process, detection and
+    encodings, 30 November 2026; with dlib running its own encoder the day before, 6.3, 3.6
+    and 4.0 frames/s: BlazeFace hands the encoder 3.7 times as many faces as HOG):
 
                    box recall  precision  20 px faces  pianist's profile  frames/s  faces
-        hog        75/75       1.00       0/55         0/21 frames        6.3       7
-        blazeface  75/75       1.00       47/55        18/21 frames       3.6       26
-        mtcnn      75/75       0.94       55/55        13/21 frames       4.0       20
+        hog        75/75       1.00       0/55         0/21 frames        10.8      7
+        blazeface  75/75       1.00       47/55        18/21 frames       15.9      26
+        mtcnn      75/75       0.94       55/55        13/21 frames       13.0      20
         cnn        -           -          -            8/21 (7.9 s a frame, earlier)
 
-    BlazeFace finds the profiles and small faces HOG misses; its own search costs half of
-    HOG's, and its frames/s above were lower only because it hands the encoder 3.7 times as
-    many faces, which cost about 80 ms each when dlib ran its encoder (no BLAS in dlib-bin);
-    run by torch (face_encoder) they cost about 10. The extra faces are often small, dark or turned,
+    BlazeFace finds the profiles and small faces HOG misses, and its own search costs half
+    of HOG's. The extra faces are often small, dark or turned,
     and dlib's encodings of them are loose: against the two Hamilton references, every 3rd
     frame of short_hamilton_clip.mp4 (92 frames), BlazeFace at the plain 0.6 tolerance named
     a 24 px face and a turned audience face wrongly (0.588, 0.595). Those are the faces
