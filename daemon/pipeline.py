@@ -23,10 +23,11 @@ import structlog
 
 from daemon.failure_policy import FailureKind, classify
 from daemon.intake.image_parts import ImagePartFiles
-from daemon.intake.inbox import InboxLayout, move_aside, move_into
+from daemon.intake.inbox import InboxLayout
 from daemon.intake.inbox_open import UnusableFileError, open_inbox_file
-from daemon.reports.movie_summary import write_movie_summary
+from daemon.movie_outcomes import MovieOutcomes, error_text
 from daemon.repository import MovieRecord, Repository, StageRunRecord
+from daemon.stage_progress import StageProgress
 from daemon.store import MovieState, SourceKind, StageStatus, utcnow
 from handlers.base import (
     Handler,
@@ -39,10 +40,6 @@ from handlers.base import (
 )
 from handlers.image_probe import ImageProbe
 from handlers.result_codec import decode, encode
-
-PROGRESS_INTERVAL_SECONDS = 0.5
-# A stage longer than this says how far it has got in the log, once per this many seconds.
-PROGRESS_LOG_SECONDS = 15.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,24 +65,6 @@ class _Unguarded:
         return contextlib.nullcontext(False)
 
 
-class _ProgressWriter:
-    """Persists a stage's progress (for `bunny status`) and logs it now and then."""
-
-    def __init__(self, repo: Repository, movie_id: int, stage: str, log: Any) -> None:
-        self._repo, self._movie_id, self._stage, self._log = repo, movie_id, stage, log
-        self._last = 0.0
-        self._logged = time.monotonic()
-
-    def __call__(self, fraction: float) -> None:
-        now = time.monotonic()
-        if now - self._last >= PROGRESS_INTERVAL_SECONDS or fraction >= 1.0:
-            self._last = now
-            self._repo.set_progress(self._movie_id, self._stage, fraction)
-        if now - self._logged >= PROGRESS_LOG_SECONDS and fraction < 1.0:
-            self._logged = now
-            self._log.info("stage progress", progress=round(fraction, 3))
-
-
 class Pipeline:
     def __init__(
         self,
@@ -99,11 +78,13 @@ class Pipeline:
         image_part_handlers); a daemon without them never forms parts."""
         self.handlers = list(handlers)
         self.image_handlers = list(image_handlers)
-        self._parts = ImagePartFiles(repo, settings.inbox, settings.move_done_movies)
+        parts = ImagePartFiles(repo, settings.inbox, settings.move_done_movies)
+        self._parts = parts
         self._repo = repo
         self._settings = settings
         self._stop = stop_event
         self._log = structlog.get_logger("pipeline")
+        self._outcomes = MovieOutcomes(repo, settings, parts, self._log)
 
     def process(self, movie: MovieRecord, guard: DoneGuard | None = None) -> MovieState:
         """Run the unfinished stages of a claimed (running) movie; return its new state.
@@ -114,15 +95,15 @@ class Pipeline:
                 return self._process(movie, guard or _Unguarded())
             except Exception as exc:
                 # Outside any handler (the library's disk full, say): never leave it running.
-                self._log.error("pipeline error", error=_text(exc), exc_info=True)
+                self._log.error("pipeline error", error=error_text(exc), exc_info=True)
                 return self.release(movie, exc)
 
     def release(self, movie: MovieRecord, exc: Exception) -> MovieState:
         """Record a pass that broke outside any stage: it waits for disk space, or is retried
         on the ladder. Raises when even that cannot be written (the database's disk full)."""
         if classify(exc) is FailureKind.NO_SPACE:
-            return self._wait_for_space(movie, _text(exc))
-        return self._retry_or_fail(movie, _text(exc))
+            return self._outcomes.wait_for_space(movie, error_text(exc))
+        return self._outcomes.retry_or_fail(movie, error_text(exc))
 
     def _process(self, movie: MovieRecord, guard: DoneGuard) -> MovieState:
         while True:
@@ -131,7 +112,7 @@ class Pipeline:
                 return stopped
             with guard.settled() as stale:
                 if not stale:
-                    self._finish(movie)
+                    self._outcomes.finish(movie)
                     return MovieState.DONE
             self._log.info("labels changed while the movie ran: its later stages run again")
 
@@ -166,7 +147,7 @@ class Pipeline:
         attempt = self._repo.start_stage(movie.id, handler.name)
         self._log.info("stage started", attempt=attempt, file=movie.name)
         context = StageContext(
-            report_progress=_ProgressWriter(self._repo, movie.id, handler.name, self._log),
+            report_progress=StageProgress(self._repo, movie.id, handler.name, self._log),
             stop_event=self._stop,
             log=self._log,
             record_deletions=lambda files: self._repo.record_pending_deletions(
@@ -191,12 +172,12 @@ class Pipeline:
             return MovieState.WAITING
         except RejectedInputError as exc:
             self._repo.fail_stage(movie.id, handler.name, time.monotonic() - started, exc.reason)
-            return self._reject(movie, exc.reason)
+            return self._outcomes.reject(movie, exc.reason)
         except Exception as exc:
-            return self._failed(handler.name, movie, exc, time.monotonic() - started)
+            return self._outcomes.failed(handler.name, movie, exc, time.monotonic() - started)
         seconds = time.monotonic() - started
         self._repo.finish_stage(movie.id, handler.name, seconds, result)
-        self._write_summary(movie.id)
+        self._outcomes.write_summary(movie.id)
         self._log.info("stage done", seconds=round(seconds, 3), result=_brief(encode(result)))
         return result
 
@@ -207,67 +188,6 @@ class Pipeline:
             self._settings.stage_delay_seconds
         ):
             context.check_cancelled()
-
-    def _failed(self, stage: str, movie: MovieRecord, exc: Exception, seconds: float) -> MovieState:
-        """What the failure is (failure_policy) decides: reject, wait for space, or retry."""
-        error = _text(exc)
-        kind = classify(exc)
-        if kind is FailureKind.NO_SPACE:
-            self._log.warning("stage stopped by a full disk", error=error)
-            return self._wait_for_space(movie, error)
-        self._repo.fail_stage(movie.id, stage, seconds, error)
-        if kind is FailureKind.INPUT:
-            return self._reject(movie, f"the file cannot be read as a movie ({stage}): {exc}")
-        self._log.error("stage failed", error=error, seconds=round(seconds, 3), exc_info=True)
-        return self._retry_or_fail(movie, error)
-
-    def _wait_for_space(self, movie: MovieRecord, error: str) -> MovieState:
-        at = utcnow() + timedelta(seconds=self._settings.no_space_retry_seconds)
-        self._repo.defer_movie(movie.id, f"waiting for disk space: {error}", at)
-        self._log.warning("movie waits for disk space", at=at.isoformat() + "Z")
-        return MovieState.WAITING
-
-    def _reject(self, movie: MovieRecord, reason: str) -> MovieState:
-        moved = movie.path
-        try:
-            if movie.kind is SourceKind.MOVIE:  # a part's folder holds other images
-                moved = move_aside(movie.path, self._settings.inbox.rejected, reason)
-        except OSError as exc:
-            self._log.error("could not move the rejected file aside", error=str(exc))
-        self._repo.set_movie_path(movie.id, moved)
-        self._repo.mark_rejected(movie.id, reason)
-        self._write_summary(movie.id)
-        self._log.warning("movie rejected", reason=reason, moved_to=str(moved))
-        return MovieState.REJECTED
-
-    def _retry_or_fail(self, movie: MovieRecord, error: str) -> MovieState:
-        attempts = movie.attempts + 1
-        ladder = self._settings.backoff_seconds
-        if attempts <= len(ladder):
-            at = utcnow() + timedelta(seconds=ladder[attempts - 1])
-            self._repo.schedule_retry(movie.id, error, attempts, at)
-            self._log.warning("movie will be retried", attempt=attempts, at=at.isoformat() + "Z")
-            return MovieState.WAITING
-        self._repo.mark_failed(movie.id, error, attempts)
-        self._log.error("movie failed; `bunny retry` requeues it", attempts=attempts)
-        return MovieState.FAILED
-
-    def _finish(self, movie: MovieRecord) -> None:
-        if movie.kind is SourceKind.IMAGES:
-            self._parts.finish(movie)
-        elif self._settings.move_done_movies and movie.path.parent != self._settings.inbox.done:
-            try:
-                moved = move_into(movie.path, self._settings.inbox.done)
-            except OSError as exc:  # done/ replaced by a link, say: the movie stays put
-                self._log.error("could not move the movie to done/", error=str(exc))
-                moved = movie.path
-            self._repo.set_movie_path(movie.id, moved)
-        self._repo.mark_done(movie.id)
-        self._write_summary(movie.id)
-        self._log.info("movie done", file=movie.name)
-
-    def _write_summary(self, movie_id: int) -> None:
-        write_movie_summary(self._repo, self._settings.library, movie_id)
 
 
 def _check_still_usable(path: Path) -> None:
@@ -291,10 +211,6 @@ def _done_result(handler: Handler, run: StageRunRecord | None) -> object | None:
     except (TypeError, ValueError, KeyError):
         # Stored by a version whose result no longer fits: the stage simply runs again.
         return None
-
-
-def _text(exc: Exception) -> str:
-    return f"{type(exc).__name__}: {exc}"
 
 
 def _brief(encoded: Any) -> Any:

@@ -15,7 +15,7 @@ import pytest
 import structlog
 import structlog.testing
 
-from daemon import pipeline as pipeline_module
+from daemon import stage_progress
 from daemon.intake.inbox import InboxLayout
 from daemon.pipeline import Pipeline, PipelineSettings
 from daemon.repository import MovieRecord, Repository
@@ -199,7 +199,7 @@ def test_a_long_stage_logs_how_far_it_has_got(
     make_clip: Callable[..., Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(pipeline_module, "PROGRESS_LOG_SECONDS", 0.0)
+    monkeypatch.setattr(stage_progress, "PROGRESS_LOG_SECONDS", 0.0)
     movie = queued_movie(repo, tmp_path, make_clip())
     with structlog.testing.capture_logs() as logs:
         make_pipeline(repo, tmp_path, [ProbeHandler(), ShotsHandler()], (0,)).process(movie)
