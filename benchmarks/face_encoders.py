@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -32,9 +31,10 @@ def frame_chips(frames: Sequence[Picture], detector: str) -> list[Chips]:
     chips = []
     with DLIB_LOCK:
         for frame in frames:
-            boxes = [candidate.box for candidate in finder.find(np.ascontiguousarray(frame))]
+            picture = np.ascontiguousarray(frame)
+            boxes = [candidate.box for candidate in finder.find(picture)]
             if boxes:
-                chips.append(encoder.chips(np.ascontiguousarray(frame), boxes))
+                chips.append(encoder.chips(picture, boxes))
     return chips
 
 
@@ -43,7 +43,7 @@ def encoders_section(frames: Sequence[Picture], rounds: int, detector: str = "au
     import face_recognition_models
 
     network = dlib.face_recognition_model_v1(
-        str(Path(face_recognition_models.face_recognition_model_location()))
+        face_recognition_models.face_recognition_model_location()
     )
     chips = frame_chips(frames, detector)
     faces = sum(len(frame) for frame in chips)

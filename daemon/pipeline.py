@@ -78,13 +78,12 @@ class Pipeline:
         image_part_handlers); a daemon without them never forms parts."""
         self.handlers = list(handlers)
         self.image_handlers = list(image_handlers)
-        parts = ImagePartFiles(repo, settings.inbox, settings.move_done_movies)
-        self._parts = parts
+        self._parts = ImagePartFiles(repo, settings.inbox, settings.move_done_movies)
         self._repo = repo
         self._settings = settings
         self._stop = stop_event
         self._log = structlog.get_logger("pipeline")
-        self._outcomes = MovieOutcomes(repo, settings, parts, self._log)
+        self._outcomes = MovieOutcomes(repo, settings, self._parts, self._log)
 
     def process(self, movie: MovieRecord, guard: DoneGuard | None = None) -> MovieState:
         """Run the unfinished stages of a claimed (running) movie; return its new state.

@@ -88,12 +88,12 @@ class MetricNet:
 def read_metric_net(path: Path) -> MetricNet:
     """The network in `path`; DlibNetFormatError if it is not a dlib metric network."""
     stream = _Stream(path.read_bytes(), path)
-    stream.expect_int(1, "the loss layer's version")
-    stream.expect_string("loss_metric_2")
+    stream.expect_integer(1, "the loss layer's version")
+    stream.expect_text("loss_metric_2")
     stream.real(), stream.real()  # margin and distance threshold: training only
     while not stream.at(_INPUT_LAYER_START):
         stream.integer()  # a wrapper's version
-    stream.expect_string(INPUT_LAYER)
+    stream.expect_text(INPUT_LAYER)
     means = (stream.real(), stream.real(), stream.real())
     size = (stream.integer(), stream.integer())
     layers: list[Layer] = []
@@ -208,20 +208,20 @@ class _Stream:
     def text(self) -> str:
         return self.take(self.integer()).decode("ascii", errors="replace")
 
-    def expect_int(self, value: int, what: str) -> None:
+    def expect_integer(self, value: int, what: str) -> None:
         if (found := self.integer()) != value:
             raise self.error(f"{what} is {found}, expected {value}")
 
-    def expect_string(self, value: str) -> None:
+    def expect_text(self, value: str) -> None:
         if (found := self.text()) != value:
             raise self.error(f"expected {value!r}, found {found[:40]!r}")
 
     def alias(self) -> tuple[int, int, int, int]:
-        self.expect_int(_ALIAS_VERSION, "a tensor shape's version")
+        self.expect_integer(_ALIAS_VERSION, "a tensor shape's version")
         return self.integer(), self.integer(), self.integer(), self.integer()
 
     def tensor(self) -> Weights:
-        self.expect_int(_TENSOR_VERSION, "a tensor's version")
+        self.expect_integer(_TENSOR_VERSION, "a tensor's version")
         shape = (self.integer(), self.integer(), self.integer(), self.integer())
         count = int(np.prod(shape))
         if min(shape) < 0 or 4 * count > len(self.data) - self.at_byte:
